@@ -1,0 +1,109 @@
+// `ckpt convert IN OUT --to FORMAT`: the reference writer on the command line.
+#include <fmt/core.h>
+
+#include <csignal>
+#include <cstring>
+#include <unistd.h>
+
+#include "ckpt/byte_sink.hpp"
+#include "ckpt/convert.hpp"
+#include "commands.hpp"
+#include "input.hpp"
+
+namespace ckpt::cli {
+
+namespace {
+
+struct ConvertArgs {
+  std::string in, out, to, format;
+  int64_t group_size = 0;
+  bool allow_lossy = false, force = false;
+};
+
+// An interrupt must not leave a half-written temporary file behind: the handler removes
+// it (unlink is async-signal-safe) and then dies of the same signal.
+char g_temp_path[4096];
+void remove_temp_and_die(int sig) {
+  if (g_temp_path[0]) ::unlink(g_temp_path);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+class TempGuard {
+ public:
+  explicit TempGuard(const std::string& path) {
+    std::strncpy(g_temp_path, path.c_str(), sizeof g_temp_path - 1);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGXFSZ}) std::signal(sig, remove_temp_and_die);
+  }
+  ~TempGuard() {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
+    // A file-size limit must become a write error (EFBIG), not a kill.
+    std::signal(SIGXFSZ, SIG_IGN);
+    g_temp_path[0] = '\0';
+  }
+};
+
+int run_convert(const ConvertArgs& a) {
+  std::optional<Format> to, forced;
+  if (!parse_format_option(a.to, to) || !parse_format_option(a.format, forced)) return kExitCannotRun;
+  if (!to) {
+    fmt::print(stderr, "ckpt: convert needs --to FORMAT\n");
+    return kExitCannotRun;
+  }
+  if (same_file(a.in, a.out) && !a.force) {
+    fmt::print(stderr, "ckpt: {}: refusing to overwrite the input (pass --force to replace it atomically)\n", a.out);
+    return kExitCannotRun;
+  }
+  auto in = open_input(a.in, forced);
+  if (!in) return kExitCannotRun;
+  ConvertOptions opt;
+  opt.to = *to;
+  if (a.group_size > 0) opt.group_size = a.group_size;
+  opt.allow_lossy = a.allow_lossy;
+  auto plan = plan_conversion(in->cp, opt);
+  if (!plan) {
+    print_error(a.in, plan.error());
+    return kExitCannotRun;
+  }
+  // SIGXFSZ kills by default: ignore it so that a size limit is an ordinary write error.
+  std::signal(SIGXFSZ, SIG_IGN);
+  auto file = AtomicFile::create(a.out);
+  if (!file) {
+    fmt::print(stderr, "ckpt: {}\n", file.error().message);
+    return kExitCannotRun;
+  }
+  TempGuard guard((*file)->temp_path());
+  CheckpointWeights weights(*in->src, in->cp);
+  auto stats = write_llama2c(**file, *to, plan->config, weights);
+  if (!stats) {
+    print_error(a.out, stats.error());
+    return kExitCannotRun;  // the AtomicFile destructor removes the temporary file
+  }
+  auto done = (*file)->commit();
+  if (!done) {
+    print_error(a.out, done.error());
+    return kExitCannotRun;
+  }
+  for (const auto& note : plan->notes) fmt::print(stderr, "ckpt: note: {}\n", note);
+  if (is_q8(*to) && stats->copied_q8 == 0)
+    fmt::print(stderr, "ckpt: note: max quantization error {:.6g}\n", stats->max_quant_error);
+  fmt::print(stderr, "ckpt: wrote {} ({}, {} bytes)\n", a.out, format_name(*to), stats->bytes);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_convert_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ConvertArgs>();
+  auto* sub = app.add_subcommand("convert", "Write a file in another layout, byte-exact with the original exporters");
+  sub->add_option("input", args->in, "the file to read")->required();
+  sub->add_option("output", args->out, "the file to write (atomically)")->required();
+  sub->add_option("--to", args->to, "the output format")->required();
+  sub->add_option("--group-size", args->group_size, "Q8_0 group size (default: the input's, else 64 halved until it divides dim)");
+  sub->add_flag("--allow-lossy", args->allow_lossy, "allow conversions that lose information");
+  sub->add_flag("--force", args->force, "allow replacing the input file (still atomic)");
+  sub->add_option("--format", args->format, "force the input's layout instead of detecting it");
+  sub->callback([args, &exit_code] { exit_code = run_convert(*args); });
+}
+
+}  // namespace ckpt::cli

@@ -1,0 +1,83 @@
+// `ckpt inspect FILE`: what a file is, byte by byte, even when it is broken.
+#include <fmt/core.h>
+
+#include <thread>
+
+#include "commands.hpp"
+#include "ckpt/inspect_report.hpp"
+#include "input.hpp"
+#include "inspect_json.hpp"
+#include "inspect_text.hpp"
+
+namespace ckpt::cli {
+
+namespace {
+
+struct InspectArgs {
+  std::string file;
+  bool json = false, stats = false;
+  std::string at, tensor, format;
+  uint64_t limit = 16;
+};
+
+// Accepts decimal or 0x-prefixed hexadecimal.
+std::optional<uint64_t> parse_offset(const std::string& s) {
+  try {
+    size_t used = 0;
+    const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    uint64_t v = std::stoull(hex ? s.substr(2) : s, &used, hex ? 16 : 10);
+    if (used != s.size() - (hex ? 2 : 0) || s[0] == '-') return std::nullopt;
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+int run_inspect(const InspectArgs& a) {
+  std::optional<Format> forced;
+  if (!parse_format_option(a.format, forced)) return kExitCannotRun;
+  InspectOptions opt;
+  opt.stats = a.stats;
+  opt.limit = a.limit;
+  opt.threads = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
+  if (!a.at.empty()) {
+    opt.at = parse_offset(a.at);
+    if (!opt.at) {
+      fmt::print(stderr, "ckpt: --at {}: not a byte offset (decimal or 0x hex)\n", a.at);
+      return kExitCannotRun;
+    }
+  }
+  if (!a.tensor.empty()) opt.tensor = a.tensor;
+  auto in = open_input(a.file, forced);
+  if (!in) return kExitCannotRun;
+  const bool unknown = in->cp.format == Format::unknown;
+  auto report = build_inspect_report(*in->src, std::move(in->cp), opt);
+  if (!report) {
+    print_error(a.file, report.error());
+    return kExitCannotRun;
+  }
+  if (a.json) fmt::print("{}\n", inspect_json(*report).dump(2));
+  else fmt::print("{}", inspect_text(*report));
+  if (unknown) {
+    fmt::print(stderr, "ckpt: {}: no known format fits: {}\n", a.file, report->cp.detection);
+    return kExitCannotRun;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<InspectArgs>();
+  auto* sub = app.add_subcommand("inspect", "Show the format, header, tensor table and findings of a file");
+  sub->add_option("file", args->file, "the file to inspect")->required();
+  sub->add_flag("--json", args->json, "print one JSON object (schema ckpt.inspect/1)");
+  sub->add_flag("--stats", args->stats, "read the data: min, max, mean, std, absmax, nan, inf, zeros per tensor");
+  sub->add_option("--tensor", args->tensor, "print the first values of this tensor");
+  sub->add_option("--limit", args->limit, "how many values --tensor prints (default 16)");
+  sub->add_option("--at", args->at, "say what the byte at this offset (decimal or 0x hex) belongs to");
+  sub->add_option("--format", args->format, "force a layout instead of detecting it");
+  sub->callback([args, &exit_code] { exit_code = run_inspect(*args); });
+}
+
+}  // namespace ckpt::cli

@@ -1,0 +1,27 @@
+#pragma once
+// Opening an input for a command: file, then format, with one error message shape
+// ("ckpt: FILE: reason (at byte N)") for every command.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ckpt/checkpoint.hpp"
+
+namespace ckpt::cli {
+
+struct Input {
+  std::unique_ptr<FileSource> src;
+  Checkpoint cp;
+};
+
+// Prints the error to stderr and returns nullopt when the file cannot be opened or no
+// format fits.
+std::optional<Input> open_input(const std::string& path, std::optional<Format> forced = std::nullopt);
+
+// Parses --format NAME; prints an error and returns false for an unknown name.
+bool parse_format_option(const std::string& name, std::optional<Format>& out);
+
+void print_error(const std::string& path, const Error& e);
+
+
+}  // namespace ckpt::cli

@@ -1,0 +1,15 @@
+#pragma once
+// JSON rendering of the inspect model (schema "ckpt.inspect/1", documented in README).
+#include <nlohmann/json.hpp>
+
+#include "ckpt/inspect_report.hpp"
+
+namespace ckpt::cli {
+
+nlohmann::json finding_json(const Finding& f);
+nlohmann::json config_json(const ModelConfig& c);
+// A double as JSON, null when it is not finite (JSON has no NaN or Inf).
+nlohmann::json number_or_null(double v);
+nlohmann::json inspect_json(const InspectReport& r);
+
+}  // namespace ckpt::cli

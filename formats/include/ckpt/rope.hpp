@@ -1,0 +1,17 @@
+#pragma once
+// The RoPE frequency tables of v0 files, computed in fp32 the way llama2.c's
+// precompute_freqs_cis does: freq_j = 1 / 10000^((2j)/hs), table[p][j] = cos/sin(p*freq_j).
+#include <cstdint>
+#include <vector>
+
+namespace ckpt {
+
+constexpr float kRopeTheta = 10000.0f;
+
+// Fills cos_out and sin_out with positions [first_pos, first_pos + n_pos) x (hs/2).
+void rope_tables(int64_t head_size, int64_t first_pos, int64_t n_pos, float* cos_out, float* sin_out);
+
+// The value of one table element (is_sin selects the table), for validation and --at.
+float rope_value(int64_t head_size, int64_t pos, int64_t j, bool is_sin);
+
+}  // namespace ckpt

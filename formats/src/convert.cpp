@@ -1,0 +1,53 @@
+#include "ckpt/convert.hpp"
+
+namespace ckpt {
+
+Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& opt) {
+  if (!is_llama2c_checkpoint(opt.to))
+    return Error{"convert.unsupported", "cannot write " + std::string(format_name(opt.to)) + " from " +
+                                            std::string(format_name(cp.format)),
+                 {}};
+  if (!cp.config) return Error{"convert.input", cp.path + " has no readable config", {}};
+  for (const auto& t : cp.tensors)
+    if (t.status != TensorStatus::complete && t.spec.name != "freqs_cos" && t.spec.name != "freqs_sin")
+      return Error{"convert.input", t.spec.name + " is " + std::string(tensor_status_name(t.status)) + " in " + cp.path,
+                   t.place.offset};
+  if (cp.tensors.empty()) return Error{"convert.input", cp.path + " has no tensor table", {}};
+
+  ConvertPlan plan;
+  plan.config = cp.config.value();
+  ModelConfig& c = plan.config;
+  const bool in_q8 = is_q8(cp.format), out_q8 = is_q8(opt.to);
+  if (out_q8) {
+    if (opt.group_size) c.group_size = *opt.group_size;
+    else if (!in_q8) c.group_size = exporter_group_size(c.dim);
+    if (c.group_size <= 0) return Error{"convert.group_size", "the group size must be positive", {}};
+    if (in_q8 && c.group_size != cp.config->group_size) {
+      if (!opt.allow_lossy)
+        return Error{"convert.lossy", "requantizing Q8_0 from group size " + std::to_string(cp.config->group_size) +
+                                          " to " + std::to_string(c.group_size) +
+                                          " compounds the quantization error; pass --allow-lossy to do it anyway",
+                     {}};
+      plan.notes.push_back("requantized from group size " + std::to_string(cp.config->group_size));
+    }
+    if (!in_q8) plan.notes.push_back("quantized to Q8_0 with group size " + std::to_string(c.group_size));
+  } else {
+    c.group_size = 0;
+    if (in_q8)
+      plan.notes.push_back("Q8_0 cannot restore the original values: wrote the dequantized weights");
+  }
+  if (opt.to == Format::ak42_v1_q8_0 && !c.shared_classifier) {
+    if (!opt.allow_lossy)
+      return Error{"convert.lossy",
+                   "ak42-v1-q8_0 cannot store an untied classifier (output.weight would be lost); pass "
+                   "--allow-lossy to drop it",
+                   {}};
+    plan.notes.push_back("dropped output.weight: ak42-v1-q8_0 cannot store an untied classifier");
+    c.shared_classifier = true;
+  }
+  if (opt.to == Format::llama2c_v0 && c.seq_len <= 0)
+    return Error{"convert.input", "seq_len must be positive to write v0's RoPE tables", {}};
+  return plan;
+}
+
+}  // namespace ckpt

@@ -1,0 +1,220 @@
+#include "llama2c_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "ckpt/checked.hpp"
+#include "ckpt/le.hpp"
+
+namespace ckpt::detail {
+
+namespace {
+
+int64_t field_value(const uint8_t* p, FieldType t) {
+  switch (t) {
+    case FieldType::u32: return int64_t(load_u32(p));
+    case FieldType::i32: return int64_t(load_i32(p));
+    case FieldType::u8: return int64_t(p[0]);
+  }
+  return 0;
+}
+
+std::string plural(uint64_t n, const char* what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void read_header(const ByteSource& src, Format f, Checkpoint& cp) {
+  uint8_t buf[256] = {};
+  const uint64_t hsize = header_size(f);
+  const size_t got = src.read_available(0, buf, size_t(hsize));
+  bool complete = true;
+  for (const auto& field : header_fields(f)) {
+    if (field.offset + field.size > got) {
+      complete = false;
+      cp.findings.push_back({"header.truncated", Severity::error,
+                             "the file ends at byte " + std::to_string(got) + ", inside the header field " +
+                                 field.name + " (bytes " + std::to_string(field.offset) + ".." +
+                                 std::to_string(field.offset + field.size - 1) + ")",
+                             got, field.name});
+      break;
+    }
+    cp.header.push_back({field.name, field.offset, field.size, field_value(buf + field.offset, field.type)});
+  }
+  if (!complete) return;
+
+  auto value = [&](std::string_view n) {
+    for (auto& h : cp.header)
+      if (h.name == n) return h.value;
+    return int64_t(0);
+  };
+  ModelConfig c;
+  c.dim = value("dim");
+  c.hidden_dim = value("hidden_dim");
+  c.n_layers = value("n_layers");
+  c.n_heads = value("n_heads");
+  c.n_kv_heads = value("n_kv_heads");
+  c.seq_len = value("seq_len");
+  const int64_t vocab = value("vocab_size");
+  c.vocab_size = vocab < 0 ? -vocab : vocab;
+  if (f == Format::llama2c_v0) {
+    // v0 stores the classifier flag as the sign of vocab_size.
+    c.shared_classifier = vocab > 0;
+  } else {
+    // runq.c reads the byte as a boolean: any non-zero value means shared.
+    c.shared_classifier = value("shared_classifier") != 0;
+    if (vocab < 0)
+      cp.findings.push_back({"header.value", Severity::error,
+                             "vocab_size is " + std::to_string(vocab) + ": ak42 headers store it positive",
+                             uint64_t(20), "vocab_size"});
+  }
+  if (is_q8(f)) c.group_size = value("group_size");
+  cp.config = c;
+}
+
+void build_tensor_table(Format f, Checkpoint& cp) {
+  if (!cp.config) return;
+  auto layout = build_layout(f, *cp.config);
+  if (!layout) {
+    cp.findings.push_back({layout.error().code == "layout.overflow" ? "header.overflow" : "header.value",
+                           Severity::error, "no tensor table: " + layout.error().message, uint64_t(0), ""});
+    return;
+  }
+  const uint64_t size = cp.file_size;
+  cp.expected_size = layout->total_size;
+  auto available = [size](uint64_t off, uint64_t n) { return off >= size ? 0 : std::min(n, size - off); };
+  const TensorInfo* first_cut = nullptr;
+  for (size_t i = 0; i < layout->tensors.size(); ++i) {
+    TensorInfo t;
+    t.spec = layout->tensors[i];
+    t.place = layout->places[i];
+    t.data_available = available(t.place.offset, t.place.nbytes);
+    t.scale_available = available(t.place.scale_offset, t.place.scale_nbytes);
+    const uint64_t want = t.place.nbytes + t.place.scale_nbytes, have = t.data_available + t.scale_available;
+    if (have == want) {
+      t.status = TensorStatus::complete;
+    } else if (have == 0) {
+      t.status = TensorStatus::missing;
+    } else {
+      t.status = TensorStatus::truncated;
+      t.truncated_at = size;
+    }
+    cp.tensors.push_back(std::move(t));
+  }
+  // The tensor the file end falls in: the one whose data (or scales) contain the end.
+  for (const auto& t : cp.tensors) {
+    if (t.status == TensorStatus::truncated) {
+      first_cut = &t;
+      break;
+    }
+  }
+  if (size < layout->total_size) {
+    std::string where;
+    if (first_cut) {
+      const auto& p = first_cut->place;
+      const bool in_scales = first_cut->data_available == p.nbytes;
+      const uint64_t part_start = in_scales ? p.scale_offset : p.offset;
+      const uint64_t elem_size = (first_cut->spec.dtype == DType::q8_0 && !in_scales) ? 1 : 4;
+      where = ", inside " + first_cut->spec.name + (in_scales ? " (scales)" : "") + " at element " +
+              std::to_string((size - part_start) / elem_size);
+    } else {
+      // The end falls exactly on a tensor boundary: name the first tensor that is missing.
+      for (const auto& t : cp.tensors)
+        if (t.status == TensorStatus::missing) {
+          where = ", exactly before " + t.spec.name;
+          break;
+        }
+    }
+    cp.findings.push_back({"size.truncated", Severity::error,
+                           "file is truncated: " + plural(size, "byte") + " of " +
+                               std::to_string(layout->total_size) + " expected, it ends at byte " +
+                               std::to_string(size) + where,
+                           size, first_cut ? first_cut->spec.name : ""});
+  } else if (size > layout->total_size) {
+    cp.trailing_bytes = size - layout->total_size;
+    cp.findings.push_back({"size.trailing", Severity::error,
+                           plural(cp.trailing_bytes, "trailing byte") + " after the last tensor (expected size " +
+                               std::to_string(layout->total_size) + ")",
+                           layout->total_size, ""});
+  }
+}
+
+bool v0_header_plausible(const ByteSource& src, int& plausible) {
+  plausible = 0;
+  uint8_t b[28];
+  if (!src.read(0, b, 28)) return false;
+  constexpr int64_t kMax = int64_t(1) << 24;
+  for (int i = 0; i < 7; ++i) {
+    int64_t v = load_i32(b + 4 * i);
+    if (i == 5) v = v < 0 ? -v : v;  // vocab_size: the sign is the classifier flag
+    if (v >= 1 && v <= kMax) ++plausible;
+  }
+  return plausible == 7;
+}
+
+Q8OrderDecision decide_v2_order(const ByteSource& src, const ModelConfig& c) {
+  Q8OrderDecision d;
+  auto inter = build_layout(Format::ak42_v2_q8_0, c);
+  auto last = build_layout(Format::ak42_v2_q8_0_scales_last, c);
+  if (!inter || !last) {
+    d.decided_by = "no layout could be computed from the header; assumed interleaved";
+    return d;
+  }
+  // The first quantized tensor is tok_embeddings; the scales-last region begins with its scales.
+  size_t emb = 0;
+  while (emb < inter->tensors.size() && inter->tensors[emb].dtype != DType::q8_0) ++emb;
+  if (emb == inter->tensors.size()) {
+    d.decided_by = "no quantized tensor; assumed interleaved";
+    return d;
+  }
+  // Sample at most this many bytes of each candidate scale region: enough to make a
+  // chance fit of int8 data (half of all bytes have the sign bit set) impossible, and
+  // small enough to keep the decision constant-time.
+  constexpr size_t kSample = 16384;
+  auto plausible_scales = [&](uint64_t off, uint64_t len, std::string& why) {
+    std::vector<uint8_t> buf(size_t(std::min<uint64_t>(len, kSample)) & ~size_t(3));
+    if (buf.empty()) {
+      why = "region empty";
+      return false;
+    }
+    const size_t got = src.read_available(off, buf.data(), buf.size()) & ~size_t(3);
+    if (got == 0) {
+      why = "not in the file";
+      return false;
+    }
+    bool any_positive = false;
+    for (size_t i = 0; i < got; i += 4) {
+      const float s = load_f32(buf.data() + i);
+      const bool ok = std::isfinite(s) && !std::signbit(s) && s <= 1e6f && (s == 0 || std::isnormal(s));
+      if (!ok) {
+        why = "value " + std::to_string(s) + " at byte " + std::to_string(off + i) + " is not a scale";
+        return false;
+      }
+      any_positive |= s > 0;
+    }
+    if (!any_positive) why = "all zero";
+    return any_positive;
+  };
+  const auto& ip = inter->places[emb];
+  std::string why_i, why_l;
+  d.interleaved_fits = plausible_scales(ip.scale_offset, ip.scale_nbytes, why_i);
+  const auto& lp = last->places[emb];
+  d.scales_last_fits = plausible_scales(lp.scale_offset, last->total_size - lp.scale_offset, why_l);
+  const std::string i_test = "the bytes after tok_embeddings' int8 data (offset " +
+                             std::to_string(ip.scale_offset) + ")";
+  const std::string l_test = "the trailing scale region (offset " + std::to_string(lp.scale_offset) + ")";
+  if (d.interleaved_fits && !d.scales_last_fits)
+    d.decided_by = i_test + " are plausible scales; " + l_test + " is not: " + why_l;
+  else if (!d.interleaved_fits && d.scales_last_fits)
+    d.decided_by = l_test + " holds plausible scales; " + i_test + " do not: " + why_i;
+  else if (d.interleaved_fits)
+    d.decided_by = "both orders fit the plausibility test; assumed interleaved (llama2.c master)";
+  else
+    d.decided_by = "neither order fits the plausibility test (interleaved: " + why_i + "; scales last: " + why_l +
+                   "); assumed interleaved";
+  return d;
+}
+
+}  // namespace ckpt::detail

@@ -1,0 +1,225 @@
+#include "ckpt/writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "ckpt/le.hpp"
+#include "ckpt/quant.hpp"
+#include "ckpt/rope.hpp"
+#include "llama2c_reader.hpp"
+
+namespace ckpt {
+
+namespace {
+
+// Buffers sequential writes to one region of the output (fp32 data, int8 data, or a
+// scale array) and flushes them with positional writes.
+class RegionWriter {
+ public:
+  RegionWriter(ByteSink& sink, uint64_t start) : sink_(sink), pos_(start) { buf_.reserve(kBuf); }
+  Result<bool> put(const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    while (n > 0) {
+      const size_t take = std::min(n, kBuf - buf_.size());
+      buf_.insert(buf_.end(), p, p + take);
+      p += take;
+      n -= take;
+      if (buf_.size() == kBuf) {
+        auto r = flush();
+        if (!r) return r;
+      }
+    }
+    return true;
+  }
+  Result<bool> flush() {
+    if (buf_.empty()) return true;
+    auto r = sink_.write_at(pos_, buf_.data(), buf_.size());
+    pos_ += buf_.size();
+    buf_.clear();
+    return r;
+  }
+  uint64_t position() const { return pos_ + buf_.size(); }
+
+ private:
+  static constexpr size_t kBuf = size_t(4) << 20;
+  ByteSink& sink_;
+  uint64_t pos_;
+  std::vector<uint8_t> buf_;
+};
+
+Error count_error(const TensorSpec& spec, uint64_t got) {
+  return Error{"write.source", spec.name + ": source gave " + std::to_string(got) + " values, the layout needs " +
+                                   std::to_string(spec.numel),
+               {}};
+}
+
+Result<bool> write_f32(ByteSink& out, const TensorSpec& spec, const Placement& p, const WeightSource& w) {
+  RegionWriter rw(out, p.offset);
+  Result<bool> status = true;
+  auto n = w.values(spec, [&](uint64_t, const float* v, size_t k) {
+    status = rw.put(v, k * 4);  // little-endian host: fp32 bytes as stored
+    return bool(status);
+  });
+  if (!n) return n.error();
+  if (!status) return status;
+  if (*n != spec.numel) return count_error(spec, *n);
+  return rw.flush();
+}
+
+Result<bool> write_rope(ByteSink& out, const ModelConfig& c, const TensorSpec& spec, const Placement& p) {
+  const int64_t hs = c.head_size(), half = hs / 2;
+  RegionWriter rw(out, p.offset);
+  const bool is_sin = spec.name == "freqs_sin";
+  constexpr int64_t kRows = 1024;
+  std::vector<float> cosv(size_t(kRows * half)), sinv(size_t(kRows * half));
+  for (int64_t pos = 0; pos < c.seq_len; pos += kRows) {
+    const int64_t rows = std::min(kRows, c.seq_len - pos);
+    rope_tables(hs, pos, rows, cosv.data(), sinv.data());
+    auto r = rw.put(is_sin ? sinv.data() : cosv.data(), size_t(rows * half) * 4);
+    if (!r) return r;
+  }
+  return rw.flush();
+}
+
+Result<bool> write_q8(ByteSink& out, const TensorSpec& spec, const Placement& p, size_t gs, const WeightSource& w,
+                      WriteStats& stats) {
+  RegionWriter qw(out, p.offset), sw(out, p.scale_offset);
+  Result<bool> status = true;
+  if (w.has_raw_q8(spec, int64_t(gs))) {
+    auto n = w.raw_q8(spec, [&](const Q8Chunk& c) {
+      if (status) status = qw.put(c.q, c.n_groups * c.group_size);
+      if (status) status = sw.put(c.scales, c.n_groups * 4);
+      return bool(status);
+    });
+    if (!n) return n.error();
+    if (!status) return status;
+    if (*n * gs != spec.numel) return count_error(spec, *n * gs);
+    ++stats.copied_q8;
+  } else {
+    // The source's chunks need not align with groups: gather whole groups first.
+    const size_t groups_per_batch = std::max<size_t>(1, kDefaultChunkElems / gs);
+    std::vector<float> pending;
+    pending.reserve(groups_per_batch * gs);
+    std::vector<int8_t> q(groups_per_batch * gs);
+    std::vector<float> s(groups_per_batch), back(groups_per_batch * gs);
+    auto emit = [&](size_t n_groups) {
+      quantize_q8_0(pending.data(), n_groups, gs, q.data(), s.data());
+      dequantize_q8_0(q.data(), s.data(), n_groups, gs, back.data());
+      for (size_t i = 0; i < n_groups * gs; ++i)
+        stats.max_quant_error = std::max(stats.max_quant_error, std::fabs(back[i] - pending[i]));
+      if (status) status = qw.put(q.data(), n_groups * gs);
+      if (status) status = sw.put(s.data(), n_groups * 4);
+      pending.clear();
+    };
+    auto n = w.values(spec, [&](uint64_t, const float* v, size_t k) {
+      while (k > 0) {
+        const size_t take = std::min(k, pending.capacity() - pending.size());
+        pending.insert(pending.end(), v, v + take);
+        v += take;
+        k -= take;
+        if (pending.size() == pending.capacity()) emit(groups_per_batch);
+      }
+      return bool(status);
+    });
+    if (!n) return n.error();
+    if (*n != spec.numel) return count_error(spec, *n);
+    if (!pending.empty()) emit(pending.size() / gs);  // numel % gs == 0 was checked
+    if (!status) return status;
+  }
+  auto r = qw.flush();
+  if (!r) return r;
+  return sw.flush();
+}
+
+}  // namespace
+
+std::vector<uint8_t> header_bytes(Format f, const ModelConfig& c) {
+  std::vector<uint8_t> h(size_t(header_size(f)), 0);
+  for (const auto& field : header_fields(f)) {
+    int64_t v = 0;
+    if (field.name == "magic") v = detail::kAk42Magic;
+    else if (field.name == "version") v = (f == Format::ak42_v1_fp32 || f == Format::ak42_v1_q8_0) ? 1 : 2;
+    else if (field.name == "dim") v = c.dim;
+    else if (field.name == "hidden_dim") v = c.hidden_dim;
+    else if (field.name == "n_layers") v = c.n_layers;
+    else if (field.name == "n_heads") v = c.n_heads;
+    else if (field.name == "n_kv_heads") v = c.n_kv_heads;
+    else if (field.name == "vocab_size")
+      v = (f == Format::llama2c_v0 && !c.shared_classifier) ? -c.vocab_size : c.vocab_size;
+    else if (field.name == "seq_len") v = c.seq_len;
+    // The v1 Q8_0 draft always writes 1: it never stores a classifier.
+    else if (field.name == "shared_classifier") v = (c.shared_classifier || f == Format::ak42_v1_q8_0) ? 1 : 0;
+    else if (field.name == "group_size") v = c.group_size;
+    if (field.size == 1) h[field.offset] = uint8_t(v);
+    else store_u32(h.data() + field.offset, uint32_t(v));
+  }
+  return h;
+}
+
+Result<WriteStats> write_llama2c(ByteSink& out, Format f, const ModelConfig& c, const WeightSource& w) {
+  auto layout = build_layout(f, c);
+  if (!layout) return layout.error();
+  if (is_q8(f)) {
+    for (const auto& t : layout->tensors)
+      if (t.dtype == DType::q8_0 && t.numel % uint64_t(c.group_size) != 0)
+        return Error{"write.group_size", t.name + " has " + std::to_string(t.numel) +
+                                             " elements, not a multiple of the group size " +
+                                             std::to_string(c.group_size),
+                     {}};
+  }
+  WriteStats stats;
+  const auto header = header_bytes(f, c);
+  auto r = out.write_at(0, header.data(), header.size());
+  if (!r) return r.error();
+  for (size_t i = 0; i < layout->tensors.size(); ++i) {
+    const auto& spec = layout->tensors[i];
+    const auto& place = layout->places[i];
+    if (spec.name == "freqs_cos" || spec.name == "freqs_sin") r = write_rope(out, c, spec, place);
+    else if (spec.dtype == DType::f32) r = write_f32(out, spec, place, w);
+    else r = write_q8(out, spec, place, size_t(c.group_size), w, stats);
+    if (!r) return r.error();
+  }
+  stats.bytes = layout->total_size;
+  return stats;
+}
+
+Result<uint64_t> MemoryWeights::values(const TensorSpec& spec, const F32Sink& sink) const {
+  auto it = tensors.find(spec.name);
+  if (it == tensors.end() && spec.name == "output.weight") it = tensors.find("tok_embeddings.weight");
+  if (it == tensors.end()) return Error{"write.source", spec.name + ": not in the source", {}};
+  if (it->second.size() != spec.numel) return count_error(spec, it->second.size());
+  sink(0, it->second.data(), it->second.size());
+  return uint64_t(it->second.size());
+}
+
+const TensorInfo* CheckpointWeights::lookup(const TensorSpec& spec) const {
+  const TensorInfo* t = cp_.find(spec.name);
+  if (!t && spec.name == "output.weight" && cp_.config && cp_.config->shared_classifier)
+    t = cp_.find("tok_embeddings.weight");
+  return t;
+}
+
+Result<uint64_t> CheckpointWeights::values(const TensorSpec& spec, const F32Sink& sink) const {
+  const TensorInfo* t = lookup(spec);
+  if (!t) return Error{"write.source", spec.name + ": not in " + cp_.path, {}};
+  if (t->status != TensorStatus::complete)
+    return Error{"write.source", spec.name + " is " + std::string(tensor_status_name(t->status)) + " in " + cp_.path,
+                 t->place.offset};
+  if (t->spec.numel != spec.numel) return count_error(spec, t->spec.numel);
+  return stream_f32(src_, cp_, *t, sink);
+}
+
+bool CheckpointWeights::has_raw_q8(const TensorSpec& spec, int64_t gs) const {
+  const TensorInfo* t = lookup(spec);
+  return t && t->spec.dtype == DType::q8_0 && cp_.config && cp_.config->group_size == gs &&
+         t->status == TensorStatus::complete && t->spec.numel == spec.numel;
+}
+
+Result<uint64_t> CheckpointWeights::raw_q8(const TensorSpec& spec, const Q8Sink& sink) const {
+  const TensorInfo* t = lookup(spec);
+  if (!t) return Error{"write.source", spec.name + ": not in " + cp_.path, {}};
+  return stream_q8(src_, cp_, *t, sink);
+}
+
+}  // namespace ckpt
