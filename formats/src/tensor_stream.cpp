@@ -27,9 +27,14 @@ uint64_t complete_groups(const Checkpoint& cp, const TensorInfo& t) {
 Result<uint64_t> stream_q8(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t, const Q8Sink& sink,
                            size_t chunk_elems) {
   if (t.spec.dtype != DType::q8_0) return Error{"stream.dtype", t.spec.name + " is not Q8_0", {}};
+  if (!cp.config || cp.config->group_size <= 0 || cp.config->group_size > kMaxStreamGroupSize)
+    return Error{"stream.group_size", t.spec.name + ": cannot stream groups of " +
+                                          std::to_string(cp.config ? cp.config->group_size : 0) + " values",
+                 {}};
   const size_t gs = size_t(cp.config->group_size);
   const uint64_t groups = complete_groups(cp, t);
-  const size_t per_chunk = std::max<size_t>(1, chunk_elems / gs);
+  // Buffers hold whole groups that exist in the file, never more than a chunk's worth.
+  const size_t per_chunk = size_t(std::min<uint64_t>(std::max<size_t>(1, chunk_elems / gs), std::max<uint64_t>(groups, 1)));
   std::vector<int8_t> q(per_chunk * gs);
   std::vector<float> s(per_chunk);
   for (uint64_t g = 0; g < groups; g += per_chunk) {

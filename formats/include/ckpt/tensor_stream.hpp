@@ -13,6 +13,10 @@ namespace ckpt {
 // bandwidth, small enough that two files side by side stay far below 256 MB.
 constexpr size_t kDefaultChunkElems = size_t(1) << 20;
 
+// Q8_0 groups larger than this are not streamed (a group is the unit of a read): no
+// exporter uses more than 64, and the bound keeps a hostile header from sizing buffers.
+constexpr int64_t kMaxStreamGroupSize = int64_t(1) << 20;
+
 // Receives consecutive chunks: `first` is the flat index of values[0]. Returning false
 // stops the stream early (the count returned is then what was delivered).
 using F32Sink = std::function<bool(uint64_t first, const float* values, size_t n)>;
