@@ -152,7 +152,9 @@ TEST_P(HostileHeaderTest, IsAFindingNeverACrash) {
   MemorySource src(b);
   for (const auto& t : cp->tensors) {
     auto r = stream_f32(src, *cp, t, [](uint64_t, const float*, size_t) { return true; });
-    if (!r) EXPECT_EQ(r.error().code, "stream.group_size") << t.spec.name;
+    if (!r) {
+      EXPECT_EQ(r.error().code, "stream.group_size") << t.spec.name;
+    }
   }
 }
 
