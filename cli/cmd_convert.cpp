@@ -33,7 +33,7 @@ class TempGuard {
  public:
   explicit TempGuard(const std::string& path) {
     std::strncpy(g_temp_path, path.c_str(), sizeof g_temp_path - 1);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGXFSZ}) std::signal(sig, remove_temp_and_die);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temp_and_die);
   }
   ~TempGuard() {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);

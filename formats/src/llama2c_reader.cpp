@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "ckpt/checked.hpp"
@@ -189,7 +190,9 @@ Q8OrderDecision decide_v2_order(const ByteSource& src, const ModelConfig& c) {
       const float s = load_f32(buf.data() + i);
       const bool ok = std::isfinite(s) && !std::signbit(s) && s <= 1e6f && (s == 0 || std::isnormal(s));
       if (!ok) {
-        why = "value " + std::to_string(s) + " at byte " + std::to_string(off + i) + " is not a scale";
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", double(s));
+        why = "value " + std::string(text) + " at byte " + std::to_string(off + i) + " is not a scale";
         return false;
       }
       any_positive |= s > 0;
