@@ -10,6 +10,11 @@ packages=(
   python3 python3-numpy python3-msgpack
 )
 
+# The fuzzers and the sanitizer build need clang and its runtime.
+if [ "${CKPT_WITH_CLANG:-0}" = 1 ]; then
+  packages+=(clang libclang-rt-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -17,15 +17,19 @@ namespace {
 // scale array) and flushes them with positional writes.
 class RegionWriter {
  public:
-  RegionWriter(ByteSink& sink, uint64_t start) : sink_(sink), pos_(start) { buf_.reserve(kBuf); }
+  // `length` is the region's size: small regions get small buffers.
+  RegionWriter(ByteSink& sink, uint64_t start, uint64_t length)
+      : sink_(sink), pos_(start), cap_(size_t(std::min<uint64_t>(kBuf, std::max<uint64_t>(length, 1)))) {
+    buf_.reserve(cap_);
+  }
   Result<bool> put(const void* data, size_t n) {
     const auto* p = static_cast<const uint8_t*>(data);
     while (n > 0) {
-      const size_t take = std::min(n, kBuf - buf_.size());
+      const size_t take = std::min(n, cap_ - buf_.size());
       buf_.insert(buf_.end(), p, p + take);
       p += take;
       n -= take;
-      if (buf_.size() == kBuf) {
+      if (buf_.size() == cap_) {
         auto r = flush();
         if (!r) return r;
       }
@@ -45,6 +49,7 @@ class RegionWriter {
   static constexpr size_t kBuf = size_t(4) << 20;
   ByteSink& sink_;
   uint64_t pos_;
+  size_t cap_;
   std::vector<uint8_t> buf_;
 };
 
@@ -55,7 +60,7 @@ Error count_error(const TensorSpec& spec, uint64_t got) {
 }
 
 Result<bool> write_f32(ByteSink& out, const TensorSpec& spec, const Placement& p, const WeightSource& w) {
-  RegionWriter rw(out, p.offset);
+  RegionWriter rw(out, p.offset, p.nbytes);
   Result<bool> status = true;
   auto n = w.values(spec, [&](uint64_t, const float* v, size_t k) {
     status = rw.put(v, k * 4);  // little-endian host: fp32 bytes as stored
@@ -69,9 +74,9 @@ Result<bool> write_f32(ByteSink& out, const TensorSpec& spec, const Placement& p
 
 Result<bool> write_rope(ByteSink& out, const ModelConfig& c, const TensorSpec& spec, const Placement& p) {
   const int64_t hs = c.head_size(), half = hs / 2;
-  RegionWriter rw(out, p.offset);
+  RegionWriter rw(out, p.offset, p.nbytes);
   const bool is_sin = spec.name == "freqs_sin";
-  constexpr int64_t kRows = 1024;
+  const int64_t kRows = std::min<int64_t>(1024, std::max<int64_t>(1, c.seq_len));
   std::vector<float> cosv(size_t(kRows * half)), sinv(size_t(kRows * half));
   for (int64_t pos = 0; pos < c.seq_len; pos += kRows) {
     const int64_t rows = std::min(kRows, c.seq_len - pos);
@@ -84,7 +89,7 @@ Result<bool> write_rope(ByteSink& out, const ModelConfig& c, const TensorSpec& s
 
 Result<bool> write_q8(ByteSink& out, const TensorSpec& spec, const Placement& p, size_t gs, const WeightSource& w,
                       WriteStats& stats) {
-  RegionWriter qw(out, p.offset), sw(out, p.scale_offset);
+  RegionWriter qw(out, p.offset, p.nbytes), sw(out, p.scale_offset, p.scale_nbytes);
   Result<bool> status = true;
   if (w.has_raw_q8(spec, int64_t(gs))) {
     auto n = w.raw_q8(spec, [&](const Q8Chunk& c) {
@@ -98,7 +103,8 @@ Result<bool> write_q8(ByteSink& out, const TensorSpec& spec, const Placement& p,
     ++stats.copied_q8;
   } else {
     // The source's chunks need not align with groups: gather whole groups first.
-    const size_t groups_per_batch = std::max<size_t>(1, kDefaultChunkElems / gs);
+    const size_t groups_per_batch =
+        size_t(std::min<uint64_t>(std::max<size_t>(1, kDefaultChunkElems / gs), std::max<uint64_t>(1, spec.numel / gs)));
     std::vector<float> pending;
     pending.reserve(groups_per_batch * gs);
     std::vector<int8_t> q(groups_per_batch * gs);

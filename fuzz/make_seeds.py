@@ -1,0 +1,19 @@
+#!/usr/bin/python3
+"""Writes tiny seed files of every llama2.c layout for the fuzzers (a few KB each, so
+that libFuzzer runs thousands of executions a second), reusing the independent
+numpy writer of fixtures/crosscheck_writer.py.  Usage: make_seeds.py OUTDIR"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+import crosscheck_writer as w  # noqa: E402
+
+TINY = {
+    "tiny": (16, 24, 1, 2, 1, 8, 4, True),       # GQA, group size 16
+    "tinyuntied": (8, 16, 2, 2, 2, 4, 2, False),  # untied classifier, group size 8
+}
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    w.CONFIGS = TINY
+    w.main(out)
