@@ -14,5 +14,6 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 void add_convert_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);
+void add_hash_command(CLI::App& app, int& exit_code);
 
 }  // namespace ckpt::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   ckpt::cli::add_validate_command(app, exit_code);
   ckpt::cli::add_diff_command(app, exit_code);
   ckpt::cli::add_convert_command(app, exit_code);
+  ckpt::cli::add_hash_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
