@@ -1,5 +1,7 @@
 #include "ckpt/convert.hpp"
 
+#include "ckpt/tensor_stream.hpp"
+
 namespace ckpt {
 
 Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& opt) {
@@ -21,7 +23,9 @@ Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& 
   if (out_q8) {
     if (opt.group_size) c.group_size = *opt.group_size;
     else if (!in_q8) c.group_size = exporter_group_size(c.dim);
-    if (c.group_size <= 0) return Error{"convert.group_size", "the group size must be positive", {}};
+    if (c.group_size <= 0 || c.group_size > kMaxStreamGroupSize)
+      return Error{"convert.group_size",
+                   "the group size must be between 1 and " + std::to_string(kMaxStreamGroupSize), {}};
     if (in_q8 && c.group_size != cp.config->group_size) {
       if (!opt.allow_lossy)
         return Error{"convert.lossy", "requantizing Q8_0 from group size " + std::to_string(cp.config->group_size) +

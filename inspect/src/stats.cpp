@@ -10,46 +10,60 @@
 namespace ckpt {
 
 void StatsAccumulator::add(const float* v, size_t n) {
-  // One pass for the counts, extremes and the chunk sum; a second pass over the same
-  // (cached) chunk for the squared deviations, so the variance stays exact in double.
-  uint64_t finite = 0, nan = 0, inf = 0, zeros = 0;
-  double sum = 0;
-  float mn = INFINITY, mx = -INFINITY;
-  for (size_t i = 0; i < n; ++i) {
+  // One pass: sums are taken relative to a shift K (the chunk's first finite value), so
+  // the variance sum(x-K)^2 - (sum(x-K))^2/n stays accurate in double without a second
+  // pass. Four independent lanes keep the double additions from serialising.
+  size_t i0 = 0;
+  while (i0 < n && !std::isfinite(v[i0])) ++i0;
+  const double K = i0 < n ? double(v[i0]) : 0.0;
+  double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
+  float mn[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, mx[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  uint64_t zeros = 0, nonfinite = 0, nan = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int k = 0; k < 4; ++k) {
+      const float x = v[i + k];
+      if (std::fabs(x) <= 3.40282347e38f) {  // finite; false for NaN and Inf
+        const double d = double(x) - K;
+        s[k] += d;
+        q[k] += d * d;
+        mn[k] = x < mn[k] ? x : mn[k];
+        mx[k] = x > mx[k] ? x : mx[k];
+        zeros += x == 0.0f;
+      } else {
+        ++nonfinite;
+        nan += x != x;
+      }
+    }
+  }
+  for (; i < n; ++i) {
     const float x = v[i];
-    if (std::isfinite(x)) {
-      ++finite;
-      sum += double(x);
-      mn = std::min(mn, x);
-      mx = std::max(mx, x);
+    if (std::fabs(x) <= 3.40282347e38f) {
+      const double d = double(x) - K;
+      s[0] += d;
+      q[0] += d * d;
+      mn[0] = x < mn[0] ? x : mn[0];
+      mx[0] = x > mx[0] ? x : mx[0];
       zeros += x == 0.0f;
-    } else if (std::isnan(x)) {
-      ++nan;
     } else {
-      ++inf;
+      ++nonfinite;
+      nan += x != x;
     }
   }
   count_ += n;
   nan_ += nan;
-  inf_ += inf;
+  inf_ += nonfinite - nan;
   zeros_ += zeros;
+  const uint64_t finite = n - nonfinite;
   if (finite == 0) return;
-  const double mean = sum / double(finite);
-  double m2 = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const float x = v[i];
-    if (std::isfinite(x)) {
-      const double d = double(x) - mean;
-      m2 += d * d;
-    }
-  }
+  const double sum = (s[0] + s[1]) + (s[2] + s[3]), sumsq = (q[0] + q[1]) + (q[2] + q[3]);
   StatsAccumulator chunk;
   chunk.finite_ = finite;
-  chunk.mean_ = mean;
-  chunk.m2_ = m2;
-  chunk.min_ = mn;
-  chunk.max_ = mx;
-  // merge() only combines the moments; counts were added above.
+  chunk.mean_ = K + sum / double(finite);
+  chunk.m2_ = std::max(0.0, sumsq - sum * sum / double(finite));
+  chunk.min_ = std::min(std::min(mn[0], mn[1]), std::min(mn[2], mn[3]));
+  chunk.max_ = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
+  // merge() only combines the moments here; the counts were added above.
   const uint64_t keep_count = count_;
   merge(chunk);
   count_ = keep_count;
