@@ -72,7 +72,8 @@ std::string inspect_text(const InspectReport& r) {
     line(fmt::format("  {:>6}  {:>4}  {:<18} {}", "offset", "size", "field", "value"));
     for (const auto& h : cp.header) {
       std::string v = std::to_string(h.value);
-      if (h.name == "magic") v = fmt::format("0x{:08x} (\"ak42\")", uint32_t(h.value));
+      if (h.name == "magic")
+        v = fmt::format("0x{:08x}{}", uint32_t(h.value), h.value == 0x616b3432 ? " (\"ak42\")" : " (not \"ak42\")");
       line(fmt::format("  {:>6}  {:>4}  {:<18} {}", h.offset, h.size, h.name, v));
     }
   }

@@ -33,6 +33,7 @@ Result<uint64_t> stream_q8(const ByteSource& src, const Checkpoint& cp, const Te
                  {}};
   const size_t gs = size_t(cp.config->group_size);
   const uint64_t groups = complete_groups(cp, t);
+  if (groups == 0) return uint64_t(0);  // nothing present: allocate nothing
   // Buffers hold whole groups that exist in the file, never more than a chunk's worth.
   const size_t per_chunk = size_t(std::min<uint64_t>(std::max<size_t>(1, chunk_elems / gs), std::max<uint64_t>(groups, 1)));
   std::vector<int8_t> q(per_chunk * gs);

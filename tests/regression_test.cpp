@@ -1,0 +1,47 @@
+// Every fuzzer finding, replayed through the target that found it. Inputs live in
+// tests/regressions/, named TARGET-KIND-what.bin; the first byte of a forced_formats
+// input selects the forced format, as in fuzz/fuzz_forced_formats.cpp.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "ckpt/checkpoint.hpp"
+#include "ckpt/stats.hpp"
+#include "test_support.hpp"
+
+namespace ckpt {
+namespace {
+
+std::vector<uint8_t> regression(const std::string& name) {
+  return test::read_file(std::string(CKPT_SOURCE_DIR) + "/tests/regressions/" + name);
+}
+
+// Found by fuzz_forced_formats: ak42-v1-q8_0 forced on bytes whose header says
+// 4610 tensors with groups of 61936 values. Each absent tensor allocated a buffer for
+// one group before finding nothing to read: 285 MB of churn and a 10 s timeout under ASan.
+TEST(Regression, AbsentQ8TensorsAllocateNothing) {
+  const auto data = regression("forced_formats-timeout-q8-huge-group.bin");
+  ASSERT_EQ(data.size(), 637u);
+  OpenOptions opt;
+  opt.forced_format = all_formats()[data[0] % all_formats().size()];
+  ASSERT_EQ(opt.forced_format, Format::ak42_v1_q8_0);
+  MemorySource src(std::vector<uint8_t>(data.begin() + 1, data.end()));
+  auto cp = open_checkpoint(src, opt);
+  ASSERT_TRUE(cp);
+  EXPECT_EQ(cp->tensors.size(), 4610u);
+  EXPECT_EQ(cp->config->group_size, 61936);
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& t : cp->tensors) {
+    auto s = tensor_stats(src, *cp, t);
+    ASSERT_TRUE(s);
+    // The file is 636 bytes: no Q8_0 group of 61936 values can be complete in it.
+    if (t.spec.dtype == DType::q8_0) {
+      EXPECT_EQ(s->count, 0u) << t.spec.name;
+    }
+  }
+  // Generous even under sanitizers; the bug took over 10 s.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
+}
+
+}  // namespace
+}  // namespace ckpt
