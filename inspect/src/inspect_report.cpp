@@ -55,7 +55,9 @@ Result<InspectReport> build_inspect_report(const ByteSource& src, Checkpoint cp,
     r.values = std::move(v);
   }
   if (opt.stats) r.stats = all_tensor_stats(src, r.cp, opt.threads);
-  if (opt.at) {
+  if (opt.at && r.cp.format == Format::ttml_msgpack) {
+    r.at = locate_ttml(src, r.cp, *opt.at, r.at_value);
+  } else if (opt.at) {
     r.at = locate(r.cp, *opt.at);
     r.at_value = value_at(src, *r.at);
   }
