@@ -30,7 +30,8 @@ inline bool container_fits(const MsgHead& h, uint64_t remaining) {
   return h.len <= remaining;  // str, bin, ext: the bytes themselves
 }
 
-// Skips n consecutive items; `depth` is the nesting level of those items.
+// Skips n consecutive items; `depth` is the nesting level of those items (the top-level
+// map is level 1). A container at a level beyond kMaxDepth is refused.
 inline WalkResult skip_items(MsgCursor& c, uint64_t n, size_t depth) {
   std::vector<uint64_t> stack{n};
   WalkResult r;
@@ -56,7 +57,7 @@ inline WalkResult skip_items(MsgCursor& c, uint64_t n, size_t depth) {
       case MsgType::array:
       case MsgType::map:
         if (!container_fits(h, c.remaining())) return {WalkStatus::length, 0, h.offset};
-        if (depth + stack.size() > kMaxDepth) return {WalkStatus::depth, 0, h.offset};
+        if (depth + stack.size() - 1 > kMaxDepth) return {WalkStatus::depth, 0, h.offset};
         stack.push_back(h.type == MsgType::map ? h.len * 2 : h.len);
         break;
       default: break;
@@ -79,8 +80,9 @@ inline float be_f32(const uint8_t* p) {
   return f;
 }
 
-// Walks `count` array elements at c.pos() (nesting level `depth`). Numbers go to
-// on_num(index, type, value); anything else to on_other(index, head) and is skipped.
+// Walks the `count` elements of an array at nesting level `depth` (its elements are at
+// depth + 1), starting at c.pos(). Numbers go to
+// on_num(index, type, value, offset); anything else to on_other(index, head) and is skipped.
 // Stops with the failing status at the first element that cannot be read.
 template <class OnNum, class OnOther>
 WalkResult walk_elements(MsgCursor& c, uint64_t count, size_t depth, OnNum&& on_num, OnOther&& on_other) {
@@ -95,21 +97,22 @@ WalkResult walk_elements(MsgCursor& c, uint64_t count, size_t depth, OnNum&& on_
       // Fast path: at least 9 bytes (the longest number) are in the window.
       const uint8_t* p = c.data();
       const uint8_t* const s = p;
+      const uint64_t base = c.pos();
       const uint8_t* const e = p + avail - 8;
       bool slow = false;
       while (i < count && p < e) {
         const uint8_t b = *p;
         if (b == 0xcb) {
-          on_num(i, MsgType::f64, be_f64(p + 1));
+          on_num(i, MsgType::f64, be_f64(p + 1), base + uint64_t(p - s));
           p += 9;
         } else if (b == 0xca) {
-          on_num(i, MsgType::f32, double(be_f32(p + 1)));
+          on_num(i, MsgType::f32, double(be_f32(p + 1)), base + uint64_t(p - s));
           p += 5;
         } else if (b <= 0x7f) {
-          on_num(i, MsgType::uint, double(b));
+          on_num(i, MsgType::uint, double(b), base + uint64_t(p - s));
           p += 1;
         } else if (b >= 0xe0) {
-          on_num(i, MsgType::sint, double(int8_t(b)));
+          on_num(i, MsgType::sint, double(int8_t(b)), base + uint64_t(p - s));
           p += 1;
         } else {
           MsgHead h;
@@ -118,7 +121,7 @@ WalkResult walk_elements(MsgCursor& c, uint64_t count, size_t depth, OnNum&& on_
             slow = true;
             break;
           }
-          on_num(i, h.type, h.as_double());
+          on_num(i, h.type, h.as_double(), base + uint64_t(p - s));
           p += n;
         }
         ++i;
@@ -134,7 +137,7 @@ WalkResult walk_elements(MsgCursor& c, uint64_t count, size_t depth, OnNum&& on_
       case HeadStatus::ok: break;
     }
     if (h.is_number()) {
-      on_num(i, h.type, h.as_double());
+      on_num(i, h.type, h.as_double(), h.offset);
       ++i;
       continue;
     }
@@ -145,7 +148,7 @@ WalkResult walk_elements(MsgCursor& c, uint64_t count, size_t depth, OnNum&& on_
     } else if (h.type == MsgType::array || h.type == MsgType::map) {
       if (!container_fits(h, c.remaining())) return {WalkStatus::length, i, h.offset};
       if (depth + 1 > kMaxDepth) return {WalkStatus::depth, i, h.offset};
-      auto r = skip_items(c, h.type == MsgType::map ? h.len * 2 : h.len, depth + 1);
+      auto r = skip_items(c, h.type == MsgType::map ? h.len * 2 : h.len, depth + 2);
       if (r.status != WalkStatus::ok) return {r.status, i, r.fail_offset};
     }
     ++i;

@@ -160,7 +160,7 @@ class Indexer {
       if (k.type == MsgType::bin || k.type == MsgType::ext || k.type == MsgType::array || k.type == MsgType::map) {
         if (!fits(k, "the key", {})) return false;
         if (k.type == MsgType::array || k.type == MsgType::map) {
-          auto r = skip_items(c_, k.type == MsgType::map ? k.len * 2 : k.len, 2);
+          auto r = skip_items(c_, k.type == MsgType::map ? k.len * 2 : k.len, 3);
           if (!walk_failed(r, "a key", {})) return false;
         } else {
           c_.advance(k.len);
@@ -237,7 +237,7 @@ class Indexer {
                   fmt::format("the variant index of {} is a msgpack {}, not a small unsigned integer", e.key,
                               msg_type_name(idx.type)),
                   idx.offset, e.key);
-      if (!skip_rest(idx, e.key)) return false;
+      if (!skip_rest(idx, e.key, kPayloadDepth + 1)) return false;
     }
     e.payload_offset = c_.pos();
     MsgHead p;
@@ -245,14 +245,15 @@ class Indexer {
     return payload_from_head(e, p);
   }
 
-  // Skips whatever follows a header already read (its bytes or elements).
-  bool skip_rest(const MsgHead& h, const std::string& subject) {
+  // Skips whatever follows a header already read (its bytes or elements); `level` is the
+  // nesting level of that header's elements.
+  bool skip_rest(const MsgHead& h, const std::string& subject, size_t level = kPayloadDepth) {
     if (h.type == MsgType::str || h.type == MsgType::bin || h.type == MsgType::ext) {
       if (!fits(h, "a value", subject)) return false;
       c_.advance(h.len);
     } else if (h.type == MsgType::array || h.type == MsgType::map) {
       if (!fits(h, "a value", subject)) return false;
-      auto r = skip_items(c_, h.type == MsgType::map ? h.len * 2 : h.len, kPayloadDepth);
+      auto r = skip_items(c_, h.type == MsgType::map ? h.len * 2 : h.len, level);
       return walk_failed(r, "the value of " + subject, subject);
     }
     return true;
@@ -310,12 +311,13 @@ class Indexer {
     uint64_t n_str = 0;
     auto r = walk_elements(
         c_, p.len, kPayloadDepth,
-        [&](uint64_t i, MsgType t, double v) {
+        [&](uint64_t i, MsgType t, double v, uint64_t off) {
           switch (t) {
             case MsgType::f64: ++e.n_f64; break;
             case MsgType::f32: ++e.n_f32; break;
             default: ++e.n_int; break;
           }
+          if ((t == MsgType::f32 || t == MsgType::f64) && !e.first_float) e.first_float = off;
           if (i < 8) shown += (i ? ", " : "") + fmt::format("{}", v);
         },
         [&](uint64_t i, const MsgHead& h) {
@@ -346,7 +348,7 @@ class Indexer {
           return false;
         }
         name.assign(b.begin(), b.end());
-      } else if (!skip_rest(k, e.key)) {
+      } else if (!skip_rest(k, e.key, kPayloadDepth + 2)) {
         return false;
       }
       MsgHead v;
@@ -364,7 +366,7 @@ class Indexer {
         bool ok = true;
         auto r = walk_elements(
             c_, v.len, kPayloadDepth + 1,
-            [&](uint64_t, MsgType t, double x) {
+            [&](uint64_t, MsgType t, double x, uint64_t) {
               if (t != MsgType::uint) ok = false;
               e.numpy_shape.push_back(uint64_t(x));
             },
@@ -382,7 +384,7 @@ class Indexer {
         e.numpy_data_bytes = v.len;
         has_data = true;
         c_.advance(v.len);
-      } else if (!skip_rest(v, e.key)) {
+      } else if (!skip_rest(v, e.key, kPayloadDepth + 2)) {
         return false;
       }
     }

@@ -10,20 +10,15 @@
 
 namespace ckpt::detail {
 
-// A top-level map whose first key is a string and whose first value is [variant, ...]
-// (or a msgpack_numpy map). A v0 header can start with a fixmap byte (dim = 128 is 0x80),
-// so one byte is not enough: the key and the value's shape must fit too.
+// A top-level map whose first key is a string. A v0 header can start with a fixmap byte
+// (dim = 128 is 0x80), but its second byte is then dim's high byte, never a string
+// header for a plausible dim; the first value is not looked at, so that a file whose
+// first value is broken is still read, and gets findings with offsets.
 bool looks_like_ttml_msgpack(const ByteSource& src) {
   MsgCursor c(src, 0, 4096);
   MsgHead h;
   if (read_head(c, h) != HeadStatus::ok || h.type != MsgType::map || h.len == 0) return false;
-  if (read_head(c, h) != HeadStatus::ok || h.type != MsgType::str || h.len > 1024 || h.len > c.remaining())
-    return false;
-  c.advance(h.len);
-  if (read_head(c, h) != HeadStatus::ok) return false;
-  if (h.type == MsgType::map) return true;
-  if (h.type != MsgType::array || h.len != 2) return false;
-  return read_head(c, h) == HeadStatus::ok && h.type == MsgType::uint && h.u <= 14;
+  return read_head(c, h) == HeadStatus::ok && h.type == MsgType::str;
 }
 
 Result<Checkpoint> open_ttml_msgpack(const ByteSource& src, Checkpoint cp) {
@@ -99,7 +94,7 @@ Result<uint64_t> stream_array(const ByteSource& src, const TtmlTensor& x, const 
     float* dst = out.data();
     // Non-numbers (reported as ttml.non_number when indexing) stream as NaN.
     auto r = walk_elements(
-        c, n, 3, [&](uint64_t k, MsgType, double v) { dst[k] = float(v); },
+        c, n, 3, [&](uint64_t k, MsgType, double v, uint64_t) { dst[k] = float(v); },
         [&](uint64_t k, const MsgHead&) { dst[k] = NAN; });
     if (r.status != WalkStatus::ok)
       return Error{"io.read", "cannot decode " + x.name + " at byte " + std::to_string(r.fail_offset),

@@ -119,7 +119,9 @@ void check_elements(Checkpoint& cp, TtmlEra era, const TtmlEntry& e) {
     add_finding(cp, "ttml.non_number", Severity::error,
                 fmt::format("{}: {} of its {} elements are not integers (a {} holds only integers)", e.key,
                             e.n_other + e.n_f32 + e.n_f64, e.count, variant_cpp_type(era, v)),
-                e.first_non_number ? e.first_non_number : std::optional<uint64_t>(e.payload_offset), e.key);
+                e.first_float && (!e.first_non_number || *e.first_float < *e.first_non_number) ? e.first_float
+                                                                                               : e.first_non_number,
+                e.key);
   if (str_array && e.n_int + e.n_f32 + e.n_f64 > 0)
     add_finding(cp, "ttml.variant_mismatch", Severity::error,
                 fmt::format("{}: variant {} ({}) but the array holds numbers", e.key, v, variant_cpp_type(era, v)),

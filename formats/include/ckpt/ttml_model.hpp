@@ -39,6 +39,7 @@ struct TtmlEntry {
   uint64_t n_int = 0, n_f32 = 0, n_f64 = 0, n_other = 0;
   uint64_t elements_present = 0;  // complete elements before the file ended
   std::optional<uint64_t> first_non_number;  // offset of the first non-number element
+  std::optional<uint64_t> first_float;       // offset of the first float element
   std::optional<int64_t> int_value;
   std::optional<bool> bool_value;
   std::optional<double> float_value;
