@@ -38,6 +38,9 @@ namespace {
 constexpr uint64_t kMaxKeyBytes = 64 * 1024;  // tt-train keys are paths of a few dozen bytes
 constexpr size_t kSmallBytes = 256;           // str/bin payloads kept for shapes and previews
 constexpr size_t kPayloadDepth = 3;           // map (1) > [variant, payload] (2) > payload (3)
+// The index holds one record per key: a cap keeps a hostile file of millions of tiny
+// entries from making memory grow with the file (real files have a few thousand keys).
+constexpr uint64_t kMaxEntries = uint64_t(1) << 20;
 
 std::string number_text(const MsgHead& h) {
   switch (h.type) {
@@ -79,6 +82,11 @@ class Indexer {
                       fmt::format("the file ends at byte {} after {} of the {} entries the map declares", c_.size(),
                                   i, top.len),
                       c_.size());
+        return;
+      }
+      if (i == kMaxEntries) {
+        add_finding(cp_, "ttml.too_many_keys", Severity::error,
+                    fmt::format("more than {} keys: the rest of the file is not indexed", kMaxEntries), c_.pos());
         return;
       }
       if (!entry()) return;
