@@ -73,8 +73,11 @@ json ttml_json(const Checkpoint& cp) {
            {"value", e.preview}};
     if (e.type == MsgType::array)
       k["elements"] = {{"int", e.n_int}, {"float32", e.n_f32}, {"float64", e.n_f64}, {"other", e.n_other}};
-    if (e.numpy) k["numpy"] = {{"type", e.numpy_type}, {"shape", e.numpy_shape}, {"data_offset", e.numpy_data_offset},
-                               {"data_bytes", e.numpy_data_bytes}};
+    if (e.numpy)
+      k["numpy"] = {{"type", e.numpy_type},
+                    {"shape", e.numpy_shape},
+                    {"data_offset", e.numpy_data_offset},
+                    {"data_bytes", e.numpy_data_bytes}};
     keys.push_back(std::move(k));
   }
   return json{{"era", ttml_era_name(info.era)},

@@ -13,17 +13,27 @@ class Mp {
   std::vector<uint8_t> b;
   uint64_t pos() const { return b.size(); }
 
-  Mp& byte(uint8_t x) { b.push_back(x); return *this; }
+  Mp& byte(uint8_t x) {
+    b.push_back(x);
+    return *this;
+  }
   Mp& be(uint64_t v, int n) {
     for (int i = n - 1; i >= 0; --i) b.push_back(uint8_t(v >> (8 * i)));
     return *this;
   }
-  Mp& map(uint32_t n) { return n < 16 ? byte(uint8_t(0x80 | n)) : n < 65536 ? byte(0xde).be(n, 2) : byte(0xdf).be(n, 4); }
-  Mp& arr(uint32_t n) { return n < 16 ? byte(uint8_t(0x90 | n)) : n < 65536 ? byte(0xdc).be(n, 2) : byte(0xdd).be(n, 4); }
+  Mp& map(uint32_t n) {
+    return n < 16 ? byte(uint8_t(0x80 | n)) : n < 65536 ? byte(0xde).be(n, 2) : byte(0xdf).be(n, 4);
+  }
+  Mp& arr(uint32_t n) {
+    return n < 16 ? byte(uint8_t(0x90 | n)) : n < 65536 ? byte(0xdc).be(n, 2) : byte(0xdd).be(n, 4);
+  }
   Mp& str(const std::string& s) {
-    if (s.size() < 32) byte(uint8_t(0xa0 | s.size()));
-    else if (s.size() < 256) byte(0xd9).be(s.size(), 1);
-    else byte(0xda).be(s.size(), 2);
+    if (s.size() < 32)
+      byte(uint8_t(0xa0 | s.size()));
+    else if (s.size() < 256)
+      byte(0xd9).be(s.size(), 1);
+    else
+      byte(0xda).be(s.size(), 2);
     b.insert(b.end(), s.begin(), s.end());
     return *this;
   }

@@ -137,8 +137,8 @@ TEST(TtmlCli, ConvertBothWaysThroughTheCli) {
   r = test::run_ckpt({"convert", tt, back, "--to", "llama2c-v0", "--seq-len", "32"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--n-heads"), std::string::npos) << r.err;
-  r = test::run_ckpt({"convert", tt, back, "--to", "llama2c-v0", "--n-heads", "8", "--seq-len", "32", "--vocab-size",
-                      "96"});
+  r = test::run_ckpt(
+      {"convert", tt, back, "--to", "llama2c-v0", "--n-heads", "8", "--seq-len", "32", "--vocab-size", "96"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(test::read_file(back) == v0);
   // Also to a Q8_0 layout.

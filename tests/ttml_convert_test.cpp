@@ -126,9 +126,9 @@ TEST(TtmlConvert, NKvHeadsDerivesFromKvLinearRows) {
   ASSERT_FALSE(no_heads);
   EXPECT_EQ(no_heads.error().code, "convert.input");
   EXPECT_NE(no_heads.error().message.find("--n-heads"), std::string::npos);
-  EXPECT_FALSE(ttml_llama_config(*cp, 8, std::nullopt, 0));    // --seq-len missing
-  EXPECT_FALSE(ttml_llama_config(*cp, 8, int64_t(97), 32));    // more rows than stored
-  EXPECT_FALSE(ttml_llama_config(*cp, 7, std::nullopt, 32));   // dim % n_heads != 0
+  EXPECT_FALSE(ttml_llama_config(*cp, 8, std::nullopt, 0));   // --seq-len missing
+  EXPECT_FALSE(ttml_llama_config(*cp, 8, int64_t(97), 32));   // more rows than stored
+  EXPECT_FALSE(ttml_llama_config(*cp, 7, std::nullopt, 32));  // dim % n_heads != 0
 }
 
 TEST(TtmlConvert, WriterEncodesNumbersAsMsgpackCDoes) {
@@ -145,16 +145,16 @@ TEST(TtmlConvert, WriterEncodesNumbersAsMsgpackCDoes) {
   const TtmlTensor* x = cp->ttml->find_tensor("llama/llama/ln_fc/gamma");
   ASSERT_NE(x, nullptr);
   const std::vector<uint8_t> want{
-      0x01,                          // 1.0: positive fixint
-      0xfe,                          // -2.0: negative fixint
-      0x00,                          // -0.0: integral, the sign is lost
-      0xca, 0x3f, 0x00, 0x00, 0x00,  // 0.5: float32
-      0xcd, 0x01, 0x2c,              // 300: uint16
-      0xd1, 0xff, 0x38,              // -200: int16
+      0x01,                                                  // 1.0: positive fixint
+      0xfe,                                                  // -2.0: negative fixint
+      0x00,                                                  // -0.0: integral, the sign is lost
+      0xca, 0x3f, 0x00, 0x00, 0x00,                          // 0.5: float32
+      0xcd, 0x01, 0x2c,                                      // 300: uint16
+      0xd1, 0xff, 0x38,                                      // -200: int16
       0xcf, 0x00, 0x00, 0x00, 0x02, 0x54, 0x0b, 0xe4, 0x00,  // 1e10: uint64
-      0xca, 0x7f, 0xc0, 0x00, 0x00,  // NaN: float32
-      0x7f,                          // 127
-      0xd0, 0xdf,                    // -33: int8
+      0xca, 0x7f, 0xc0, 0x00, 0x00,                          // NaN: float32
+      0x7f,                                                  // 127
+      0xd0, 0xdf,                                            // -33: int8
   };
   const auto& b = sink.bytes();
   // 64 elements: array16 header dc 00 40, then the elements.

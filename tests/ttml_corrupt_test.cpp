@@ -5,7 +5,6 @@
 #include <functional>
 
 #include "ckpt/tensor_stream.hpp"
-
 #include "test_support.hpp"
 #include "ttml_builder.hpp"
 

@@ -48,9 +48,15 @@ TEST(TtmlMutation, RandomByteMutationsAreFindingsNotCrashes) {
       for (int e = 0; e < edits; ++e) {
         const size_t at = rng() % b.size();
         switch (rng() % 3) {
-          case 0: b[at] = uint8_t(rng()); break;                       // any byte
-          case 1: b[at] = uint8_t(0xc0 + rng() % 0x20); break;         // a header byte
-          case 2: b.resize(at); break;                                 // truncation
+          case 0:
+            b[at] = uint8_t(rng());
+            break;  // any byte
+          case 1:
+            b[at] = uint8_t(0xc0 + rng() % 0x20);
+            break;  // a header byte
+          case 2:
+            b.resize(at);
+            break;  // truncation
         }
         if (b.empty()) break;
       }

@@ -7,27 +7,42 @@ namespace ckpt {
 
 std::string_view msg_type_name(MsgType t) {
   switch (t) {
-    case MsgType::nil: return "nil";
-    case MsgType::boolean: return "bool";
-    case MsgType::uint: return "uint";
-    case MsgType::sint: return "int";
-    case MsgType::f32: return "float32";
-    case MsgType::f64: return "float64";
-    case MsgType::str: return "str";
-    case MsgType::bin: return "bin";
-    case MsgType::ext: return "ext";
-    case MsgType::array: return "array";
-    case MsgType::map: return "map";
-    case MsgType::invalid: return "invalid";
+    case MsgType::nil:
+      return "nil";
+    case MsgType::boolean:
+      return "bool";
+    case MsgType::uint:
+      return "uint";
+    case MsgType::sint:
+      return "int";
+    case MsgType::f32:
+      return "float32";
+    case MsgType::f64:
+      return "float64";
+    case MsgType::str:
+      return "str";
+    case MsgType::bin:
+      return "bin";
+    case MsgType::ext:
+      return "ext";
+    case MsgType::array:
+      return "array";
+    case MsgType::map:
+      return "map";
+    case MsgType::invalid:
+      return "invalid";
   }
   return "invalid";
 }
 
 std::string_view ttml_era_name(TtmlEra e) {
   switch (e) {
-    case TtmlEra::undecided: return "undecided";
-    case TtmlEra::y2024: return "2024";
-    case TtmlEra::y2025: return "2025";
+    case TtmlEra::undecided:
+      return "undecided";
+    case TtmlEra::y2024:
+      return "2024";
+    case TtmlEra::y2025:
+      return "2025";
   }
   return "undecided";
 }
@@ -45,6 +60,8 @@ inline uint32_t be32(const uint8_t* p) {
 inline uint64_t be64(const uint8_t* p) { return uint64_t(be32(p)) << 32 | be32(p + 4); }
 }  // namespace
 
+// The two tables below are one line per msgpack header form, as in the spec.
+// clang-format off
 uint32_t head_length(uint8_t b) {
   if (b <= 0x7f || b >= 0xe0 || (b >= 0x80 && b <= 0xbf)) return 1;  // fixint, fixmap/array/str
   switch (b) {
@@ -116,6 +133,7 @@ uint32_t decode_head(const uint8_t* p, MsgHead& h) {
     default: h.type = MsgType::invalid; return 0;
   }
 }
+// clang-format on
 
 HeadStatus read_head(MsgCursor& c, MsgHead& h) {
   h.offset = c.pos();

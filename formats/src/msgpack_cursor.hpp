@@ -83,11 +83,15 @@ struct MsgHead {
   bool b = false;
   double as_double() const {
     switch (type) {
-      case MsgType::uint: return double(u);
-      case MsgType::sint: return double(i);
+      case MsgType::uint:
+        return double(u);
+      case MsgType::sint:
+        return double(i);
       case MsgType::f32:
-      case MsgType::f64: return d;
-      default: return 0;
+      case MsgType::f64:
+        return d;
+      default:
+        return 0;
     }
   }
   bool is_number() const {

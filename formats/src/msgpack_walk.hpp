@@ -43,9 +43,12 @@ inline WalkResult skip_items(MsgCursor& c, uint64_t n, size_t depth) {
     --stack.back();
     MsgHead h;
     switch (read_head(c, h)) {
-      case HeadStatus::eof: return {WalkStatus::eof, 0, h.offset};
-      case HeadStatus::bad_byte: return {WalkStatus::bad_byte, 0, h.offset};
-      case HeadStatus::ok: break;
+      case HeadStatus::eof:
+        return {WalkStatus::eof, 0, h.offset};
+      case HeadStatus::bad_byte:
+        return {WalkStatus::bad_byte, 0, h.offset};
+      case HeadStatus::ok:
+        break;
     }
     switch (h.type) {
       case MsgType::str:
@@ -60,7 +63,8 @@ inline WalkResult skip_items(MsgCursor& c, uint64_t n, size_t depth) {
         if (depth + stack.size() - 1 > kMaxDepth) return {WalkStatus::depth, 0, h.offset};
         stack.push_back(h.type == MsgType::map ? h.len * 2 : h.len);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return r;
@@ -132,9 +136,12 @@ WalkResult walk_elements(MsgCursor& c, uint64_t count, size_t depth, OnNum&& on_
     // Slow path: one element through the checked header reader.
     MsgHead h;
     switch (read_head(c, h)) {
-      case HeadStatus::eof: return {WalkStatus::eof, i, h.offset};
-      case HeadStatus::bad_byte: return {WalkStatus::bad_byte, i, h.offset};
-      case HeadStatus::ok: break;
+      case HeadStatus::eof:
+        return {WalkStatus::eof, i, h.offset};
+      case HeadStatus::bad_byte:
+        return {WalkStatus::bad_byte, i, h.offset};
+      case HeadStatus::ok:
+        break;
     }
     if (h.is_number()) {
       on_num(i, h.type, h.as_double(), h.offset);

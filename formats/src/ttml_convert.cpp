@@ -8,10 +8,10 @@ namespace ckpt {
 
 Result<ConvertPlan> plan_to_ttml(const Checkpoint& cp) {
   if (!is_llama2c_checkpoint(cp.format))
-    return Error{"convert.unsupported",
-                 "cannot write ttml-msgpack from " + std::string(format_name(cp.format)) +
-                     " (only llama2.c checkpoints)",
-                 {}};
+    return Error{
+        "convert.unsupported",
+        "cannot write ttml-msgpack from " + std::string(format_name(cp.format)) + " (only llama2.c checkpoints)",
+        {}};
   if (!cp.config) return Error{"convert.input", cp.path + " has no readable config", {}};
   for (const auto& t : cp.tensors)
     if (t.status != TensorStatus::complete && t.spec.name != "freqs_cos" && t.spec.name != "freqs_sin")
@@ -25,9 +25,10 @@ Result<ConvertPlan> plan_to_ttml(const Checkpoint& cp) {
   if (ttml_padded_vocab(c.vocab_size) != c.vocab_size)
     plan.notes.push_back(fmt::format("padded the vocabulary from {} to {} rows with zeros", c.vocab_size,
                                      ttml_padded_vocab(c.vocab_size)));
-  plan.notes.push_back(fmt::format("tt-train files do not store n_heads or seq_len: convert back with --n-heads {} "
-                                   "--seq-len {} --vocab-size {}",
-                                   c.n_heads, c.seq_len, c.vocab_size));
+  plan.notes.push_back(
+      fmt::format("tt-train files do not store n_heads or seq_len: convert back with --n-heads {} "
+                  "--seq-len {} --vocab-size {}",
+                  c.n_heads, c.seq_len, c.vocab_size));
   return plan;
 }
 
@@ -50,9 +51,10 @@ Result<ConvertPlan> plan_from_ttml(const Checkpoint& cp, const ConvertOptions& o
   auto plan = plan_conversion(as_fp32, opt);
   if (!plan) return plan;
   if (!src_opt.vocab_size)
-    plan->notes.push_back(fmt::format("vocab_size {} is the padded embedding size; pass --vocab-size to drop padding "
-                                      "rows",
-                                      c->vocab_size));
+    plan->notes.push_back(
+        fmt::format("vocab_size {} is the padded embedding size; pass --vocab-size to drop padding "
+                    "rows",
+                    c->vocab_size));
   return plan;
 }
 

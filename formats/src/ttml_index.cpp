@@ -44,9 +44,12 @@ constexpr uint64_t kMaxEntries = uint64_t(1) << 20;
 
 std::string number_text(const MsgHead& h) {
   switch (h.type) {
-    case MsgType::uint: return std::to_string(h.u);
-    case MsgType::sint: return std::to_string(h.i);
-    default: return fmt::format("{}", h.d);
+    case MsgType::uint:
+      return std::to_string(h.u);
+    case MsgType::sint:
+      return std::to_string(h.i);
+    default:
+      return fmt::format("{}", h.d);
   }
 }
 
@@ -79,8 +82,8 @@ class Indexer {
       if (c_.remaining() == 0) {
         if (!length_reported_)
           add_finding(cp_, "ttml.truncated", Severity::error,
-                      fmt::format("the file ends at byte {} after {} of the {} entries the map declares", c_.size(),
-                                  i, top.len),
+                      fmt::format("the file ends at byte {} after {} of the {} entries the map declares", c_.size(), i,
+                                  top.len),
                       c_.size());
         return;
       }
@@ -95,8 +98,7 @@ class Indexer {
     if (c_.remaining() > 0) {
       cp_.trailing_bytes = c_.remaining();
       add_finding(cp_, "ttml.trailing", Severity::warning,
-                  fmt::format("{} bytes follow the end of the top-level map (msgpack-c ignores them)",
-                              c_.remaining()),
+                  fmt::format("{} bytes follow the end of the top-level map (msgpack-c ignores them)", c_.remaining()),
                   c_.pos());
     }
   }
@@ -105,8 +107,11 @@ class Indexer {
   // Reads a header; on failure records the finding and returns false.
   bool head(MsgHead& h, std::string_view what, const std::string& subject = {}) {
     switch (read_head(c_, h)) {
-      case HeadStatus::ok: return true;
-      case HeadStatus::eof: truncated(h.offset, what, subject); return false;
+      case HeadStatus::ok:
+        return true;
+      case HeadStatus::eof:
+        truncated(h.offset, what, subject);
+        return false;
       case HeadStatus::bad_byte:
         add_finding(cp_, "ttml.bad_byte", Severity::error,
                     fmt::format("byte 0xc1 (never used by msgpack) where {} should start", what), h.offset, subject);
@@ -128,8 +133,7 @@ class Indexer {
     if (container_fits(h, c_.remaining())) return true;
     add_finding(cp_, "ttml.length", Severity::error,
                 fmt::format("{} declares {} {} but only {} bytes remain in the file", what, h.len,
-                            h.type == MsgType::array || h.type == MsgType::map ? "elements" : "bytes",
-                            c_.remaining()),
+                            h.type == MsgType::array || h.type == MsgType::map ? "elements" : "bytes", c_.remaining()),
                 h.offset, subject);
     return false;
   }
@@ -137,8 +141,11 @@ class Indexer {
   // Turns a failed walk into its finding. Returns false (the index stops there).
   bool walk_failed(const WalkResult& r, std::string_view what, const std::string& subject) {
     switch (r.status) {
-      case WalkStatus::ok: return true;
-      case WalkStatus::eof: truncated(r.fail_offset, what, subject); break;
+      case WalkStatus::ok:
+        return true;
+      case WalkStatus::eof:
+        truncated(r.fail_offset, what, subject);
+        break;
       case WalkStatus::length: {
         add_finding(cp_, "ttml.length", Severity::error,
                     fmt::format("a length inside {} is larger than the rest of the file", what), r.fail_offset,
@@ -150,8 +157,8 @@ class Indexer {
                     subject);
         break;
       case WalkStatus::depth:
-        add_finding(cp_, "ttml.depth", Severity::error,
-                    fmt::format("{} nests deeper than {} levels", what, kMaxDepth), r.fail_offset, subject);
+        add_finding(cp_, "ttml.depth", Severity::error, fmt::format("{} nests deeper than {} levels", what, kMaxDepth),
+                    r.fail_offset, subject);
         break;
     }
     return false;
@@ -226,11 +233,11 @@ class Indexer {
       return payload_from_head(e, v);
     }
     if (v.type != MsgType::array || v.len != 2) {
-      add_finding(cp_, "ttml.value_shape", Severity::error,
-                  fmt::format("the value of {} is a msgpack {}{}, not the 2-element array [variant, payload]", e.key,
-                              msg_type_name(v.type),
-                              v.type == MsgType::array ? fmt::format(" of {} elements", v.len) : ""),
-                  v.offset, e.key);
+      add_finding(
+          cp_, "ttml.value_shape", Severity::error,
+          fmt::format("the value of {} is a msgpack {}{}, not the 2-element array [variant, payload]", e.key,
+                      msg_type_name(v.type), v.type == MsgType::array ? fmt::format(" of {} elements", v.len) : ""),
+          v.offset, e.key);
       e.payload_offset = v.offset;
       e.type = v.type;
       e.count = v.len;
@@ -270,7 +277,9 @@ class Indexer {
   bool payload_from_head(TtmlEntry& e, const MsgHead& p) {
     e.type = p.type;
     switch (p.type) {
-      case MsgType::nil: e.preview = "nil"; return true;
+      case MsgType::nil:
+        e.preview = "nil";
+        return true;
       case MsgType::boolean:
         e.bool_value = p.b;
         e.preview = p.b ? "true" : "false";
@@ -304,9 +313,12 @@ class Indexer {
         e.preview = printable_preview(e.small_bytes, p.len, p.type == MsgType::str);
         return true;
       }
-      case MsgType::array: return array(e, p);
-      case MsgType::map: return map(e, p);
-      case MsgType::invalid: return false;
+      case MsgType::array:
+        return array(e, p);
+      case MsgType::map:
+        return map(e, p);
+      case MsgType::invalid:
+        return false;
     }
     return false;
   }
@@ -321,9 +333,15 @@ class Indexer {
         c_, p.len, kPayloadDepth,
         [&](uint64_t i, MsgType t, double v, uint64_t off) {
           switch (t) {
-            case MsgType::f64: ++e.n_f64; break;
-            case MsgType::f32: ++e.n_f32; break;
-            default: ++e.n_int; break;
+            case MsgType::f64:
+              ++e.n_f64;
+              break;
+            case MsgType::f32:
+              ++e.n_f32;
+              break;
+            default:
+              ++e.n_int;
+              break;
           }
           if ((t == MsgType::f32 || t == MsgType::f64) && !e.first_float) e.first_float = off;
           if (i < 8) shown += (i ? ", " : "") + fmt::format("{}", v);

@@ -97,8 +97,7 @@ Result<uint64_t> stream_array(const ByteSource& src, const TtmlTensor& x, const 
         c, n, 3, [&](uint64_t k, MsgType, double v, uint64_t) { dst[k] = float(v); },
         [&](uint64_t k, const MsgHead&) { dst[k] = NAN; });
     if (r.status != WalkStatus::ok)
-      return Error{"io.read", "cannot decode " + x.name + " at byte " + std::to_string(r.fail_offset),
-                   r.fail_offset};
+      return Error{"io.read", "cannot decode " + x.name + " at byte " + std::to_string(r.fail_offset), r.fail_offset};
     if (!sink(i, dst, n)) return i + n;
   }
   return x.elements_present;
@@ -106,13 +105,14 @@ Result<uint64_t> stream_array(const ByteSource& src, const TtmlTensor& x, const 
 
 }  // namespace
 
-Result<uint64_t> stream_ttml_f32(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t,
-                                 const F32Sink& sink, size_t chunk_elems) {
+Result<uint64_t> stream_ttml_f32(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
+                                 size_t chunk_elems) {
   const TtmlTensor* x = cp.ttml ? cp.ttml->find_tensor(t.spec.name) : nullptr;
   if (!x) return Error{"stream.dtype", t.spec.name + ": not a tensor of this msgpack file", {}};
   chunk_elems = std::max<size_t>(chunk_elems, 1);
   if (x->encoding == TtmlTensor::Encoding::raw) {
-    if (x->stride == 0) return Error{"stream.dtype", t.spec.name + ": numpy type " + x->element_type + " unsupported", {}};
+    if (x->stride == 0)
+      return Error{"stream.dtype", t.spec.name + ": numpy type " + x->element_type + " unsupported", {}};
     return stream_raw(src, *x, sink, chunk_elems);
   }
   return stream_array(src, *x, sink, chunk_elems);

@@ -155,7 +155,8 @@ Result<uint64_t> TtmlWeights::values(const TensorSpec& spec, const F32Sink& sink
   const uint64_t want = spec.numel;
   if (want > v->rows * v->cols)
     return Error{"write.source",
-                 fmt::format("{}: needs {} values, {} has {}", spec.name, want, v->source, v->rows * v->cols), {}};
+                 fmt::format("{}: needs {} values, {} has {}", spec.name, want, v->source, v->rows * v->cols),
+                 {}};
   uint64_t sent = 0;
   auto r = stream_f32(src_, cp_, *t, [&](uint64_t at, const float* x, size_t n) {
     const uint64_t lo = std::max(at, first), hi = std::min<uint64_t>(at + n, first + want);

@@ -72,30 +72,52 @@ bool variant_accepts(TtmlEra era, int64_t v, const TtmlEntry& e) {
   const bool number = t == MsgType::uint || t == MsgType::sint || t == MsgType::f32 || t == MsgType::f64;
   if (e.numpy) return true;  // msgpack_numpy replaced an array payload
   switch (v) {
-    case 0: return t == MsgType::boolean;
+    case 0:
+      return t == MsgType::boolean;
     case 1:
-    case 2: return t == MsgType::uint || t == MsgType::sint;
+    case 2:
+      return t == MsgType::uint || t == MsgType::sint;
     case 3:
-    case 4: return number;
+    case 4:
+      return number;
     case 5:
-    case 6: return t == MsgType::uint;
-    case 7: return t == MsgType::str;
-    case 8: return t == MsgType::bin;
+    case 6:
+      return t == MsgType::uint;
+    case 7:
+      return t == MsgType::str;
+    case 8:
+      return t == MsgType::bin;
     case 9:
     case 10:
-    case 11: return t == MsgType::array;
-    case 12: return era == TtmlEra::y2024 ? t == MsgType::array : t == MsgType::bin;
-    case 13: return t == MsgType::array;
-    case 14: return era != TtmlEra::y2024 && t == MsgType::array;
-    default: return false;
+    case 11:
+      return t == MsgType::array;
+    case 12:
+      return era == TtmlEra::y2024 ? t == MsgType::array : t == MsgType::bin;
+    case 13:
+      return t == MsgType::array;
+    case 14:
+      return era != TtmlEra::y2024 && t == MsgType::array;
+    default:
+      return false;
   }
 }
 
 std::string_view variant_cpp_type(TtmlEra era, int64_t v) {
-  static const char* names[] = {"bool",         "char",          "int",           "float",
-                                "double",       "uint32_t",      "size_t",        "std::string",
-                                "vector<char>", "vector<int>",   "vector<float>", "vector<double>",
-                                "vector<uint8_t>", "vector<uint32_t>", "vector<string>"};
+  static const char* names[] = {"bool",
+                                "char",
+                                "int",
+                                "float",
+                                "double",
+                                "uint32_t",
+                                "size_t",
+                                "std::string",
+                                "vector<char>",
+                                "vector<int>",
+                                "vector<float>",
+                                "vector<double>",
+                                "vector<uint8_t>",
+                                "vector<uint32_t>",
+                                "vector<string>"};
   if (era == TtmlEra::y2024 && v == 12) return "vector<uint32_t>";
   if (era == TtmlEra::y2024 && v == 13) return "vector<string>";
   if (v >= 0 && v <= 14) return names[v];
@@ -230,8 +252,10 @@ class Grouper {
       if (const TtmlEntry* p = part(x.name + "/requires_grads")) x.requires_grads = p->bool_value;
       if (const TtmlEntry* p = part(x.name + "/has_grads")) x.has_grads = p->bool_value;
     }
-    if (d.numpy) numpy_tensor(d, t, x);
-    else array_tensor(d, shape, t, x);
+    if (d.numpy)
+      numpy_tensor(d, t, x);
+    else
+      array_tensor(d, shape, t, x);
     cp_.tensors.push_back(std::move(t));
     info_.tensors.push_back(std::move(x));
   }
@@ -275,8 +299,8 @@ class Grouper {
     x.stride = nt.size;
     x.elements_present = std::min(t.spec.numel, t.data_available / nt.size);
     if (!n.ok() || d.numpy_data_bytes % nt.size != 0 || t.spec.numel != d.numpy_data_bytes / nt.size)
-      check_numel(d, t, d.numpy_data_bytes / nt.size, fmt::format("holds {} bytes of {}, that is", d.numpy_data_bytes,
-                                                                  d.numpy_type));
+      check_numel(d, t, d.numpy_data_bytes / nt.size,
+                  fmt::format("holds {} bytes of {}, that is", d.numpy_data_bytes, d.numpy_type));
   }
 
   void array_tensor(const TtmlEntry& d, const TtmlEntry* shape, TensorInfo& t, TtmlTensor& x) {
@@ -289,14 +313,17 @@ class Grouper {
     // dtype: the data_type field when present, else what the variant says.
     const bool u32_variant = d.variant == (info_.era == TtmlEra::y2024 ? 12 : 13);
     t.spec.dtype = u32_variant ? DType::u32 : DType::f32;
-    if (x.data_type == 0) t.spec.dtype = DType::bf16;
-    else if (x.data_type == 1) t.spec.dtype = DType::f32;
-    else if (x.data_type == 2) t.spec.dtype = DType::u32;
+    if (x.data_type == 0)
+      t.spec.dtype = DType::bf16;
+    else if (x.data_type == 1)
+      t.spec.dtype = DType::f32;
+    else if (x.data_type == 2)
+      t.spec.dtype = DType::u32;
     else if (x.data_type >= 0)
-      add_finding(cp_, "ttml.data_type", Severity::warning,
-                  fmt::format("{}: data_type {} is not bfloat16 (0), float32 (1) or uint32 (2)", t.spec.name,
-                              x.data_type),
-                  std::nullopt, t.spec.name);
+      add_finding(
+          cp_, "ttml.data_type", Severity::warning,
+          fmt::format("{}: data_type {} is not bfloat16 (0), float32 (1) or uint32 (2)", t.spec.name, x.data_type),
+          std::nullopt, t.spec.name);
     t.spec.shape = shape_of(shape, d, t.spec.name);
     CheckedU64 n = 1;
     for (uint64_t s : t.spec.shape) n *= s;

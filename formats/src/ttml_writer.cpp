@@ -1,10 +1,9 @@
 // The tt-train msgpack reference writer. msgpack-c's own packer encodes every value, as
 // tt-train's MsgPackFile does, so number encodings (integral floats as integers, others
 // as float32; the smallest integer forms) are msgpack-c's by construction.
-#include <msgpack.hpp>
-
 #include <cstring>
 #include <map>
+#include <msgpack.hpp>
 
 #include "ckpt/ttml.hpp"
 
@@ -88,8 +87,7 @@ std::vector<Param> llama_params(const ModelConfig& c) {
     ps.push_back({b + "mlp/w3/weight", {1, 1, u(H), u(D)}, {{L + "feed_forward.w3.weight", H * D}}, 0});
   }
   ps.push_back({"ln_fc/gamma", {1, 1, 1, u(D)}, {{"norm.weight", D}}, 0});
-  if (!c.shared_classifier)
-    ps.push_back({"fc/weight", {1, 1, u(Vp), u(D)}, {{"output.weight", V * D}}, (Vp - V) * D});
+  if (!c.shared_classifier) ps.push_back({"fc/weight", {1, 1, u(Vp), u(D)}, {{"output.weight", V * D}}, (Vp - V) * D});
   return ps;
 }
 
@@ -114,7 +112,8 @@ std::map<std::string, Item> file_items(const ModelConfig& c, const std::string& 
 Result<bool> pack_data(msgpack::packer<SinkStream>& pk, SinkStream& st, const Item& it, const WeightSource& w) {
   uint64_t total = it.zeros;
   for (const auto& s : it.segments) total += s.numel;
-  if (total > UINT32_MAX) return Error{"write.size", "a tensor of more than 2^32 elements cannot be a msgpack array", {}};
+  if (total > UINT32_MAX)
+    return Error{"write.size", "a tensor of more than 2^32 elements cannot be a msgpack array", {}};
   pk.pack_array(uint32_t(total));
   for (const auto& s : it.segments) {
     TensorSpec spec;
@@ -127,8 +126,8 @@ Result<bool> pack_data(msgpack::packer<SinkStream>& pk, SinkStream& st, const It
     if (!n) return n.error();
     if (!st.status()) return st.status();
     if (*n != s.numel)
-      return Error{"write.source", s.canonical + ": source gave " + std::to_string(*n) + " values, expected " +
-                                       std::to_string(s.numel),
+      return Error{"write.source",
+                   s.canonical + ": source gave " + std::to_string(*n) + " values, expected " + std::to_string(s.numel),
                    {}};
   }
   for (uint64_t i = 0; i < it.zeros; ++i) pk.pack_float(0.0f);
@@ -139,8 +138,8 @@ Result<bool> pack_data(msgpack::packer<SinkStream>& pk, SinkStream& st, const It
 
 Result<WriteStats> write_ttml_llama(ByteSink& out, const ModelConfig& c, const WeightSource& w,
                                     const TtmlWriteOptions& opt) {
-  if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 ||
-      c.vocab_size <= 0 || c.dim % c.n_heads != 0)
+  if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 || c.vocab_size <= 0 ||
+      c.dim % c.n_heads != 0)
     return Error{"layout.config", "the config cannot describe a Llama model", {}};
   const auto items = file_items(c, opt.prefix);
   SinkStream st(out);

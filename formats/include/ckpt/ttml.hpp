@@ -15,7 +15,9 @@ namespace ckpt {
 
 // The vocabulary multiple tt-train pads embeddings and classifiers to.
 constexpr int64_t kTtmlVocabMultiple = 32;
-inline int64_t ttml_padded_vocab(int64_t v) { return (v + kTtmlVocabMultiple - 1) / kTtmlVocabMultiple * kTtmlVocabMultiple; }
+inline int64_t ttml_padded_vocab(int64_t v) {
+  return (v + kTtmlVocabMultiple - 1) / kTtmlVocabMultiple * kTtmlVocabMultiple;
+}
 
 // A canonical llama2.c tensor seen through a tt-train tensor: rows [row_begin,
 // row_begin + rows) of `source` (a tensor of cp.tensors), each `cols` wide.
@@ -54,10 +56,10 @@ class TtmlWeights final : public WeightSource {
 
 // One element of a msgpack data array (or raw numpy bytes) found by file offset.
 struct TtmlElementHit {
-  uint64_t element = 0;       // flat index
-  uint64_t start = 0;         // first byte of the element
-  uint32_t length = 0;        // its bytes
-  std::string type;           // "float64", "float32", "uint", "int", "<f4", ...
+  uint64_t element = 0;  // flat index
+  uint64_t start = 0;    // first byte of the element
+  uint32_t length = 0;   // its bytes
+  std::string type;      // "float64", "float32", "uint", "int", "<f4", ...
   std::optional<double> value;
 };
 // Finds the element of tensor `t` holding byte `offset`; nullopt when the offset is not

@@ -25,19 +25,19 @@ std::string_view ttml_era_name(TtmlEra e);
 // One top-level entry `key: [variant, payload]`.
 struct TtmlEntry {
   std::string key;
-  uint64_t key_offset = 0;      // first byte of the key
-  uint64_t value_offset = 0;    // first byte of the value (normally the 2-element array)
-  uint64_t payload_offset = 0;  // first byte of the payload (== value_offset when not [v, p])
-  uint64_t end = 0;             // one past the last byte of the value (file size when cut)
-  int64_t variant = -1;         // -1 when the value is not [integer, payload]
+  uint64_t key_offset = 0;          // first byte of the key
+  uint64_t value_offset = 0;        // first byte of the value (normally the 2-element array)
+  uint64_t payload_offset = 0;      // first byte of the payload (== value_offset when not [v, p])
+  uint64_t end = 0;                 // one past the last byte of the value (file size when cut)
+  int64_t variant = -1;             // -1 when the value is not [integer, payload]
   MsgType type = MsgType::invalid;  // the payload's msgpack type
-  uint64_t count = 0;           // array/map: elements; str/bin: bytes
-  uint64_t data_offset = 0;     // array: first element; str/bin: first byte
-  bool complete = true;         // false when the file ends inside the value
-  bool shadowed = false;        // a later entry has the same key (msgpack-c keeps the last)
+  uint64_t count = 0;               // array/map: elements; str/bin: bytes
+  uint64_t data_offset = 0;         // array: first element; str/bin: first byte
+  bool complete = true;             // false when the file ends inside the value
+  bool shadowed = false;            // a later entry has the same key (msgpack-c keeps the last)
   // Array element census (numbers are what float arrays may hold).
   uint64_t n_int = 0, n_f32 = 0, n_f64 = 0, n_other = 0;
-  uint64_t elements_present = 0;  // complete elements before the file ended
+  uint64_t elements_present = 0;             // complete elements before the file ended
   std::optional<uint64_t> first_non_number;  // offset of the first non-number element
   std::optional<uint64_t> first_float;       // offset of the first float element
   std::optional<int64_t> int_value;
@@ -55,8 +55,8 @@ struct TtmlEntry {
 struct MetadataEntry {
   std::string key;
   int64_t variant = -1;
-  std::string type;   // msgpack type name
-  std::string value;  // the value as text (arrays and binaries summarised)
+  std::string type;     // msgpack type name
+  std::string value;    // the value as text (arrays and binaries summarised)
   uint64_t offset = 0;  // first byte of the key
   uint64_t nbytes = 0;  // bytes of the key and its value
 };
@@ -65,10 +65,10 @@ struct MetadataEntry {
 struct TtmlTensor {
   std::string name;
   enum class Encoding { msgpack_array, raw } encoding = Encoding::msgpack_array;
-  std::string element_type;  // raw: the numpy type string ("<f4", "<f8", ...)
-  uint64_t elements_offset = 0;  // first array element, or first raw byte
-  uint64_t elements_present = 0;  // complete elements in the file
-  size_t entry = 0;  // index of the data entry in TtmlInfo::entries
+  std::string element_type;                                // raw: the numpy type string ("<f4", "<f8", ...)
+  uint64_t elements_offset = 0;                            // first array element, or first raw byte
+  uint64_t elements_present = 0;                           // complete elements in the file
+  size_t entry = 0;                                        // index of the data entry in TtmlInfo::entries
   int64_t data_type = -1, layout = -1, storage_type = -1;  // -1 when absent
   std::optional<bool> requires_grads, has_grads;
   bool uniform_stride = false;  // every element has the same size (stride bytes)
@@ -82,8 +82,8 @@ struct TtmlInfo {
   std::string prefix;      // the model's key prefix, e.g. "llama/llama/"
   uint64_t map_count = 0;  // entries the top-level map declares
   uint64_t map_header_bytes = 0;
-  uint64_t parsed_end = 0;  // one past the last byte of the map, when it was complete
-  std::vector<TtmlEntry> entries;  // file order
+  uint64_t parsed_end = 0;          // one past the last byte of the map, when it was complete
+  std::vector<TtmlEntry> entries;   // file order
   std::vector<TtmlTensor> tensors;  // parallel to Checkpoint::tensors
 
   const TtmlTensor* find_tensor(std::string_view name) const {
