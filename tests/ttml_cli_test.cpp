@@ -121,6 +121,17 @@ TEST(TtmlCli, AtNamesTheKeyAndTheElement) {
   EXPECT_EQ(k["region_start"], key_at);
 }
 
+TEST(TtmlCli, TensorAcceptsTheHalvesOfKvLinear) {
+  const json j = inspect_json(
+      {test::fixture_path("ttml/tiny_llama_py.msgpack"), "--tensor", "layers.0.attention.wv.weight", "--limit", "3"});
+  EXPECT_EQ(j["values"]["tensor"], "layers.0.attention.wv.weight");
+  EXPECT_EQ(j["values"]["shape"], (std::vector<uint64_t>{8, 16}));  // kvd = 1 head x 8
+  ASSERT_EQ(j["values"]["values"].size(), 3u);
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(j["values"]["values"][i]["value"].get<double>(),
+              double(test::weight_value("layers.0.attention.wv.weight", i)));
+}
+
 TEST(TtmlCli, ConvertBothWaysThroughTheCli) {
   const ModelConfig c = test::gqa_config();
   const auto v0 = test::write_bytes(Format::llama2c_v0, c);
