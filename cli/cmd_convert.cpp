@@ -68,7 +68,7 @@ int run_convert(const ConvertArgs& a) {
   src_opt.n_heads = a.n_heads;
   if (a.vocab_size > 0) src_opt.vocab_size = a.vocab_size;
   src_opt.seq_len = a.seq_len;
-  auto plan = to_ttml     ? plan_to_ttml(in->cp)
+  auto plan = to_ttml     ? plan_to_ttml(in->cp, &src_opt)
               : from_ttml ? plan_from_ttml(in->cp, opt, src_opt)
                           : plan_conversion(in->cp, opt);
   if (!plan) {
@@ -87,7 +87,8 @@ int run_convert(const ConvertArgs& a) {
   TtmlWeights ttml_weights(*in->src, in->cp);
   TtmlWriteOptions wopt;
   wopt.prefix = a.prefix;
-  auto stats = to_ttml     ? write_ttml_llama(**file, plan->config, weights, wopt)
+  const WeightSource& source = from_ttml ? static_cast<const WeightSource&>(ttml_weights) : weights;
+  auto stats = to_ttml     ? write_ttml_llama(**file, plan->config, source, wopt)
                : from_ttml ? write_llama2c(**file, *to, plan->config, ttml_weights)
                            : write_llama2c(**file, *to, plan->config, weights);
   if (!stats) {

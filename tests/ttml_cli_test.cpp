@@ -158,6 +158,15 @@ TEST(TtmlCli, ConvertBothWaysThroughTheCli) {
   EXPECT_EQ(inspect_json({back + ".q8"})["config"]["n_kv_heads"], 4);
 }
 
+TEST(TtmlCli, PythonExportRewrittenTheCppWayGivesTheWriterBytes) {
+  const std::string out = test::temp_dir() + "/normalised.msgpack";
+  auto r = test::run_ckpt(
+      {"convert", test::fixture_path("ttml/tiny_llama_py.msgpack"), out, "--to", "ttml-msgpack", "--n-heads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("only the model's parameters were written"), std::string::npos) << r.err;  // adamw/steps
+  EXPECT_TRUE(test::read_file(out) == test::read_file(test::fixture_path("ttml/tiny_llama.msgpack")));
+}
+
 TEST(TtmlCli, BrokenFileGetsFindingsWithOffsets) {
   auto bytes = tiny_bytes();
   bytes.resize(bytes.size() / 2);

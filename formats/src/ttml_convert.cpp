@@ -2,11 +2,34 @@
 // plan_conversion so that group sizes and lossy targets are decided in one place.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ckpt/ttml.hpp"
 
 namespace ckpt {
 
-Result<ConvertPlan> plan_to_ttml(const Checkpoint& cp) {
+Result<ConvertPlan> plan_to_ttml(const Checkpoint& cp, const TtmlSourceOptions* from) {
+  if (cp.format == Format::ttml_msgpack) {
+    // tt-train -> tt-train: the C++ writer's form of a file (float32 and integers instead
+    // of the Python exporters' float64, sorted keys, a new prefix). Only model tensors
+    // are carried over.
+    const TtmlSourceOptions none;
+    const TtmlSourceOptions& so = from ? *from : none;
+    auto c = ttml_llama_config(cp, so.n_heads, so.vocab_size, std::max<int64_t>(1, so.seq_len));
+    if (!c) return c.error();
+    for (const auto& v : ttml_canonical_views(cp))
+      if (const TensorInfo* t = cp.find(v.source); t && t->status != TensorStatus::complete)
+        return Error{"convert.input", v.source + " is " + std::string(tensor_status_name(t->status)), t->place.offset};
+    ConvertPlan plan;
+    plan.config = *c;
+    const bool others =
+        std::any_of(cp.tensors.begin(), cp.tensors.end(), [](const TensorInfo& t) { return t.alt_name.empty(); });
+    if (!cp.metadata.empty() || others)
+      plan.notes.push_back(
+          "only the model's parameters were written (metadata, gradients and optimizer state were "
+          "not)");
+    return plan;
+  }
   if (!is_llama2c_checkpoint(cp.format))
     return Error{
         "convert.unsupported",

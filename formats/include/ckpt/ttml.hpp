@@ -85,9 +85,11 @@ struct TtmlSourceOptions {
   int64_t seq_len = 0;
 };
 
-// Plans llama2.c (any layout) -> ttml-msgpack: the input's config, fp32 values. Fails
-// with "convert.input" for a broken input or one that is not a llama2.c checkpoint.
-Result<ConvertPlan> plan_to_ttml(const Checkpoint& cp);
+// Plans writing ttml-msgpack from cp: a llama2.c checkpoint (any layout; its config, fp32
+// values), or a tt-train Llama file (rewritten the C++ writer's way; `from` must give
+// n_heads, vocab_size is optional, seq_len unused). Fails with "convert.input" for a
+// broken input, "convert.unsupported" for other formats.
+Result<ConvertPlan> plan_to_ttml(const Checkpoint& cp, const TtmlSourceOptions* from = nullptr);
 
 // Plans ttml-msgpack -> a llama2.c layout: the config from the file and `src_opt`, then
 // the same checks as plan_conversion (group size, lossy targets).
