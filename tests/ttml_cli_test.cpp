@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ckpt/locate.hpp"
 #include "ckpt/ttml.hpp"
 #include "test_support.hpp"
 
@@ -130,6 +131,36 @@ TEST(TtmlCli, TensorAcceptsTheHalvesOfKvLinear) {
   for (size_t i = 0; i < 3; ++i)
     EXPECT_EQ(j["values"]["values"][i]["value"].get<double>(),
               double(test::weight_value("layers.0.attention.wv.weight", i)));
+}
+
+TEST(TtmlCli, LocateNamesMapHeaderVariantHeaderPayloadAndTrailingBytes) {
+  auto bytes = tiny_bytes();
+  const uint64_t end = bytes.size();
+  bytes.insert(bytes.end(), {0xc0, 0xc0});
+  MemorySource src(bytes);
+  auto cp = open_checkpoint(src);
+  ASSERT_TRUE(cp);
+  std::optional<double> v;
+  // 7 keys per tensor x 10 tensors = 70 entries: map16 header, 3 bytes.
+  Location l = locate_ttml(src, *cp, 2, v);
+  EXPECT_EQ(l.kind, RegionKind::header_field);
+  EXPECT_EQ(l.field, "map header");
+  EXPECT_EQ(l.region_length, 3u);
+  const TtmlEntry& e = cp->ttml->entries[0];  // the first key in byte order: a has_grads flag
+  l = locate_ttml(src, *cp, e.value_offset, v);
+  EXPECT_EQ(l.kind, RegionKind::msgpack_entry);
+  EXPECT_EQ(l.field, e.key);
+  EXPECT_EQ(l.part, "[variant, payload] header");
+  EXPECT_EQ(l.region_start, e.value_offset);
+  EXPECT_EQ(l.region_length, 2u);  // 92 00
+  l = locate_ttml(src, *cp, e.payload_offset, v);
+  EXPECT_EQ(l.part, "payload (bool)");
+  l = locate_ttml(src, *cp, end + 1, v);
+  EXPECT_EQ(l.kind, RegionKind::trailing);
+  EXPECT_EQ(l.region_start, end);
+  EXPECT_EQ(l.region_length, 2u);
+  l = locate_ttml(src, *cp, end + 2, v);
+  EXPECT_EQ(l.kind, RegionKind::past_end);
 }
 
 TEST(TtmlCli, ConvertBothWaysThroughTheCli) {

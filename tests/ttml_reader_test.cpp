@@ -178,6 +178,43 @@ TEST(TtmlReader, StreamsWriterValuesExactly) {
   EXPECT_EQ(got, wv);
 }
 
+TEST(TtmlReader, ElementAtWalksMixedArrays) {
+  Mp m;
+  m.map(1);
+  m.str("t/value/data").var(10).arr(4);
+  const uint64_t e0 = m.pos();
+  m.uint(7);  // 1 byte
+  const uint64_t e1 = m.pos();
+  m.f64(0.125);  // 9 bytes
+  const uint64_t e2 = m.pos();
+  m.sint(-300);  // d1 xx xx: 3 bytes
+  const uint64_t e3 = m.pos();
+  m.f32(2.5f);
+  auto cp = test::open_bytes(m.b);
+  ASSERT_TRUE(cp);
+  MemorySource src(m.b);
+  const TtmlTensor& x = cp->ttml->tensors[0];
+  EXPECT_FALSE(x.uniform_stride);
+  struct Want {
+    uint64_t off, element, start;
+    uint32_t length;
+    std::string type;
+    double value;
+  };
+  for (const Want& w : {Want{e0, 0, e0, 1, "uint", 7}, Want{e1 + 8, 1, e1, 9, "float64", 0.125},
+                        Want{e2 + 1, 2, e2, 3, "int", -300}, Want{e3 + 4, 3, e3, 5, "float32", 2.5}}) {
+    auto hit = ttml_element_at(src, x, w.off);
+    ASSERT_TRUE(hit) << w.off;
+    EXPECT_EQ(hit->element, w.element);
+    EXPECT_EQ(hit->start, w.start);
+    EXPECT_EQ(hit->length, w.length);
+    EXPECT_EQ(hit->type, w.type);
+    EXPECT_EQ(hit->value, std::optional<double>(w.value));
+  }
+  EXPECT_FALSE(ttml_element_at(src, x, e0 - 1));   // the array header
+  EXPECT_FALSE(ttml_element_at(src, x, m.pos()));  // past the elements
+}
+
 TEST(TtmlReader, NumpyArraysAreTensors) {
   Mp m;
   m.map(1);
