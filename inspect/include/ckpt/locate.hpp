@@ -12,7 +12,16 @@ namespace ckpt {
 
 // msgpack_entry: bytes of a tt-train msgpack key/value that are not tensor elements
 // (the key, the [variant, payload] header, a shape, a metadata value).
-enum class RegionKind { header_field, header_padding, tensor_data, tensor_scale, trailing, past_end, unmapped, msgpack_entry };
+enum class RegionKind {
+  header_field,
+  header_padding,
+  tensor_data,
+  tensor_scale,
+  trailing,
+  past_end,
+  unmapped,
+  msgpack_entry,
+};
 std::string_view region_kind_name(RegionKind k);
 
 struct Location {
