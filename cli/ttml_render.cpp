@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "ckpt/ttml.hpp"
+
 namespace ckpt::cli {
 
 using nlohmann::json;
@@ -33,6 +35,12 @@ std::string ttml_text(const Checkpoint& cp) {
   line("\nmsgpack");
   line(fmt::format("  era {} ({})", ttml_era_name(info.era), info.era_reason));
   line(fmt::format("  model {}, prefix \"{}\"", info.model.empty() ? "not recognised" : info.model, info.prefix));
+  if (auto l = ttml_llama_shape(cp))
+    line(
+        fmt::format("  llama: dim {}, hidden_dim {}, n_layers {}, vocabulary rows {} (padded to a multiple of 32), "
+                    "kv_dim {} (n_kv_heads = kv_dim / (dim / n_heads)), classifier {}; not stored: n_heads, seq_len",
+                    l->dim, l->hidden_dim, l->n_layers, l->vocab_rows, l->kv_rows / 2,
+                    l->shared_classifier ? "shared (no fc/weight)" : "fc/weight"));
   line(fmt::format("  map declares {} entries, {} read, {} tensors, {} metadata keys", info.map_count,
                    info.entries.size(), cp.tensors.size(), cp.metadata.size()));
   line(fmt::format("\nkeys ({})", info.entries.size()));
@@ -80,7 +88,16 @@ json ttml_json(const Checkpoint& cp) {
                     {"data_bytes", e.numpy_data_bytes}};
     keys.push_back(std::move(k));
   }
+  json llama = nullptr;
+  if (auto l = ttml_llama_shape(cp))
+    llama = {{"dim", l->dim},
+             {"hidden_dim", l->hidden_dim},
+             {"n_layers", l->n_layers},
+             {"vocab_rows", l->vocab_rows},
+             {"kv_dim", l->kv_rows / 2},
+             {"shared_classifier", l->shared_classifier}};
   return json{{"era", ttml_era_name(info.era)},
+              {"llama", llama},
               {"era_reason", info.era_reason},
               {"model", info.model.empty() ? json(nullptr) : json(info.model)},
               {"prefix", info.prefix},

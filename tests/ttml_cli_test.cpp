@@ -61,6 +61,12 @@ TEST(TtmlFixture, PythonExportedFloat64FileReadsTheSameValues) {
   const json b = inspect_json({py, "--stats"});
   EXPECT_EQ(b["format"], "ttml-msgpack");
   EXPECT_EQ(b["msgpack"]["era"], "2025");
+  EXPECT_EQ(b["msgpack"]["llama"], (json{{"dim", 16},
+                                         {"hidden_dim", 32},
+                                         {"n_layers", 1},
+                                         {"vocab_rows", 64},
+                                         {"kv_dim", 8},
+                                         {"shared_classifier", true}}));
   ASSERT_EQ(a["tensors"].size(), b["tensors"].size());
   for (size_t i = 0; i < a["tensors"].size(); ++i) {
     const json& ta = a["tensors"][i];

@@ -98,40 +98,49 @@ std::vector<TtmlCanonicalView> ttml_canonical_views(const Checkpoint& cp) {
   return out;
 }
 
-Result<ModelConfig> ttml_llama_config(const Checkpoint& cp, int64_t n_heads, std::optional<int64_t> vocab_size,
-                                      int64_t seq_len) {
+Result<TtmlLlamaShape> ttml_llama_shape(const Checkpoint& cp) {
   auto fail = [](std::string m) { return Error{"convert.input", std::move(m), {}}; };
   if (!cp.ttml || cp.ttml->model != "llama")
     return fail("not a tt-train Llama model (no llama_block_ parameters under one prefix)");
   const TensorInfo* emb = cp.find("tok_embeddings.weight");
   if (!emb) return fail("no tok_emb/weight");
-  ModelConfig c;
-  c.dim = int64_t(cols_of(*emb));
-  const int64_t padded = int64_t(rows_of(*emb));
-  for (int64_t l = 0;; ++l) {
-    if (!cp.find("layers." + std::to_string(l) + ".attention.wq.weight")) break;
-    c.n_layers = l + 1;
-  }
-  if (c.n_layers == 0) return fail("no llama_block_0/attention/q_linear/weight");
+  TtmlLlamaShape s;
+  s.dim = int64_t(cols_of(*emb));
+  s.vocab_rows = int64_t(rows_of(*emb));
+  while (cp.find("layers." + std::to_string(s.n_layers) + ".attention.wq.weight")) ++s.n_layers;
+  if (s.n_layers == 0) return fail("no llama_block_0/attention/q_linear/weight");
   const TensorInfo* w1 = cp.find("layers.0.feed_forward.w1.weight");
   if (!w1) return fail("no llama_block_0/mlp/w1/weight");
-  c.hidden_dim = int64_t(rows_of(*w1));
+  s.hidden_dim = int64_t(rows_of(*w1));
+  const TensorInfo* kv = cp.find("layers.0.attention.wk.weight+layers.0.attention.wv.weight");
+  if (!kv) return fail("no llama_block_0/attention/kv_linear/weight");
+  s.kv_rows = int64_t(rows_of(*kv));
+  s.shared_classifier = cp.find("output.weight") == nullptr;
+  return s;
+}
+
+Result<ModelConfig> ttml_llama_config(const Checkpoint& cp, int64_t n_heads, std::optional<int64_t> vocab_size,
+                                      int64_t seq_len) {
+  auto fail = [](std::string m) { return Error{"convert.input", std::move(m), {}}; };
+  auto s = ttml_llama_shape(cp);
+  if (!s) return s.error();
+  ModelConfig c;
+  c.dim = s->dim;
+  c.hidden_dim = s->hidden_dim;
+  c.n_layers = s->n_layers;
   if (n_heads <= 0) return fail("--n-heads is required: tt-train files do not store the number of heads");
   if (c.dim % n_heads != 0) return fail(fmt::format("dim {} is not a multiple of --n-heads {}", c.dim, n_heads));
   c.n_heads = n_heads;
-  const int64_t hs = c.dim / n_heads;
-  const TensorInfo* kv = cp.find("layers.0.attention.wk.weight+layers.0.attention.wv.weight");
-  if (!kv) return fail("no llama_block_0/attention/kv_linear/weight");
-  const int64_t kvd = int64_t(rows_of(*kv)) / 2;
-  if (int64_t(rows_of(*kv)) % 2 != 0 || kvd % hs != 0)
-    return fail(fmt::format("kv_linear has {} rows: not 2 x a multiple of head size {}", rows_of(*kv), hs));
+  const int64_t hs = c.dim / n_heads, kvd = s->kv_rows / 2;
+  if (s->kv_rows % 2 != 0 || kvd % hs != 0)
+    return fail(fmt::format("kv_linear has {} rows: not 2 x a multiple of head size {}", s->kv_rows, hs));
   c.n_kv_heads = kvd / hs;
-  c.vocab_size = vocab_size.value_or(padded);
-  if (c.vocab_size <= 0 || c.vocab_size > padded)
-    return fail(fmt::format("--vocab-size {} is not in 1..{} (the embedding's rows)", c.vocab_size, padded));
+  c.vocab_size = vocab_size.value_or(s->vocab_rows);
+  if (c.vocab_size <= 0 || c.vocab_size > s->vocab_rows)
+    return fail(fmt::format("--vocab-size {} is not in 1..{} (the embedding's rows)", c.vocab_size, s->vocab_rows));
   if (seq_len <= 0) return fail("--seq-len is required: tt-train files do not store the sequence length");
   c.seq_len = seq_len;
-  c.shared_classifier = cp.find("output.weight") == nullptr;
+  c.shared_classifier = s->shared_classifier;
   return c;
 }
 

@@ -32,6 +32,16 @@ struct TtmlCanonicalView {
 // rows) and wv (second half).
 std::vector<TtmlCanonicalView> ttml_canonical_views(const Checkpoint& cp);
 
+// What a Llama model file says about its config (everything but n_heads and seq_len).
+struct TtmlLlamaShape {
+  int64_t dim = 0, hidden_dim = 0, n_layers = 0;
+  int64_t vocab_rows = 0;         // embedding rows, padded to a multiple of 32
+  int64_t kv_rows = 0;            // kv_linear rows: 2 x kv_dim
+  bool shared_classifier = true;  // no fc/weight
+};
+// Fails with "convert.input" naming the missing tensor, or for a model that is not Llama.
+Result<TtmlLlamaShape> ttml_llama_shape(const Checkpoint& cp);
+
 // The llama2.c config of a Llama model file. The file does not store n_heads or seq_len:
 // they are passed in; n_kv_heads derives from kv_linear's rows / 2 / (dim / n_heads);
 // vocab_size defaults to the padded embedding rows. shared_classifier is false when
