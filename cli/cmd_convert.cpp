@@ -7,6 +7,7 @@
 
 #include "ckpt/byte_sink.hpp"
 #include "ckpt/convert.hpp"
+#include "ckpt/ttml.hpp"
 #include "commands.hpp"
 #include "input.hpp"
 
@@ -16,7 +17,9 @@ namespace {
 
 struct ConvertArgs {
   std::string in, out, to, format;
+  std::string prefix = "llama/llama";
   int64_t group_size = 0;
+  int64_t n_heads = 0, vocab_size = 0, seq_len = 0;  // reading tt-train files
   bool allow_lossy = false, force = false;
 };
 
@@ -60,7 +63,14 @@ int run_convert(const ConvertArgs& a) {
   opt.to = *to;
   if (a.group_size > 0) opt.group_size = a.group_size;
   opt.allow_lossy = a.allow_lossy;
-  auto plan = plan_conversion(in->cp, opt);
+  const bool to_ttml = *to == Format::ttml_msgpack, from_ttml = in->cp.format == Format::ttml_msgpack;
+  TtmlSourceOptions src_opt;
+  src_opt.n_heads = a.n_heads;
+  if (a.vocab_size > 0) src_opt.vocab_size = a.vocab_size;
+  src_opt.seq_len = a.seq_len;
+  auto plan = to_ttml     ? plan_to_ttml(in->cp, &src_opt)
+              : from_ttml ? plan_from_ttml(in->cp, opt, src_opt)
+                          : plan_conversion(in->cp, opt);
   if (!plan) {
     print_error(a.in, plan.error());
     return kExitCannotRun;
@@ -74,7 +84,13 @@ int run_convert(const ConvertArgs& a) {
   }
   TempGuard guard((*file)->temp_path());
   CheckpointWeights weights(*in->src, in->cp);
-  auto stats = write_llama2c(**file, *to, plan->config, weights);
+  TtmlWeights ttml_weights(*in->src, in->cp);
+  TtmlWriteOptions wopt;
+  wopt.prefix = a.prefix;
+  const WeightSource& source = from_ttml ? static_cast<const WeightSource&>(ttml_weights) : weights;
+  auto stats = to_ttml     ? write_ttml_llama(**file, plan->config, source, wopt)
+               : from_ttml ? write_llama2c(**file, *to, plan->config, ttml_weights)
+                           : write_llama2c(**file, *to, plan->config, weights);
   if (!stats) {
     print_error(a.out, stats.error());
     return kExitCannotRun;  // the AtomicFile destructor removes the temporary file
@@ -103,6 +119,11 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   sub->add_flag("--allow-lossy", args->allow_lossy, "allow conversions that lose information");
   sub->add_flag("--force", args->force, "allow replacing the input file (still atomic)");
   sub->add_option("--format", args->format, "force the input's layout instead of detecting it");
+  sub->add_option("--prefix", args->prefix, "ttml-msgpack output: the key prefix of the model (default llama/llama)");
+  sub->add_option("--n-heads", args->n_heads, "ttml-msgpack input: number of attention heads (not stored in the file)");
+  sub->add_option("--vocab-size", args->vocab_size,
+                  "ttml-msgpack input: vocabulary size; drops the padding rows (default: the padded rows)");
+  sub->add_option("--seq-len", args->seq_len, "ttml-msgpack input: sequence length for the header (not stored in the file)");
   sub->callback([args, &exit_code] { exit_code = run_convert(*args); });
 }
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "ttml_render.hpp"
+
 namespace ckpt::cli {
 
 using nlohmann::json;
@@ -53,7 +55,7 @@ json stats_json(const TensorStats& s) {
   return j;
 }
 
-json tensor_json(const TensorInfo& t, const std::optional<TensorStats>* stats) {
+json tensor_json(const Checkpoint& cp, const TensorInfo& t, const std::optional<TensorStats>* stats) {
   json j{{"name", t.spec.name},
          {"dtype", dtype_name(t.spec.dtype)},
          {"shape", t.spec.shape},
@@ -64,6 +66,7 @@ json tensor_json(const TensorInfo& t, const std::optional<TensorStats>* stats) {
          {"status", tensor_status_name(t.status)},
          {"available_bytes", t.data_available + t.scale_available}};
   if (!t.alt_name.empty()) j["alt_name"] = t.alt_name;
+  if (cp.ttml) j["msgpack"] = ttml_tensor_json(cp, t);
   if (t.spec.dtype == DType::q8_0) {
     j["scale_offset"] = t.place.scale_offset;
     j["scale_nbytes"] = t.place.scale_nbytes;
@@ -78,6 +81,10 @@ json location_json(const InspectReport& r) {
   const Location& l = *r.at;
   json j{{"offset", l.offset}, {"kind", region_kind_name(l.kind)}, {"beyond_file", l.beyond_file}};
   if (l.kind == RegionKind::header_field) j["field"] = l.field;
+  if (l.kind == RegionKind::msgpack_entry) {
+    j["key"] = l.field;
+    j["part"] = l.part;
+  }
   if (l.kind == RegionKind::tensor_data || l.kind == RegionKind::tensor_scale) {
     j["tensor"] = l.tensor;
     j["part"] = l.part;
@@ -126,8 +133,12 @@ json inspect_json(const InspectReport& r) {
   }
   json tensors = json::array();
   for (size_t i = 0; i < cp.tensors.size(); ++i)
-    tensors.push_back(tensor_json(cp.tensors[i], r.stats.empty() ? nullptr : &r.stats[i]));
+    tensors.push_back(tensor_json(cp, cp.tensors[i], r.stats.empty() ? nullptr : &r.stats[i]));
   j["tensors"] = tensors;
+  if (cp.ttml) {
+    j["msgpack"] = ttml_json(cp);
+    j["metadata"] = metadata_json(cp);
+  }
   json findings = json::array();
   for (const auto& f : cp.findings) findings.push_back(finding_json(f));
   j["findings"] = findings;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ttml_render.hpp"
+
 namespace ckpt::cli {
 
 std::string shape_text(const std::vector<uint64_t>& shape) {
@@ -47,6 +49,10 @@ std::string location_text(const Location& l, const std::optional<double>& value)
       break;
     case RegionKind::past_end: s += "past the end of the file"; break;
     case RegionKind::unmapped: s += "not mapped by the layout"; break;
+    case RegionKind::msgpack_entry:
+      s += fmt::format("key {}: {} (bytes {}..{}), byte {} of it", l.field, l.part, l.region_start,
+                       l.region_start + l.region_length - 1, l.byte_in_element);
+      break;
   }
   if (l.beyond_file && l.kind != RegionKind::past_end) s += " [beyond the end of the file]";
   if (value) s += fmt::format("; value {}", g(*value));
@@ -92,6 +98,7 @@ std::string inspect_text(const InspectReport& r) {
                      t.has_scores ? "with scores" : "lengths only (July 2023)", t.n_tokens,
                      t.has_scores ? std::to_string(t.max_token_length) : "-", t.longest_token, t.parsed_bytes));
   }
+  out += ttml_text(cp);
   if (!cp.tensors.empty()) {
     const bool q8 = std::any_of(cp.tensors.begin(), cp.tensors.end(),
                                 [](const TensorInfo& t) { return t.spec.dtype == DType::q8_0; });
@@ -115,6 +122,7 @@ std::string inspect_text(const InspectReport& r) {
           row += fmt::format(" {:>12} {:>10} {:>5}", "-", "-", "-");
       }
       row += "  " + std::string(tensor_status_name(t.status));
+      if (!t.alt_name.empty()) row += "  = " + t.alt_name;
       if (t.status == TensorStatus::truncated)
         row += fmt::format(" ({} of {} bytes)", t.data_available + t.scale_available,
                            t.place.nbytes + t.place.scale_nbytes);

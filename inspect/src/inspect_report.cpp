@@ -4,6 +4,7 @@
 
 #include "ckpt/le.hpp"
 #include "ckpt/tensor_stream.hpp"
+#include "ckpt/ttml.hpp"
 
 namespace ckpt {
 
@@ -30,6 +31,29 @@ std::optional<double> value_at(const ByteSource& src, const Location& loc) {
   return std::nullopt;
 }
 
+// --tensor on a tt-train file may name a canonical tensor that is only part of a stored
+// one (wk and wv are halves of kv_linear): stream it through the canonical views.
+std::optional<Result<TensorValues>> ttml_view_values(const ByteSource& src, const Checkpoint& cp,
+                                                     const std::string& name, uint64_t limit) {
+  if (!cp.ttml) return std::nullopt;
+  for (const auto& view : ttml_canonical_views(cp)) {
+    if (view.name != name) continue;
+    TensorValues v;
+    v.tensor = name;
+    v.shape = {view.rows, view.cols};
+    TensorSpec spec;
+    spec.name = name;
+    spec.numel = std::min(limit, view.rows * view.cols);
+    auto res = TtmlWeights(src, cp).values(spec, [&](uint64_t, const float* x, size_t n) {
+      v.values.insert(v.values.end(), x, x + n);
+      return true;
+    });
+    if (!res) return Result<TensorValues>(res.error());
+    return Result<TensorValues>(std::move(v));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<InspectReport> build_inspect_report(const ByteSource& src, Checkpoint cp, const InspectOptions& opt) {
@@ -37,7 +61,12 @@ Result<InspectReport> build_inspect_report(const ByteSource& src, Checkpoint cp,
   r.cp = std::move(cp);
   for (const auto& t : r.cp.tensors)
     if (t.spec.name != "freqs_cos" && t.spec.name != "freqs_sin") r.parameters += t.spec.numel;
-  if (opt.tensor) {
+  if (opt.tensor && !r.cp.find(*opt.tensor) && r.cp.ttml) {
+    auto view = ttml_view_values(src, r.cp, *opt.tensor, opt.limit);
+    if (!view) return Error{"inspect.tensor", "no tensor named " + *opt.tensor, {}};
+    if (!*view) return view->error();
+    r.values = std::move(view->value());
+  } else if (opt.tensor) {
     const TensorInfo* t = r.cp.find(*opt.tensor);
     if (!t) return Error{"inspect.tensor", "no tensor named " + *opt.tensor, {}};
     TensorValues v;
@@ -55,7 +84,9 @@ Result<InspectReport> build_inspect_report(const ByteSource& src, Checkpoint cp,
     r.values = std::move(v);
   }
   if (opt.stats) r.stats = all_tensor_stats(src, r.cp, opt.threads);
-  if (opt.at) {
+  if (opt.at && r.cp.format == Format::ttml_msgpack) {
+    r.at = locate_ttml(src, r.cp, *opt.at, r.at_value);
+  } else if (opt.at) {
     r.at = locate(r.cp, *opt.at);
     r.at_value = value_at(src, *r.at);
   }

@@ -11,6 +11,7 @@ std::string_view region_kind_name(RegionKind k) {
     case RegionKind::trailing: return "trailing";
     case RegionKind::past_end: return "past_end";
     case RegionKind::unmapped: return "unmapped";
+    case RegionKind::msgpack_entry: return "msgpack_entry";
   }
   return "unmapped";
 }

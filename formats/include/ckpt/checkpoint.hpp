@@ -12,6 +12,7 @@
 #include "ckpt/format.hpp"
 #include "ckpt/layout.hpp"
 #include "ckpt/result.hpp"
+#include "ckpt/ttml_model.hpp"
 
 namespace ckpt {
 
@@ -65,6 +66,8 @@ struct Checkpoint {
   uint64_t trailing_bytes = 0;
   std::optional<Q8OrderDecision> q8_order;
   std::optional<TokenizerInfo> tokenizer;
+  std::vector<MetadataEntry> metadata;  // keys that are not tensors (tt-train msgpack)
+  std::optional<TtmlInfo> ttml;         // the msgpack index (ttml-msgpack only)
   std::vector<Finding> findings;
 
   const TensorInfo* find(std::string_view name) const;

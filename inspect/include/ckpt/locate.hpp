@@ -2,6 +2,7 @@
 // Maps a byte offset of a file to what lives there: a header field, header padding, a
 // tensor element (fp32 value, int8 value or Q8_0 scale), trailing bytes, or nothing.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,15 +10,26 @@
 
 namespace ckpt {
 
-enum class RegionKind { header_field, header_padding, tensor_data, tensor_scale, trailing, past_end, unmapped };
+// msgpack_entry: bytes of a tt-train msgpack key/value that are not tensor elements
+// (the key, the [variant, payload] header, a shape, a metadata value).
+enum class RegionKind {
+  header_field,
+  header_padding,
+  tensor_data,
+  tensor_scale,
+  trailing,
+  past_end,
+  unmapped,
+  msgpack_entry,
+};
 std::string_view region_kind_name(RegionKind k);
 
 struct Location {
   uint64_t offset = 0;
   RegionKind kind = RegionKind::unmapped;
-  std::string field;   // header field name (header_field)
+  std::string field;   // header field name (header_field), msgpack key (msgpack_entry)
   std::string tensor;  // canonical tensor name (tensor_data, tensor_scale)
-  std::string part;    // "f32", "int8" or "scale"
+  std::string part;    // "f32", "int8" or "scale"; msgpack: the element type or the entry part
   uint64_t element = 0;               // flat element index (for a scale: its group's first element)
   std::vector<uint64_t> index;        // the same index, multi-dimensional
   uint64_t group = 0;                 // Q8_0 group of the element or scale
@@ -32,5 +44,9 @@ std::vector<uint64_t> unravel(uint64_t flat, const std::vector<uint64_t>& shape)
 // Says what the byte at `offset` is in cp's layout. Offsets past the file end are still
 // mapped to what the layout would hold there (beyond_file is set).
 Location locate(const Checkpoint& cp, uint64_t offset);
+
+// The same for a tt-train msgpack file, which needs the bytes (array elements have
+// varying widths); `value` receives the number stored there, if any.
+Location locate_ttml(const ByteSource& src, const Checkpoint& cp, uint64_t offset, std::optional<double>& value);
 
 }  // namespace ckpt
