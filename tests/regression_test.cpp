@@ -10,11 +10,12 @@
 #include "test_support.hpp"
 
 namespace ckpt {
-namespace {
 
-std::vector<uint8_t> regression(const std::string& name) {
+static std::vector<uint8_t> regression(const std::string& name) {
   return test::read_file(std::string(CKPT_SOURCE_DIR) + "/tests/regressions/" + name);
 }
+
+namespace {
 
 // Found by fuzz_forced_formats: ak42-v1-q8_0 forced on bytes whose header says
 // 4610 tensors with groups of 61936 values. Each absent tensor allocated a buffer for
@@ -41,6 +42,35 @@ TEST(Regression, AbsentQ8TensorsAllocateNothing) {
   }
   // Generous even under sanitizers; the bug took over 10 s.
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
+}
+
+}  // namespace
+}  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// Timeouts found by the fuzzers: hostile n_layers made tensor tables of tens of
+// thousands of entries for files of a few hundred bytes (25355 for a 63-byte file),
+// which took seconds under ASan. n_layers is now capped at 1024; every such input must
+// go through open + inspect --stats quickly.
+TEST(Regression, HugeTensorTablesFromTinyFilesAreBounded) {
+  for (const std::string name : {"open_checkpoint-timeout-v0-huge-table.bin", "open_checkpoint-timeout-v2-huge-table.bin",
+                                 "convert-timeout-v2-25355-tensors.bin", "forced_formats-timeout-v1-huge-table.bin"}) {
+    auto data = regression(name);
+    OpenOptions opt;
+    if (name.rfind("forced_formats", 0) == 0) {
+      opt.forced_format = all_formats()[data[0] % all_formats().size()];
+      data.erase(data.begin());
+    }
+    MemorySource src(data, name);
+    const auto start = std::chrono::steady_clock::now();
+    auto cp = open_checkpoint(src, opt);
+    if (!cp) continue;
+    EXPECT_LE(cp->tensors.size(), 9u * 1024 + 5) << name;
+    for (const auto& t : cp->tensors) (void)tensor_stats(src, *cp, t);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0) << name;
+  }
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ struct Layout {
 
 // The tensors a format stores for a config, in file order, without byte positions.
 // Fails (code "layout.config") when the config cannot describe any file: non-positive
-// sizes, n_heads = 0, more than 4096 layers, a non-positive group size. A group size
+// sizes, n_heads = 0, more than 1024 layers, a non-positive group size. A group size
 // that does not divide a tensor is laid out as runq.c reads it (floor(numel/GS) scales);
 // validate reports it.
 Result<std::vector<TensorSpec>> tensor_specs(Format f, const ModelConfig& c);
