@@ -1,0 +1,109 @@
+#include "ckpt/scan_kernels.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <vector>
+
+#include "ckpt/rope.hpp"
+
+namespace ckpt {
+
+namespace {
+constexpr uint32_t kExp = 0x7f800000u, kMant = 0x007fffffu, kAbs = 0x7fffffffu;
+}
+
+F32Check check_f32(const float* v, size_t n) {
+  F32Check r;
+  // Counting pass: no branches, so the compiler vectorises it.
+  uint64_t bad = 0, nan = 0;
+  uint32_t bits_or = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t u = std::bit_cast<uint32_t>(v[i]);
+    const bool nonfinite = (u & kExp) == kExp;
+    bad += nonfinite;
+    nan += nonfinite & ((u & kMant) != 0);
+    bits_or |= u & kAbs;
+  }
+  r.nonfinite = bad;
+  r.nan = nan;
+  r.all_zero = bits_or == 0;
+  if (bad > 0)
+    for (size_t i = 0; i < n; ++i)
+      if ((std::bit_cast<uint32_t>(v[i]) & kExp) == kExp) {
+        r.first_nonfinite = i;
+        break;
+      }
+  return r;
+}
+
+Q8Check check_q8(const int8_t* q, const float* scales, size_t n_groups, size_t gs) {
+  Q8Check r;
+  uint64_t minus128 = 0;
+  const size_t n = n_groups * gs;
+  for (size_t i = 0; i < n; ++i) minus128 += q[i] == -128;
+  r.int8_min = minus128;
+  if (minus128 > 0)
+    for (size_t i = 0; i < n; ++i)
+      if (q[i] == -128) {
+        r.first_int8_min = i;
+        break;
+      }
+  for (size_t g = 0; g < n_groups; ++g) {
+    const int8_t* x = q + g * gs;
+    int any = 0;
+    for (size_t i = 0; i < gs; ++i) any |= x[i];
+    const float s = scales[g];
+    if (!std::isfinite(s)) {
+      if (r.scale_nonfinite++ == 0) r.first_scale_nonfinite = g;
+      r.all_zero = false;
+      continue;
+    }
+    // -0.0 is zero, not negative: only a strictly negative value is.
+    if (s < 0.0f || (s == 0.0f && any != 0)) {
+      if (r.scale_bad++ == 0) r.first_scale_bad = g;
+    }
+    if (s != 0.0f && any != 0) r.all_zero = false;
+  }
+  return r;
+}
+
+double rope_tolerance(int64_t head_size, uint64_t pos, uint64_t j) {
+  const double freq = std::pow(double(kRopeTheta), -double(2 * j) / double(head_size));
+  // fp32 epsilon is 2^-23: two ulp of the angle, plus the absolute 1e-5.
+  return 1e-5 + std::ldexp(2.0 * double(pos) * freq, -23);
+}
+
+RopeCheck check_rope(const float* v, size_t n, uint64_t first, int64_t head_size, bool is_sin) {
+  RopeCheck r;
+  const int64_t half = head_size / 2;
+  if (half <= 0 || n == 0) return r;
+  // Expected values for the rows this chunk touches, computed the writer's way.
+  const uint64_t p0 = first / uint64_t(half), p1 = (first + n - 1) / uint64_t(half);
+  const size_t rows = size_t(p1 - p0 + 1);
+  std::vector<float> cosv(rows * size_t(half)), sinv(rows * size_t(half));
+  rope_tables(head_size, int64_t(p0), int64_t(rows), cosv.data(), sinv.data());
+  const std::vector<float>& want = is_sin ? sinv : cosv;
+  const uint64_t base = p0 * uint64_t(half);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t e = first + i;
+    double err = std::fabs(double(v[i]) - double(want[size_t(e - base)]));
+    if (std::isnan(err)) err = INFINITY;
+    r.all_zero &= v[i] == 0.0f;
+    if (!(err <= rope_tolerance(head_size, e / uint64_t(half), e % uint64_t(half)))) {  // NaN fails too
+      if (r.mismatches++ == 0) r.first_mismatch = i;
+      r.max_error = std::max(r.max_error, err);
+    }
+  }
+  return r;
+}
+
+Bf16Check check_bf16(const float* v, size_t n) {
+  Bf16Check r;
+  for (size_t i = 0; i < n; ++i) {
+    if ((std::bit_cast<uint32_t>(v[i]) & 0xffffu) != 0 && r.not_representable++ == 0) r.first = i;
+  }
+  return r;
+}
+
+}  // namespace ckpt
