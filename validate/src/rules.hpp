@@ -74,4 +74,12 @@ uint64_t scan_data(const RuleContext& c, Collector& out);
 // rescue.cpp: when no format fits, an ak42 file whose magic alone is damaged.
 std::optional<Format> ak42_with_bad_magic(const ByteSource& src);
 
+// q8_order.cpp: when the strict v2 order test rejects both orders, the order whose
+// sampled scales are clearly more plausible, with the message for layout.q8_order.
+struct OrderRescue {
+  Format format;
+  std::string message;
+};
+std::optional<OrderRescue> tolerant_v2_order(const ByteSource& src, const ModelConfig& c);
+
 }  // namespace ckpt::vdetail

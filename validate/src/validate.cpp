@@ -45,7 +45,7 @@ std::optional<Checkpoint> open_failed(const ByteSource& src, const Error& e, Fil
     r.detection = "ak42 magic";
     return std::nullopt;
   }
-  if (e.code == "detect.unknown") {
+  if (e.code == "detect.unknown" || e.code == "detect.v0_misfit") {
     if (auto f = ak42_with_bad_magic(src)) {
       OpenOptions forced;
       forced.forced_format = *f;
@@ -91,6 +91,14 @@ FileReport validate_source(const ByteSource& src, const ValidateOptions& opt) {
   auto opened = open_checkpoint(src, oo);
   std::optional<Checkpoint> cp;
   if (opened) cp = std::move(*opened);
+  // A damaged ak42 magic often leaves a header that still looks like a v0 one (version,
+  // dim, ... are plausible ints) whose size does not fit: prefer the exact ak42 fit.
+  const bool v0_misfit = cp && !opt.forced_format && cp->format == Format::llama2c_v0 &&
+                         cp->expected_size.value_or(0) != cp->file_size;
+  if (v0_misfit && ak42_with_bad_magic(src)) {
+    cp.reset();
+    opened = Error{"detect.v0_misfit", "v0 header whose size does not fit", {}};
+  }
 
   Collector out(nullptr, opt.max_findings_per_rule);
   if (!cp) {
@@ -103,6 +111,23 @@ FileReport validate_source(const ByteSource& src, const ValidateOptions& opt) {
     }
   }
   out.set_checkpoint(&*cp);
+  const bool v2 = cp->format == Format::ak42_v2_q8_0 || cp->format == Format::ak42_v2_q8_0_scales_last;
+  if (v2 && !opt.forced_format && cp->config && cp->q8_order && !cp->q8_order->interleaved_fits &&
+      !cp->q8_order->scales_last_fits) {
+    if (auto order = tolerant_v2_order(src, *cp->config)) {
+      // Still an error (neither order is clean), but the data findings now point at the
+      // bytes that broke the test instead of at a misread layout.
+      out.with_severity("layout.q8_order", Severity::error, order->message, uint64_t(256));
+      if (order->format != cp->format) {
+        OpenOptions forced;
+        forced.forced_format = order->format;
+        if (auto re = open_checkpoint(src, forced)) {
+          re->detection = cp->detection + "; " + order->message;
+          cp = std::move(*re);
+        }
+      }
+    }
+  }
   r.format = cp->format;
   r.detection = cp->detection;
   r.config = cp->config;
