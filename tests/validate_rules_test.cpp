@@ -128,6 +128,8 @@ std::vector<Case> cases() {
                "seq_len"});
   v.push_back({"Ak42HugeLayers", mutated(V1, [](auto& b) { put_i32(b, 16, 1 << 20); }), "header.value", true, 16,
                "n_layers"});
+  v.push_back({"Ak42HugeSeqLen", mutated(V2, [](auto& b) { put_i32(b, 32, (1 << 20) + 1); }), "header.value", true,
+               32, "seq_len"});
   v.push_back({"V0NegativeVocabIsUntied", intact(V0, untied_config()), "header.value", false, {}});
   v.push_back({"Overflow", mutated(V1, [](auto& b) {
                  put_i32(b, 8, 0x7ffffffe);
@@ -339,7 +341,7 @@ TEST_P(ValidateRule, FiresExactlyWhereExpected) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Catalogue, ValidateRule, ::testing::ValuesIn(cases()),
+INSTANTIATE_TEST_SUITE_P(ValidateCatalogue, ValidateRule, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 
 // Every rule of the catalogue has a breaking case and a passing case above, except the

@@ -9,6 +9,9 @@ namespace {
 
 // The tensor table of layout.cpp refuses more layers than this (9 tensors per layer).
 constexpr int64_t kMaxLayers = int64_t(1) << 16;
+// run.c allocates a KV cache of 2 * n_layers * seq_len * kv_dim floats: beyond a million
+// positions it cannot be allocated for any model, and ak42 sizes do not catch it.
+constexpr int64_t kMaxSeqLen = int64_t(1) << 20;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
@@ -26,6 +29,11 @@ void check_header_values(const RuleContext& c, Collector& out) {
   if (const HeaderValue* n = header_field(c.cp, "n_layers"); n && n->value > kMaxLayers)
     out.field("header.value", "n_layers is " + str(n->value) + ": more than " + str(kMaxLayers) + " layers is not a model",
               n->offset, "n_layers");
+  if (const HeaderValue* s = header_field(c.cp, "seq_len"); s && s->value > kMaxSeqLen)
+    out.field("header.value",
+              "seq_len is " + str(s->value) + ": more than " + str(kMaxSeqLen) +
+                  " positions (run.c's KV cache could not be allocated)",
+              s->offset, "seq_len");
   if (const HeaderValue* v = header_field(c.cp, "vocab_size")) {
     if (v->value == 0)
       out.field("header.value", "vocab_size is 0: it must be non-zero", v->offset, "vocab_size");
