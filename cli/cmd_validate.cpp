@@ -126,8 +126,8 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   sub->add_option("--format", args->format, "force a layout instead of detecting it");
   sub->add_option("--expect", args->expect,
                   "fail files whose config differs: dim=288,n_layers=6,format=ak42-v2-q8_0,... (repeatable)")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   sub->add_option("--tokenizer", args->tokenizer, "check this tokenizer too, and its token count against each model");
   sub->add_flag("--no-scan", args->no_scan, "structure only: read the header, not the data (constant time)");
   sub->add_option("--require-alignment", args->require_alignment,
