@@ -4,6 +4,7 @@
 // Memory: one chunk buffer per thread plus a small result per chunk, whatever the file size.
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <thread>
 
 #include "ckpt/scan_kernels.hpp"
@@ -102,36 +103,36 @@ class Scanner {
       case Kind::f32:
       case Kind::rope: {
         const size_t n = size_t(it.end - it.begin);
-        f_.resize(n);
+        float* f = floats(n);
         const uint64_t off = t.place.offset + it.begin * 4;
-        if (!src_.read(off, f_.data(), n * 4)) {
+        if (!src_.read(off, f, n * 4)) {
           p.read_failed_at = off;
           return p;
         }
         p.bytes = n * 4;
-        p.f = check_f32(f_.data(), n);
+        p.f = check_f32(f, n);
         shift(p.f.first_nonfinite, it.begin);
         if (it.kind == Kind::rope) {
-          p.r = check_rope(f_.data(), n, it.begin, cp_.config->head_size(), t.spec.name == "freqs_sin");
+          p.r = check_rope(f, n, it.begin, cp_.config->head_size(), t.spec.name == "freqs_sin");
           shift(p.r.first_mismatch, it.begin);
         }
         break;
       }
       case Kind::q8: {
         const size_t gs = size_t(cp_.config->group_size), groups = size_t(it.end - it.begin);
-        q_.resize(groups * gs);
-        s_.resize(groups);
+        int8_t* q = bytes(groups * gs);
+        float* sc = floats(groups);
         const uint64_t qoff = t.place.offset + it.begin * gs, soff = t.place.scale_offset + it.begin * 4;
-        if (!src_.read(qoff, q_.data(), q_.size())) {
+        if (!src_.read(qoff, q, groups * gs)) {
           p.read_failed_at = qoff;
           return p;
         }
-        if (!src_.read(soff, s_.data(), groups * 4)) {
+        if (!src_.read(soff, sc, groups * 4)) {
           p.read_failed_at = soff;
           return p;
         }
         p.bytes = groups * gs + groups * 4;
-        p.q = check_q8(q_.data(), s_.data(), groups, gs);
+        p.q = check_q8(q, sc, groups, gs);
         shift(p.q.first_scale_nonfinite, it.begin);
         shift(p.q.first_scale_bad, it.begin);
         shift(p.q.first_int8_min, it.begin * gs);
@@ -162,11 +163,21 @@ class Scanner {
   }
 
  private:
+  // Buffers grow to the largest item and are never zero-filled (the read overwrites them).
+  float* floats(size_t n) {
+    if (n > f_cap_) f_.reset(new float[f_cap_ = n]);
+    return f_.get();
+  }
+  int8_t* bytes(size_t n) {
+    if (n > q_cap_) q_.reset(new int8_t[q_cap_ = n]);
+    return q_.get();
+  }
   const ByteSource& src_;
   const Checkpoint& cp_;
   size_t chunk_;
-  std::vector<float> f_, s_;
-  std::vector<int8_t> q_;
+  std::unique_ptr<float[]> f_;
+  std::unique_ptr<int8_t[]> q_;
+  size_t f_cap_ = 0, q_cap_ = 0;
 };
 
 std::string plural(uint64_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
@@ -177,50 +188,50 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
   const uint64_t gs = c.cp.config && c.cp.config->group_size > 0 ? uint64_t(c.cp.config->group_size) : 1;
   auto f32_at = [&](uint64_t e) { return llama ? t.place.offset + 4 * e : t.place.offset; };
   if (p.read_failed_at) {
-    out.tensor("io.read", "cannot read " + name + " at byte " + std::to_string(*p.read_failed_at), p.read_failed_at,
+    out.tensor("io.read", "cannot read the data at byte " + std::to_string(*p.read_failed_at), p.read_failed_at,
                name);
     return;
   }
   if (p.f.nonfinite > 0) {
     const uint64_t e = *p.f.first_nonfinite;
     out.tensor("data.nonfinite",
-               name + ": " + plural(p.f.nonfinite, "non-finite value") + " (" + std::to_string(p.f.nan) + " NaN, " +
+               plural(p.f.nonfinite, "non-finite value") + " (" + std::to_string(p.f.nan) + " NaN, " +
                    std::to_string(p.f.nonfinite - p.f.nan) + " Inf), the first at element " + std::to_string(e),
                f32_at(e), name);
   }
   if (p.q.scale_nonfinite > 0) {
     const uint64_t g = *p.q.first_scale_nonfinite;
     out.tensor("quant.scale_nonfinite",
-               name + ": " + plural(p.q.scale_nonfinite, "non-finite scale") + ", the first of group " +
+               plural(p.q.scale_nonfinite, "non-finite scale") + ", the first of group " +
                    std::to_string(g),
                t.place.scale_offset + 4 * g, name);
   }
   if (p.q.scale_bad > 0) {
     const uint64_t g = *p.q.first_scale_bad;
     out.tensor("quant.scale_nonpositive",
-               name + ": " + plural(p.q.scale_bad, "scale") +
+               plural(p.q.scale_bad, "scale") +
                    " negative, or zero over non-zero int8 values; the first of group " + std::to_string(g),
                t.place.scale_offset + 4 * g, name);
   }
   if (p.q.int8_min > 0) {
     const uint64_t e = *p.q.first_int8_min;
     out.tensor("quant.int8_min",
-               name + ": " + plural(p.q.int8_min, "int8 value") + " of -128 (the exporter writes [-127, 127]), the " +
+               plural(p.q.int8_min, "int8 value") + " of -128 (the exporter writes [-127, 127]), the " +
                    "first at element " + std::to_string(e) + " (group " + std::to_string(e / gs) + ")",
                t.place.offset + e, name);
   }
   const bool matrix = t.spec.shape.size() == 2 && !is_rope(t) && t.status == TensorStatus::complete;
   const bool zero = t.spec.dtype == DType::q8_0 ? p.q.all_zero : p.f.all_zero;
   if (matrix && zero && p.bytes > 0)
-    out.tensor("data.zero_matrix", name + " is entirely zero", t.place.offset, name);
+    out.tensor("data.zero_matrix", "every value is zero", t.place.offset, name);
   if (is_rope(t) && c.cp.format == Format::llama2c_v0 && p.bytes > 0) {
     if (p.r.all_zero) {
-      out.tensor("data.rope", name + " is all zeros: this producer did not write the RoPE tables", t.place.offset,
+      out.tensor("data.rope", "the table is all zeros: this producer did not write the RoPE tables", t.place.offset,
                  name);
     } else if (p.r.mismatches > 0) {
       const uint64_t e = *p.r.first_mismatch, half = uint64_t(c.cp.config->head_size() / 2);
       out.tensor("data.rope",
-                 name + ": " + plural(p.r.mismatches, "value") + " differ from cos/sin(p * 10000^(-2j/hs)) (largest " +
+                 plural(p.r.mismatches, "value") + " differ from cos/sin(p * 10000^(-2j/hs)) (largest " +
                      "error " + std::to_string(p.r.max_error) + "), the first at position " + std::to_string(e / half) +
                      ", j " + std::to_string(e % half),
                  t.place.offset + 4 * e, name);
@@ -228,7 +239,7 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
   }
   if (p.b.not_representable > 0)
     out.tensor("data.bf16",
-               name + ": " + plural(p.b.not_representable, "value") + " not representable in bfloat16, the first at " +
+               plural(p.b.not_representable, "value") + " not representable in bfloat16, the first at " +
                    "element " + std::to_string(*p.b.first),
                t.place.offset, name);
 }
