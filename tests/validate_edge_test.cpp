@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "ckpt/rope.hpp"
 #include "ckpt/scan_kernels.hpp"
 #include "validate_support.hpp"
 
@@ -274,6 +275,21 @@ TEST(ValidateKernels, RopeToleranceAcceptsDoubleAnglesAndRejectsWrongTheta) {
   const RopeCheck r = check_rope(wrong.data(), wrong.size(), 0, hs, false);
   EXPECT_GT(r.mismatches, 1000u);
   EXPECT_FALSE(r.all_zero);
+}
+
+TEST(ValidateKernels, RopeChunkInsideOneLongRowMatchesTheFormula) {
+  // A head size of 2^22: one row is 2 Mi values, far longer than the chunk; the check
+  // must not allocate whole rows.
+  const int64_t hs = int64_t(1) << 22;
+  std::vector<float> v(1000);
+  const uint64_t first = (uint64_t(hs / 2) * 3) + 12345;  // position 3
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = rope_value(hs, int64_t((first + i) / uint64_t(hs / 2)), int64_t((first + i) % uint64_t(hs / 2)), true);
+  EXPECT_EQ(check_rope(v.data(), v.size(), first, hs, true).mismatches, 0u);
+  v[7] += 0.5f;
+  const RopeCheck r = check_rope(v.data(), v.size(), first, hs, true);
+  EXPECT_EQ(r.mismatches, 1u);
+  EXPECT_EQ(r.first_mismatch, 7u);
 }
 
 TEST(ValidateExpect, ParsesKeysFormatsAndRejectsTheRest) {

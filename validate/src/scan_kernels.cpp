@@ -112,16 +112,25 @@ RopeCheck check_rope(const float* v, size_t n, uint64_t first, int64_t head_size
   RopeCheck r;
   const int64_t half = head_size / 2;
   if (half <= 0 || n == 0) return r;
-  // Expected values for the rows this chunk touches, computed the writer's way.
+  // Expected values for the rows this chunk touches, computed the writer's way: whole
+  // rows at once, unless rows are so long (a hostile head size) that the chunk covers a
+  // small part of them; then element by element, so memory stays bounded by the chunk.
   const uint64_t p0 = first / uint64_t(half), p1 = (first + n - 1) / uint64_t(half);
-  const size_t rows = size_t(p1 - p0 + 1);
-  std::vector<float> cosv(rows * size_t(half)), sinv(rows * size_t(half));
-  rope_tables(head_size, int64_t(p0), int64_t(rows), cosv.data(), sinv.data());
+  const uint64_t rows = p1 - p0 + 1;
+  const bool by_rows = rows * uint64_t(half) <= 2 * uint64_t(n) + 1024;
+  std::vector<float> cosv, sinv;
+  if (by_rows) {
+    cosv.resize(size_t(rows * uint64_t(half)));
+    sinv.resize(cosv.size());
+    rope_tables(head_size, int64_t(p0), int64_t(rows), cosv.data(), sinv.data());
+  }
   const std::vector<float>& want = is_sin ? sinv : cosv;
   const uint64_t base = p0 * uint64_t(half);
   for (size_t i = 0; i < n; ++i) {
     const uint64_t e = first + i;
-    double err = std::fabs(double(v[i]) - double(want[size_t(e - base)]));
+    const float expected = by_rows ? want[size_t(e - base)]
+                                   : rope_value(head_size, int64_t(e / uint64_t(half)), int64_t(e % uint64_t(half)), is_sin);
+    double err = std::fabs(double(v[i]) - double(expected));
     if (std::isnan(err)) err = INFINITY;
     r.all_zero &= v[i] == 0.0f;
     if (!(err <= rope_tolerance(head_size, e / uint64_t(half), e % uint64_t(half)))) {  // NaN fails too
