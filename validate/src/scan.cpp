@@ -72,7 +72,9 @@ std::vector<Item> plan(const Checkpoint& cp, size_t chunk) {
     const TensorInfo& t = cp.tensors[i];
     if (t.status == TensorStatus::missing || t.spec.numel == 0) continue;
     if (!is_llama2c_checkpoint(cp.format)) {
-      items.push_back({i, Kind::streamed, 0, t.spec.numel});
+      // Decoded formats (msgpack): floating-point tensors only; uint32 ones hold no floats.
+      if (t.spec.dtype == DType::f32 || t.spec.dtype == DType::bf16)
+        items.push_back({i, Kind::streamed, 0, t.spec.numel});
       continue;
     }
     Kind kind = t.spec.dtype == DType::q8_0 ? Kind::q8 : is_rope(t) && cp.format == Format::llama2c_v0 ? Kind::rope
