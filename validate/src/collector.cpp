@@ -17,12 +17,15 @@ std::optional<uint64_t> field_offset(const Checkpoint& cp, std::string_view name
 }
 
 void Collector::add(ValidationFinding f) {
-  if (!seen_.insert({f.rule, f.offset.value_or(UINT64_MAX), f.tensor + "\n" + f.field}).second) return;
-  // A capped rule still counts: the report says how many more there were.
-  if (per_rule_[f.rule]++ >= cap_) {
+  // A capped rule still counts: the report says how many more there were. Past the cap
+  // nothing is remembered, so a hostile file with a finding per tensor stays cheap.
+  uint64_t& listed = per_rule_[f.rule];
+  if (listed >= cap_) {
     ++suppressed_[f.rule];
     return;
   }
+  if (!seen_.insert({f.rule, f.offset.value_or(UINT64_MAX), f.tensor + "\n" + f.field}).second) return;
+  ++listed;
   findings_.push_back(std::move(f));
 }
 
