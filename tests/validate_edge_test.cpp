@@ -269,6 +269,17 @@ TEST(ValidateScan, ReadErrorIsAFindingWithItsOffset) {
   EXPECT_EQ(find_rule_in(validate_source(fine, {}), "io.read"), nullptr);
 }
 
+TEST(ValidateScan, TrailingClassifierIsExplained) {
+  ModelConfig c = gqa_config();
+  c.shared_classifier = false;
+  auto b = write_bytes(Format::llama2c_v0, c);
+  put_i32(b, 20, 96);  // positive: "shared", yet output.weight is stored
+  const FileReport r = validate_bytes(b);
+  const ValidationFinding* f = find_rule_in(r, "size.trailing");
+  ASSERT_NE(f, nullptr) << dump(r);
+  EXPECT_NE(f->message.find("exactly an output.weight"), std::string::npos) << f->message;
+}
+
 TEST(ValidateKernels, Bf16RepresentableValuesPassOthersAreCounted) {
   const std::vector<float> ok{1.0f, -2.0f, 0.0f, 3.140625f, 65536.0f};  // all exact in bfloat16
   EXPECT_EQ(check_bf16(ok.data(), ok.size()).not_representable, 0u);

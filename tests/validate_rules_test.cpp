@@ -220,6 +220,19 @@ std::vector<Case> cases() {
     v.push_back({"V0Trailing", mutated(V0, [](auto& b) { b.resize(b.size() + 3, 0); }), "size.trailing", true, size});
   }
   v.push_back({"NoTrailing", intact(V0), "size.trailing", false, {}});
+  {
+    // An untied model written with a positive vocab_size: the classifier trails.
+    const uint64_t tied_size = file(V0).size();
+    v.push_back({"V0UntiedWithPositiveVocab", [] {
+                   auto b = write_bytes(V0, [] {
+                     ModelConfig c = gqa_config();
+                     c.shared_classifier = false;
+                     return c;
+                   }());
+                   put_i32(b, 20, 96);
+                   return b;
+                 }, "size.trailing", true, tied_size});
+  }
   v.push_back({"NeitherOrderFits", mutated(V2, [=](auto& b) {
                  put_f32(b, scale_off(V2, emb, 0), -1.0f);
                  put_f32(b, scale_off(V2L, emb, 0), -1.0f);

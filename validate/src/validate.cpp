@@ -115,14 +115,28 @@ bool redundant_parse_finding(const Finding& f, const Collector& out) {
   return out.errors_in_family("header") + out.errors_in_family("config") + out.errors_in_family("quant") > 0;
 }
 
+// What a size mismatch most likely means, when it has a well-known cause.
+std::string size_hint(const Checkpoint& cp) {
+  if (!cp.config || cp.format != Format::llama2c_v0) return {};
+  const ModelConfig& c = *cp.config;
+  const uint64_t classifier = uint64_t(c.vocab_size) * uint64_t(c.dim) * 4;
+  if (c.shared_classifier && cp.trailing_bytes == classifier)
+    return "; the trailing bytes are exactly an output.weight (vocab_size x dim fp32): the writer stored an "
+           "untied classifier but left vocab_size positive (v0 marks it with a negative vocab_size)";
+  return {};
+}
+
 void run_rules(const RuleContext& ctx, Collector& out, FileReport& r) {
   // Field-level structure rules first, so that the parse's generic findings can defer.
   check_header_values(ctx, out);
   check_shared_flag(ctx, out);
   check_head_config(ctx, out);
   check_group_size(ctx, out);
-  for (const auto& f : ctx.cp.findings)
-    if (!redundant_parse_finding(f, out)) out.parsed(f);
+  for (Finding f : ctx.cp.findings) {
+    if (redundant_parse_finding(f, out)) continue;
+    if (f.rule == "size.trailing") f.message += size_hint(ctx.cp);
+    out.parsed(f);
+  }
   check_padding(ctx, out);
   check_q8_order(ctx, out);
   check_alignment(ctx, out);
