@@ -274,10 +274,11 @@ uint64_t scan_data(const RuleContext& c, Collector& out) {
   const size_t chunk = kDefaultChunkElems;
   const std::vector<Item> items = plan(c.cp, chunk);
   std::vector<Partial> parts(items.size());
-  uint64_t total = 0;
+  uint64_t total = 0;  // bytes the scan will read, to decide whether a second thread pays
+  const uint64_t gs = c.cp.config && c.cp.config->group_size > 0 ? uint64_t(c.cp.config->group_size) : 0;
   for (const auto& it : items) {
-    const auto& t = c.cp.tensors[it.tensor];
-    total += it.kind == Kind::streamed ? t.spec.numel * 4 : (it.end - it.begin) * (it.kind == Kind::q8 ? 5 : 4);
+    const uint64_t n = it.end - it.begin;
+    total += it.kind == Kind::q8 ? n * (gs + 4) : n * 4;  // q8: groups of gs int8 + a scale
   }
   unsigned threads = std::max(1u, c.opt.threads);
   if (total < kParallelBytes) threads = 1;
