@@ -42,6 +42,15 @@ report "ckpt validate (2 threads)" "$(best "$ckpt" validate --threads 2 "$data")
 report "numpy memmap isfinite" "$(best "$py" "$here/nan_scan_numpy.py" "$data")"
 report "cat > /dev/null (read limit)" "$(best cat "$data")"
 
+# The Q8_0 path (int8 + scales: -128, scale sign and finiteness, zero groups).
+q8=$here/data/bench_v2.bin
+[[ -f $q8 ]] || "$ckpt" convert "$data" "$q8" --to ak42-v2-q8_0 > /dev/null 2>&1
+q8_bytes=$(stat -c %s "$q8")
+cat "$q8" > /dev/null
+t=$(best "$ckpt" validate "$q8")
+printf '%-34s %8.3f s %8.0f MB/s (%s bytes)\n' "ckpt validate, ak42-v2-q8_0 copy" "$t" \
+  "$(echo "$q8_bytes / $t / 1000000" | bc -l)" "$q8_bytes"
+
 # --no-scan is constant time: a sparse file shaped like Meta's Llama-2-7B v0 export
 # (26,954,711,068 bytes, no disk used) takes as long as the 1 MB one.
 sparse=$here/data/sparse_7b_v0.bin
