@@ -128,6 +128,8 @@ std::vector<Case> cases() {
                "seq_len"});
   v.push_back({"Ak42HugeLayers", mutated(V1, [](auto& b) { put_i32(b, 16, 1 << 20); }), "header.value", true, 16,
                "n_layers"});
+  v.push_back({"V0FiveThousandLayers", mutated(V0, [](auto& b) { put_i32(b, 8, 5000); }), "header.value", true, 8,
+               "n_layers"});
   v.push_back({"Ak42HugeSeqLen", mutated(V2, [](auto& b) { put_i32(b, 32, (1 << 20) + 1); }), "header.value", true,
                32, "seq_len"});
   v.push_back({"V0NegativeVocabIsUntied", intact(V0, untied_config()), "header.value", false, {}});

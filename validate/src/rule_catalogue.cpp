@@ -32,7 +32,7 @@ const std::vector<RuleInfo> kRules{
      "forks reuse the magic with versions 3 and up for unrelated layouts; guessing would misread them"},
     {"header.value", S::error, R::checkpoint, false,
      "dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len are positive and in range "
-     "(ak42: vocab_size positive; n_layers at most 65536; seq_len at most 1048576)",
+     "(ak42: vocab_size positive; n_layers at most 4096; seq_len at most 1048576)",
      "run.c sizes its buffers and pointer arithmetic from these values; zero or negative ones crash it"},
     {"header.overflow", S::error, R::checkpoint, false, "the tensor sizes the header implies fit in 64 bits",
      "a product that wraps around would place tensors at nonsense offsets"},
