@@ -129,6 +129,7 @@ TEST(ValidateHostile, RandomMutationsAndTruncationsNeverCrash) {
       if (layers > 64 && layers <= 65536) put_i32(b, layers_at, 2);
       if (rnd() % 3 == 0) b.resize(rnd() % b.size());
       const FileReport r = validate_bytes(b);
+      for (const auto& x : r.findings) EXPECT_NE(find_rule(x.rule), nullptr) << x.rule << " is not in the catalogue";
       // Whatever happened, the report is coherent: a verdict or a reason it has none.
       EXPECT_TRUE(r.could_not_run || r.format != Format::unknown || !r.findings.empty()) << dump(r);
     }

@@ -337,6 +337,8 @@ TEST_P(ValidateRule, FiresExactlyWhereExpected) {
   ValidateOptions opt;
   if (c.options) c.options(opt);
   const FileReport r = validate_bytes(bytes, opt);
+  // Whatever fires, parse findings included, is documented in the catalogue.
+  for (const auto& x : r.findings) EXPECT_NE(find_rule(x.rule), nullptr) << x.rule << " is not in the catalogue";
   const ValidationFinding* f = find_rule_in(r, c.rule);
   if (!c.breaks) {
     EXPECT_EQ(f, nullptr) << dump(r);
