@@ -1,5 +1,140 @@
-// Placeholder registration until the validate command lands.
+// `ckpt validate FILE...`: a verdict per file for CI. Exit 0 when every file is valid,
+// 1 when any is invalid (an error, or a warning under --strict), 2 when it could not run
+// (usage error, unreadable file, no known format): 2 wins over 1.
+#include <fmt/core.h>
+
+#include <thread>
+
+#include "ckpt/byte_sink.hpp"
 #include "commands.hpp"
+#include "input.hpp"
+#include "validate_render.hpp"
+
 namespace ckpt::cli {
-void add_validate_command(CLI::App&, int&) {}
+
+namespace {
+
+struct ValidateArgs {
+  std::vector<std::string> files, expect;
+  std::string format, tokenizer, junit;
+  bool json = false, strict = false, no_scan = false, list_rules = false;
+  uint64_t require_alignment = 0;
+  unsigned threads = 2;
+};
+
+bool write_junit(const std::string& path, const std::string& xml) {
+  auto f = AtomicFile::create(path);
+  if (!f) {
+    fmt::print(stderr, "ckpt: --junit {}: {}\n", path, f.error().message);
+    return false;
+  }
+  auto w = (*f)->write_at(0, xml.data(), xml.size());
+  if (w) w = (*f)->commit();
+  if (!w) {
+    fmt::print(stderr, "ckpt: --junit {}: {}\n", path, w.error().message);
+    return false;
+  }
+  return true;
+}
+
+// Opens and checks the --tokenizer file: its own report, and its token count for the models.
+bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<FileReport>& reports) {
+  auto src = FileSource::open(path);
+  if (!src) {
+    fmt::print(stderr, "ckpt: --tokenizer {}\n", src.error().message);
+    return false;
+  }
+  ValidateOptions topt;
+  topt.forced_format = Format::llama2c_tokenizer;
+  reports.push_back(validate_source(**src, topt));
+  OpenOptions oo;
+  oo.forced_format = Format::llama2c_tokenizer;
+  auto cp = open_checkpoint(**src, oo);
+  if (cp && cp->tokenizer) opt.tokenizer = TokenizerRef{path, cp->tokenizer->n_tokens};
+  return true;
+}
+
+int run_validate(const ValidateArgs& a) {
+  if (a.list_rules) {
+    if (a.json) fmt::print("{}\n", rules_json().dump(2));
+    else fmt::print("{}", rules_text());
+    return kExitOk;
+  }
+  if (a.files.empty()) {
+    fmt::print(stderr, "ckpt: validate needs at least one FILE (or --list-rules)\n");
+    return kExitCannotRun;
+  }
+  ValidateRun run;
+  run.strict = a.strict;
+  ValidateOptions& opt = run.options;
+  if (!parse_format_option(a.format, opt.forced_format)) return kExitCannotRun;
+  for (const auto& e : a.expect) {
+    auto r = parse_expectations(e, opt.expect);
+    if (!r) {
+      fmt::print(stderr, "ckpt: --expect {}: {}\n", e, r.error().message);
+      return kExitCannotRun;
+    }
+  }
+  if (a.require_alignment != 0 &&
+      (a.require_alignment > 4096 || (a.require_alignment & (a.require_alignment - 1)) != 0)) {
+    fmt::print(stderr, "ckpt: --require-alignment {}: must be a power of two from 1 to 4096\n", a.require_alignment);
+    return kExitCannotRun;
+  }
+  opt.require_alignment = a.require_alignment;
+  opt.scan = !a.no_scan;
+  opt.threads = std::max(1u, std::min(a.threads, std::max(1u, std::thread::hardware_concurrency())));
+
+  std::vector<FileReport> tokenizer_report;
+  if (!a.tokenizer.empty() && !load_tokenizer(a.tokenizer, opt, tokenizer_report)) return kExitCannotRun;
+
+  for (const auto& path : a.files) {
+    auto src = FileSource::open(path);
+    if (!src) {
+      fmt::print(stderr, "ckpt: {}\n", src.error().message);
+      run.files.push_back(unreadable_file_report(path, src.error().message));
+      continue;
+    }
+    run.files.push_back(validate_source(**src, opt));
+    run.files.back().file = path;
+  }
+  for (auto& t : tokenizer_report) {
+    t.file = a.tokenizer;
+    run.files.push_back(std::move(t));
+  }
+
+  if (a.json) fmt::print("{}\n", validate_json(run).dump(2));
+  else fmt::print("{}", validate_text(run));
+
+  int code = kExitOk;
+  for (const auto& f : run.files) {
+    if (f.could_not_run) code = kExitCannotRun;
+    else if (!f.valid(a.strict) && code == kExitOk) code = kExitFinding;
+  }
+  if (!a.junit.empty() && !write_junit(a.junit, validate_junit(run))) return kExitCannotRun;
+  return code;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ValidateArgs>();
+  auto* sub = app.add_subcommand("validate", "Check files against the rule catalogue: a verdict and exit code for CI");
+  sub->add_option("files", args->files, "the files to check");
+  sub->add_flag("--json", args->json, "print one JSON object (schema ckpt.validate/1)");
+  sub->add_option("--junit", args->junit, "also write JUnit XML to this file (one testcase per file and rule family)");
+  sub->add_flag("--strict", args->strict, "warnings make a file invalid too");
+  sub->add_option("--format", args->format, "force a layout instead of detecting it");
+  sub->add_option("--expect", args->expect,
+                  "fail files whose config differs: dim=288,n_layers=6,format=ak42-v2-q8_0,... (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  sub->add_option("--tokenizer", args->tokenizer, "check this tokenizer too, and its token count against each model");
+  sub->add_flag("--no-scan", args->no_scan, "structure only: read the header, not the data (constant time)");
+  sub->add_option("--require-alignment", args->require_alignment,
+                  "every array must start at a multiple of N bytes (a power of two up to 4096)");
+  sub->add_option("--threads", args->threads, "threads for the data scan (default 2)");
+  sub->add_flag("--list-rules", args->list_rules, "print the rule catalogue (with --json: as JSON) and exit");
+  sub->callback([args, &exit_code] { exit_code = run_validate(*args); });
+}
+
 }  // namespace ckpt::cli

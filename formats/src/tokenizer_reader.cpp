@@ -69,7 +69,10 @@ std::optional<TokenizerInfo> parse_tokenizer(const ByteSource& src, std::vector<
 
   const int64_t declared = load_i32(b.data());
   std::optional<Walk> scored;
-  if (declared > 0 && declared <= kMaxTokenLength) scored = walk(b, true, declared);
+  // Entries are bounded by the sanity limit, not by the declared max_token_length: a
+  // token longer than declared is a tokenizer.max_length warning (run.c's merge buffer
+  // is too small), not a corrupt entry that hides every token after it.
+  if (declared > 0 && declared <= kMaxTokenLength) scored = walk(b, true, kMaxTokenLength);
   Walk plain = walk(b, false, kMaxTokenLength);
 
   auto clean = [](const Walk& w) { return !w.bad && w.n_tokens > 0; };

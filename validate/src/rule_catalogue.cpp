@@ -1,0 +1,142 @@
+// The one table of validation rules. docs/validate.md and `ckpt validate --list-rules`
+// are generated from the same entries, so the documentation cannot drift from the code.
+#include "ckpt/rule_catalogue.hpp"
+
+#include <algorithm>
+
+namespace ckpt {
+
+namespace {
+
+using S = Severity;
+using R = RuleScope;
+
+const std::vector<RuleInfo> kRules{
+    // Detection and I/O: the file could not be checked at all (exit 2).
+    {"detect.empty", S::error, R::any, false, "the file has at least one byte",
+     "an empty file is a failed download or copy; no format fits it"},
+    {"detect.unknown", S::error, R::any, false, "the bytes match a known format",
+     "no ak42 magic, no plausible v0 header, no tokenizer: nothing can be checked"},
+    {"io.open", S::error, R::any, false, "the file can be opened and read",
+     "a missing or unreadable input is a usage problem, not a verdict"},
+    {"io.read", S::error, R::any, false, "every byte of the data can be read during the scan",
+     "a read error (I/O error, file shrinking) leaves the data unchecked"},
+
+    // Header.
+    {"header.truncated", S::error, R::checkpoint, false, "the file holds the whole header",
+     "a file cut inside its header has no config; nothing after it can be located"},
+    {"header.magic", S::error, R::ak42, false,
+     "bytes 0..3 are the ak42 magic when the rest of the header describes an ak42 file of this exact size",
+     "a damaged magic makes every loader reject the file (runq.c) or misread it as v0 (run.c)"},
+    {"header.version", S::error, R::ak42, false, "the ak42 version is 1 or 2",
+     "forks reuse the magic with versions 3 and up for unrelated layouts; guessing would misread them"},
+    {"header.value", S::error, R::checkpoint, false,
+     "dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len are positive and in range "
+     "(ak42: vocab_size positive; n_layers at most 4096; seq_len at most 1048576)",
+     "run.c sizes its buffers and pointer arithmetic from these values; zero or negative ones crash it"},
+    {"header.overflow", S::error, R::checkpoint, false, "the tensor sizes the header implies fit in 64 bits",
+     "a product that wraps around would place tensors at nonsense offsets"},
+    {"header.shared_flag", S::error, R::ak42, false, "the ak42 shared_classifier byte (offset 36) is 0 or 1",
+     "runq.c reads it as a boolean; any other value means the header is corrupt or from another writer"},
+    {"header.padding", S::warning, R::ak42, false, "the ak42 header padding up to byte 256 is zero",
+     "llama2.c's exporter writes zeros; other bytes there mean another writer or a corrupted header"},
+
+    // Config consistency: no consumer checks these, so a validator must.
+    {"config.dim_heads", S::error, R::checkpoint, false, "dim is a multiple of n_heads",
+     "head_size = dim / n_heads truncates otherwise: attention reads the wrong rows"},
+    {"config.kv_heads", S::error, R::checkpoint, false, "n_heads is a multiple of n_kv_heads",
+     "grouped-query attention maps n_heads / n_kv_heads query heads to each kv head"},
+    {"config.head_size", S::error, R::checkpoint, false, "head_size (dim / n_heads) is even",
+     "RoPE rotates pairs of dimensions; an odd head size leaves one unrotated and misaligns the tables"},
+
+    // Q8_0 group size.
+    {"quant.group_size", S::error, R::q8, false, "the Q8_0 group_size (offset 37) is positive",
+     "every scale covers group_size values; zero or negative has no meaning"},
+    {"quant.group_dim", S::error, R::q8, false, "dim is a multiple of group_size",
+     "the exporter halves the group size until it divides dim; runq.c quantizes activations of size dim"},
+    {"quant.group_numel", S::error, R::q8, false, "every quantized tensor's element count is a multiple of group_size",
+     "the exporter refuses otherwise; the last partial group has no scale and runq.c misplaces what follows"},
+    {"quant.group_hidden", S::warning, R::q8, false, "hidden_dim is a multiple of group_size",
+     "the exporter never checks it, but runq.c silently computes garbage in the FFN when it is not"},
+    {"quant.scale_nonfinite", S::error, R::q8, true, "every Q8_0 scale is finite",
+     "a NaN or Inf scale turns its whole group into NaN or Inf"},
+    {"quant.scale_nonpositive", S::error, R::q8, true,
+     "scales are not negative, and a zero scale only covers an all-zero int8 group",
+     "the exporter writes max|w| / 127 >= 0; a zero scale with non-zero int8 values loses them"},
+    {"quant.int8_min", S::warning, R::q8, true, "no int8 value is -128",
+     "the exporter rounds w / (max|w| / 127) into [-127, 127]; -128 means another quantizer or corruption"},
+
+    // Alignment.
+    {"align.f32", S::warning, R::checkpoint, false, "every fp32 array (tensor data or scales) starts at a multiple of 4",
+     "run.c and runq.c cast the mapped bytes to float*; unaligned floats are slow or fault on some CPUs "
+     "(a Q8_0 tensor whose element count is not a multiple of 4 pushes the next scales off alignment)"},
+    {"align.required", S::error, R::checkpoint, false,
+     "with --require-alignment N: every array starts at a multiple of N",
+     "consumers that use aligned SIMD loads or map the file into GPU buffers need more than 4 bytes"},
+
+    // Size and layout.
+    {"size.truncated", S::error, R::checkpoint, false, "the file is at least as long as the header says",
+     "the most common broken file in the wild; run.c never checks and segfaults"},
+    {"size.trailing", S::error, R::checkpoint, false, "the file is not longer than the header says",
+     "extra bytes mean the header does not describe the file (another layout, or concatenated files)"},
+    {"layout.q8_order", S::info, R::v2, false,
+     "which v2 order (interleaved or scales last) the bytes fit; warning when both fit, error when neither",
+     "both orders share header, version and size; reading one as the other gives garbage weights"},
+
+    // Tokenizer.
+    {"tokenizer.header", S::error, R::tokenizer, false, "the tokenizer file is readable (4 bytes to 64 MiB)",
+     "a tokenizer that cannot be read cannot be checked"},
+    {"tokenizer.entry", S::error, R::tokenizer, false, "every token entry lies inside the file with a sane length",
+     "run.c reads entries without bounds checks; a cut or corrupt entry crashes or garbles it"},
+    {"tokenizer.max_length", S::warning, R::tokenizer, false, "no token is longer than max_token_length",
+     "run.c sizes its merge buffer from max_token_length"},
+    {"tokenizer.vocab", S::error, R::tokenizer, false,
+     "with --tokenizer: the tokenizer's token count equals the model's |vocab_size|",
+     "the count is not stored: run.c reads vocab_size entries and decodes ids out of range otherwise"},
+
+    // --expect.
+    {"expect.config", S::error, R::expect, false, "with --expect: each named header value has the expected value",
+     "CI pins the shape of an exported model; a different config is a different model"},
+    {"expect.format", S::error, R::expect, false, "with --expect format=NAME: the file has that layout",
+     "a consumer built for one layout misreads the others"},
+
+    // Data scan.
+    {"data.nonfinite", S::error, R::scan, true, "no fp32 tensor holds NaN or Inf",
+     "one non-finite weight spreads to every activation it touches"},
+    {"data.zero_matrix", S::warning, R::scan, true, "no weight matrix is entirely zero",
+     "an all-zero matrix is an export that lost its weights (or an untrained model)"},
+    {"data.rope", S::warning, R::v0, true,
+     "v0 freqs_cos / freqs_sin match cos/sin(p * 10000^(-2j/hs)) within 1e-5 (plus fp32 angle rounding)",
+     "run.c ignores the tables, but a converter that wrote them wrong (or as zeros) may have more wrong"},
+    {"data.bf16", S::info, R::ttml, true, "bfloat16 tensors hold only values bfloat16 can represent (low 16 bits zero)",
+     "tt-train widens bfloat16 to fp32; other low bits mean the tensor was not bfloat16 or was altered"},
+};
+
+}  // namespace
+
+const std::vector<RuleInfo>& rule_catalogue() { return kRules; }
+
+const RuleInfo* find_rule(std::string_view id) {
+  auto it = std::find_if(kRules.begin(), kRules.end(), [&](const RuleInfo& r) { return r.id == id; });
+  return it == kRules.end() ? nullptr : &*it;
+}
+
+std::string_view rule_family(std::string_view id) { return id.substr(0, id.find('.')); }
+
+bool scope_covers(RuleScope scope, Format f) {
+  switch (scope) {
+    case RuleScope::any: return true;
+    case RuleScope::checkpoint: return is_llama2c_checkpoint(f);
+    case RuleScope::ak42: return is_ak42(f);
+    case RuleScope::q8: return is_q8(f);
+    case RuleScope::v2: return f == Format::ak42_v2_q8_0 || f == Format::ak42_v2_q8_0_scales_last;
+    case RuleScope::v0: return f == Format::llama2c_v0;
+    case RuleScope::tokenizer: return f == Format::llama2c_tokenizer;
+    case RuleScope::ttml: return f == Format::ttml_msgpack;
+    case RuleScope::expect: return true;
+    case RuleScope::scan: return is_llama2c_checkpoint(f) || f == Format::ttml_msgpack;
+  }
+  return false;
+}
+
+}  // namespace ckpt
