@@ -1,0 +1,318 @@
+#include "diagnose.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <fmt/core.h>
+
+#include "ckpt/tensor_stream.hpp"
+#include "view_reader.hpp"
+
+namespace ckpt::diffimpl {
+
+namespace {
+
+uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+struct Values {
+  std::vector<float> v, hs;  // hs: Q8_0 half steps (zeros for fp32)
+};
+
+// The values of a view at arbitrary positions (all below its available count). Random
+// access reads runs of consecutive positions at once; a stream is read once, in order.
+bool gather(const ByteSource& src, const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
+            Values& out) {
+  ViewReader r(src, cp, view);
+  out.v.assign(pos.size(), 0.0f);
+  out.hs.assign(pos.size(), 0.0f);
+  std::vector<size_t> order(pos.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return pos[x] < pos[y]; });
+  if (!pos.empty() && pos[order.back()] >= r.available()) return false;
+  if (!r.random_access()) {
+    const uint64_t eo = view.elem_offset();
+    size_t k = 0;
+    auto s = stream_f32(src, cp, *view.t, [&](uint64_t first, const float* v, size_t n) {
+      while (k < order.size() && eo + pos[order[k]] < first + n) {
+        out.v[order[k]] = v[eo + pos[order[k]] - first];
+        ++k;
+      }
+      return k < order.size();
+    });
+    return s.ok() && k == order.size();
+  }
+  std::vector<float> vals, hs;
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i + 1;
+    while (j < order.size() && pos[order[j]] == pos[order[j - 1]] + 1 && j - i < 65536) ++j;
+    vals.resize(j - i);
+    hs.resize(j - i);
+    if (!r.read(pos[order[i]], j - i, vals.data(), hs.data())) return false;
+    for (size_t k = i; k < j; ++k) {
+      out.v[order[k]] = vals[k - i];
+      out.hs[order[k]] = hs[k - i];
+    }
+    i = j;
+  }
+  return true;
+}
+
+struct Side {
+  const ByteSource& src;
+  const Checkpoint& cp;
+  const View& view;
+};
+
+// True when the element rule holds between factor * A[pos_a[i]] and B[pos_b[i]] for
+// every i. `slack` admits the few ulps a product in another precision can differ by.
+bool values_fit(const Values& a, const Values& b, const ElementRule& rule, double factor, bool slack, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const float x = factor == 1.0 ? a.v[i] : float(factor * double(a.v[i]));
+    const float y = b.v[i];
+    const float h = std::max(float(a.hs[i] * std::fabs(factor)), b.hs[i]);
+    if (rule.equal(x, y, h)) continue;
+    if (slack && std::isfinite(x) && std::isfinite(y) &&
+        std::fabs(double(x) - double(y)) <= std::ldexp(std::max(std::fabs(double(x)), std::fabs(double(y))), -20))
+      continue;
+    return false;
+  }
+  return true;
+}
+
+// Checks B[pos_b[i]] against factor * A[pos_a[i]]: a probe of the first positions
+// first, so that a wrong hypothesis costs a few reads.
+bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, const std::vector<uint64_t>& pos_b,
+          const ElementRule& rule, double factor = 1.0, bool slack = false) {
+  constexpr size_t kProbe = 32;
+  Values va, vb;
+  if (pos_a.size() > kProbe) {
+    std::vector<uint64_t> pa(pos_a.begin(), pos_a.begin() + kProbe), pb(pos_b.begin(), pos_b.begin() + kProbe);
+    if (!gather(a.src, a.cp, a.view, pa, va) || !gather(b.src, b.cp, b.view, pb, vb)) return false;
+    if (!values_fit(va, vb, rule, factor, slack, kProbe)) return false;
+  }
+  if (!gather(a.src, a.cp, a.view, pos_a, va) || !gather(b.src, b.cp, b.view, pos_b, vb)) return false;
+  return values_fit(va, vb, rule, factor, slack, pos_a.size());
+}
+
+// Puts the first mismatches at the front so that probes test them first.
+std::vector<uint64_t> sample_for(const TensorDiff& td, uint64_t numel) {
+  std::vector<uint64_t> first;
+  for (const auto& m : td.first_mismatches) first.push_back(m.flat);
+  std::vector<uint64_t> s = sample_positions(numel);
+  std::vector<uint64_t> out = first;
+  for (uint64_t p : s)
+    if (std::find(first.begin(), first.end(), p) == first.end()) out.push_back(p);
+  return out;
+}
+
+std::string side_name(char side) { return side == 'a' ? "A" : "B"; }
+
+// ---- one function per diagnosis ------------------------------------------------------
+
+std::optional<Diagnosis> truncated_file(const MatchedPair& m, const TensorDiff& td, DiagContext& ctx) {
+  if (td.missing == 0) return std::nullopt;
+  const ViewReader ra(ctx.sa, ctx.ca, *m.a), rb(ctx.sb, ctx.cb, *m.b);
+  const char side = ra.available() < rb.available() ? 'a' : 'b';
+  const View& v = side == 'a' ? *m.a : *m.b;
+  const uint64_t present = std::min(ra.available(), rb.available());
+  Diagnosis d;
+  d.kind = "truncated";
+  std::string where = v.t->truncated_at ? fmt::format(" (the file ends at byte {})", *v.t->truncated_at) : "";
+  d.detail = fmt::format("{}'s file is truncated inside this tensor{}: {} of {} elements present, {}", side_name(side),
+                         where, present, td.numel,
+                         td.mismatches ? fmt::format("{} of them differ", td.mismatches) : "those are equal");
+  d.checked = present;
+  return d;
+}
+
+std::optional<Diagnosis> extra_rows(const TensorDiff& td) {
+  const ExtraRows& x = *td.extra_rows;
+  Diagnosis d;
+  const std::string more = side_name(x.side), fewer = side_name(x.side == 'a' ? 'b' : 'a');
+  if (td.status == DiffStatus::equal) {
+    d.kind = "padded";
+    d.detail = fmt::format("{} has {} zero rows after row {} (vocabulary padded to a multiple of 32); the {} common rows are equal",
+                           more, x.rows, x.first_row - 1, x.first_row);
+    return d;
+  }
+  if (td.mismatches || td.missing) return std::nullopt;
+  d.kind = "truncated";
+  d.detail = fmt::format("{} holds only the first {} of {}'s {} rows, and they are equal{}", fewer, x.first_row, more,
+                         x.first_row + x.rows, x.all_zero ? " (the missing rows are all zero in " + more + ")" : "");
+  d.checked = td.compared;
+  return d;
+}
+
+std::optional<Diagnosis> zero_filled(const TensorDiff& td, const PairAccum& acc) {
+  if (acc.mismatches == 0) return std::nullopt;
+  const bool b_zero = acc.b_zero == acc.mismatches, a_zero = acc.a_zero == acc.mismatches;
+  if (!b_zero && !a_zero) return std::nullopt;
+  const char side = b_zero ? 'b' : 'a';
+  const double norm = b_zero ? acc.nb : acc.na;
+  Diagnosis d;
+  d.kind = "zero_filled";
+  d.checked = td.compared;
+  if (norm == 0 && acc.finite_pairs == acc.compared)
+    d.detail = fmt::format("{} is all zeros", side_name(side));
+  else
+    d.detail = fmt::format("{} is zero at all {} mismatching elements, first at index {}", side_name(side),
+                           acc.mismatches, td.first_mismatches.empty() ? 0 : td.first_mismatches[0].flat);
+  return d;
+}
+
+std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule,
+                                const PairAccum& acc) {
+  if (!(acc.na > 0 && acc.nb > 0) || acc.finite_pairs != acc.compared) return std::nullopt;
+  // Least squares B ~ c A from the full pass; |cosine| ~ 1 says the fit is exact.
+  const double c = acc.dot / acc.na, cosine = acc.dot / std::sqrt(acc.na * acc.nb);
+  if (std::fabs(std::fabs(cosine) - 1) > 1e-6 || std::fabs(c - 1) < 1e-6) return std::nullopt;
+  const double factor = std::fabs(c + 1) < 1e-6 ? -1.0 : c;
+  const auto pos = sample_for(td, td.compared);
+  if (!fits({ctx.sa, ctx.ca, *m.a}, pos, {ctx.sb, ctx.cb, *m.b}, pos, rule, factor, true)) return std::nullopt;
+  Diagnosis d;
+  d.checked = pos.size();
+  if (factor == -1.0) {
+    d.kind = "sign_flipped";
+    d.detail = "B = -A (every sampled element has the opposite sign)";
+  } else {
+    d.kind = "scaled";
+    d.factor = factor;
+    d.detail = fmt::format("B = {:.7g} * A", factor);
+  }
+  return d;
+}
+
+std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td,
+                                    const ElementRule& rule) {
+  const auto &sa = m.a->shape, &sb = m.b->shape;
+  if (sa.size() != 2 || sb.size() != 2 || sa[0] != sb[1] || sa[1] != sb[0] || m.a->numel < 2) return std::nullopt;
+  const uint64_t r = sa[0], c = sa[1];  // A is (r, c), B is (c, r)
+  const uint64_t avail = std::min(ViewReader(ctx.sa, ctx.ca, *m.a).available(), ViewReader(ctx.sb, ctx.cb, *m.b).available());
+  if (avail < m.a->numel) return std::nullopt;
+  std::vector<uint64_t> pb = sample_for(td, m.b->numel), pa;
+  for (uint64_t p : pb) pa.push_back((p % r) * c + p / r);  // B[j][i] = A[i][j]
+  if (!fits({ctx.sa, ctx.ca, *m.a}, pa, {ctx.sb, ctx.cb, *m.b}, pb, rule)) return std::nullopt;
+  Diagnosis d;
+  d.kind = "transposed";
+  d.detail = fmt::format("B = A^T: A is ({}, {}), B is ({}, {})", r, c, c, r);
+  d.checked = pb.size();
+  return d;
+}
+
+bool ends_with(const std::string& s, const std::string& x) {
+  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+}
+
+std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule) {
+  if (!ends_with(td.name, "attention.wq.weight") && !ends_with(td.name, "attention.wk.weight")) return std::nullopt;
+  const auto& cfg = ctx.ca.config ? ctx.ca.config : ctx.cb.config;
+  if (!cfg || m.a->shape != m.b->shape || m.a->shape.size() != 2) return std::nullopt;
+  const uint64_t hs = uint64_t(cfg->head_size()), rows = m.a->shape[0], cols = m.a->shape[1];
+  if (hs < 4 || hs % 2 || rows % hs || td.compared < m.a->numel) return std::nullopt;
+  const uint64_t half = hs / 2;
+  const std::vector<uint64_t> pb = sample_for(td, m.b->numel);
+  for (const char* dir : {"hf_to_meta", "meta_to_hf"}) {
+    std::vector<uint64_t> pa;
+    for (uint64_t p : pb) {
+      const uint64_t rb = p / cols, h = rb / hs, w = rb % hs;
+      // HF -> Meta: new row h*hs + 2i + k = old row h*hs + k*hs/2 + i (FORMATS.md).
+      const uint64_t ra = dir[0] == 'h' ? h * hs + (w % 2) * half + w / 2 : h * hs + 2 * (w % half) + w / half;
+      pa.push_back(ra * cols + p % cols);
+    }
+    if (!fits({ctx.sa, ctx.ca, *m.a}, pa, {ctx.sb, ctx.cb, *m.b}, pb, rule)) continue;
+    Diagnosis d;
+    d.kind = "rotary_permutation";
+    d.direction = dir;
+    d.checked = pb.size();
+    d.detail = dir[0] == 'h'
+                   ? fmt::format("B's rows are A's permuted from the Hugging Face to the Meta rotary pairing within each head (head size {})", hs)
+                   : fmt::format("B's rows are A's permuted from the Meta to the Hugging Face rotary pairing within each head (head size {})", hs);
+    if (hs == 4) d.detail += "; at head size 4 the permutation is its own inverse";
+    return d;
+  }
+  return std::nullopt;
+}
+
+// "layers.3.attention.wq.weight" -> (3, "attention.wq.weight"); (-1, name) otherwise.
+std::pair<long, std::string> split_layer(const std::string& name) {
+  if (name.rfind("layers.", 0) != 0) return {-1, name};
+  const size_t dot = name.find('.', 7);
+  if (dot == std::string::npos) return {-1, name};
+  try {
+    return {std::stol(name.substr(7, dot - 7)), name.substr(dot + 1)};
+  } catch (...) {
+    return {-1, name};
+  }
+}
+
+std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule) {
+  if (td.compared < m.b->numel) return std::nullopt;
+  const auto [layer, kind] = split_layer(td.name);
+  // Candidates: the same kind in other layers, nearest first, then every other tensor
+  // of the same shape in file order.
+  std::vector<std::pair<long, const View*>> cands;
+  for (const auto& v : ctx.views_a) {
+    if (v.name == td.name || v.shape != m.b->shape) continue;
+    const auto [l, k] = split_layer(v.name);
+    const long rank = layer >= 0 && l >= 0 && k == kind ? std::labs(l - layer) : 1L << 30;
+    cands.push_back({rank, &v});
+  }
+  std::stable_sort(cands.begin(), cands.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  const std::vector<uint64_t> pos = sample_for(td, m.b->numel);
+  for (const auto& [rank, v] : cands) {
+    if (!fits({ctx.sa, ctx.ca, *v}, pos, {ctx.sb, ctx.cb, *m.b}, pos, rule)) continue;
+    Diagnosis d;
+    d.other = v->name;
+    d.checked = pos.size();
+    const auto [l, k] = split_layer(v->name);
+    if (rank < (1L << 30)) {
+      d.kind = "layers_shifted";
+      d.shift = l - layer;
+      d.detail = fmt::format("B's {} holds A's {} (layer {} holds layer {}: shifted by {:+d})", td.name, v->name, layer,
+                             l, l - layer);
+    } else {
+      d.kind = "swapped";
+      d.detail = fmt::format("B's {} holds A's {}", td.name, v->name);
+    }
+    return d;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_t>& extra) {
+  std::vector<uint64_t> s = extra;
+  if (numel <= kSampleSize) {
+    for (uint64_t i = 0; i < numel; ++i) s.push_back(i);
+  } else {
+    // The first elements and the last one (edges are where layout mistakes show), then
+    // hashed positions spread over the whole tensor.
+    for (uint64_t i = 0; i < 16; ++i) s.push_back(i);
+    s.push_back(numel - 1);
+    for (uint64_t i = 0; s.size() < kSampleSize + extra.size(); ++i) s.push_back(mix64(i) % numel);
+  }
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
+}
+
+std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td,
+                                  const ElementRule& rule, const PairAccum* acc) {
+  if (auto d = truncated_file(m, td, ctx)) return d;
+  if (td.extra_rows) return extra_rows(td);
+  if (td.status == DiffStatus::shape_mismatch || !acc) return transposed(ctx, m, td, rule);
+  if (auto d = zero_filled(td, *acc)) return d;
+  if (auto d = scaled(ctx, m, td, rule, *acc)) return d;
+  if (auto d = transposed(ctx, m, td, rule)) return d;
+  if (auto d = rotary(ctx, m, td, rule)) return d;
+  return swapped(ctx, m, td, rule);
+}
+
+}  // namespace ckpt::diffimpl

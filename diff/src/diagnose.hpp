@@ -1,0 +1,33 @@
+#pragma once
+// Diagnoses: why a tensor pair differs, when one known mistake explains it. Each is a
+// hypothesis "B = f(A)" checked on a deterministic sample of positions (every position
+// of tensors up to kSampleSize elements) that always includes the first mismatches, and
+// where the full pass already measured it (zeros, sums) on every element. Reads only the
+// sampled positions: memory and reads are O(sample), whatever the tensor size.
+#include <optional>
+
+#include "compare_kernel.hpp"
+#include "match.hpp"
+
+namespace ckpt::diffimpl {
+
+constexpr size_t kSampleSize = 4096;
+
+struct DiagContext {
+  const ByteSource& sa;
+  const Checkpoint& ca;
+  const ByteSource& sb;
+  const Checkpoint& cb;
+  const std::vector<View>& views_a;  // candidates for swapped / layers shifted
+};
+
+// The diagnosis of a pair that differs (status differs or shape_mismatch), or nullopt.
+// `acc` is the full pass over the compared elements (null for a shape mismatch).
+std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& pair, const TensorDiff& td,
+                                  const ElementRule& rule, const PairAccum* acc);
+
+// The deterministic sample of positions of a tensor of numel elements: all of them up to
+// kSampleSize, else kSampleSize hashed positions; plus `extra`; sorted, unique.
+std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_t>& extra = {});
+
+}  // namespace ckpt::diffimpl
