@@ -190,9 +190,12 @@ std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const Te
 
 std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td,
                                     const ElementRule& rule) {
+  // B may say (c, r), or keep A's shape (r, c) over data written as A^T: another
+  // project's matrices read with the wrong convention. The flat mapping is the same.
   const auto &sa = m.a->shape, &sb = m.b->shape;
-  if (sa.size() != 2 || sb.size() != 2 || sa[0] != sb[1] || sa[1] != sb[0] || m.a->numel < 2) return std::nullopt;
-  const uint64_t r = sa[0], c = sa[1];  // A is (r, c), B is (c, r)
+  if (sa.size() != 2 || sb.size() != 2 || m.a->numel < 2 || m.a->numel != m.b->numel) return std::nullopt;
+  if (sb != sa && !(sa[0] == sb[1] && sa[1] == sb[0])) return std::nullopt;
+  const uint64_t r = sa[0], c = sa[1];  // A is (r, c), B holds the (c, r) matrix A^T
   const uint64_t avail = std::min(ViewReader(ctx.sa, ctx.ca, *m.a).available(), ViewReader(ctx.sb, ctx.cb, *m.b).available());
   if (avail < m.a->numel) return std::nullopt;
   std::vector<uint64_t> pb = sample_for(td, m.b->numel), pa;
@@ -200,7 +203,9 @@ std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, cons
   if (!fits({ctx.sa, ctx.ca, *m.a}, pa, {ctx.sb, ctx.cb, *m.b}, pb, rule)) return std::nullopt;
   Diagnosis d;
   d.kind = "transposed";
-  d.detail = fmt::format("B = A^T: A is ({}, {}), B is ({}, {})", r, c, c, r);
+  d.detail = sb == sa && r != c
+                 ? fmt::format("B holds A^T: A is ({}, {}) and B's data is the ({}, {}) transpose under the same shape", r, c, c, r)
+                 : fmt::format("B = A^T: A is ({}, {}), B is ({}, {})", r, c, c, r);
   d.checked = pb.size();
   return d;
 }

@@ -137,8 +137,12 @@ class Runner {
 
   std::optional<Error> run() {
     std::atomic<size_t> next{0};
+    // Buffers no larger than the largest job: small files need no 4 MiB chunks.
+    uint64_t longest = 1;
+    for (const auto& j : jobs_) longest = std::max(longest, j.hi - j.lo);
+    const size_t chunk = size_t(std::min<uint64_t>(std::max<size_t>(1, o_.chunk_elems), longest));
     auto work = [&] {
-      Buffers buf(o_.chunk_elems);
+      Buffers buf(chunk);
       for (size_t j = next++; j < jobs_.size(); j = next++) run_job(jobs_[j], buf);
     };
     const unsigned t = std::max(1u, std::min<unsigned>(o_.threads, unsigned(std::max<size_t>(1, jobs_.size()))));
