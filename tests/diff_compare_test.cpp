@@ -189,7 +189,7 @@ TEST(DiffCompare, SplittingAcrossThreadsGivesTheSingleThreadResult) {
   EXPECT_EQ(flats, (std::vector<uint64_t>{7, 100, 1000, 3071}));
   EXPECT_EQ(t1->max_abs->at.flat, t2->max_abs->at.flat);
   EXPECT_EQ(t2->max_abs->at.index, (std::vector<uint64_t>{1, 36}));  // flat 100
-  EXPECT_DOUBLE_EQ(t1->rmse, t2->rmse);
+  EXPECT_NEAR(t1->rmse, t2->rmse, 1e-12 * t1->rmse);  // other block boundaries, other rounding
   EXPECT_NEAR(*t1->cosine, *t2->cosine, 1e-12);
 }
 

@@ -108,6 +108,65 @@ void slow_block(const ElementRule& rule, uint64_t first, const float* a, const f
   }
 }
 
+// A block without NaN or Inf, with a rule the vector loop can evaluate (no --ulp):
+// every metric in one vectorised pass; the indices of the maxima and of the first
+// mismatches are found by rescanning only when this block holds a new maximum or a
+// mismatch still to report. Returns false, touching nothing, when the block holds a
+// non-finite value.
+bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* hs, size_t n,
+                  PairAccum& acc, size_t cap) {
+  const int mode = rule.use_tol ? 1 : rule.q8_bound ? 2 : 0;  // exact, tolerance, Q8_0 bound
+  const double atol = rule.atol, rtol = rule.rtol;
+  double d2 = 0, dot = 0, na = 0, nb = 0, mabs = 0, mrel = 0;
+  uint64_t mism = 0, bz = 0, az = 0, neg = 0;
+  int nonfinite = 0;
+#pragma omp simd reduction(+ : d2, dot, na, nb, mism, bz, az, neg) reduction(max : mabs, mrel) reduction(| : nonfinite)
+  for (size_t i = 0; i < n; ++i) {
+    const float x = a[i], y = b[i];
+    nonfinite |= int(!(std::fabs(x) <= 3.4028235e38f)) | int(!(std::fabs(y) <= 3.4028235e38f));
+    const double dx = x, dy = y, d = dx - dy, ad = std::fabs(d);
+    d2 += d * d;
+    dot += dx * dy;
+    na += dx * dx;
+    nb += dy * dy;
+    const double rel = ad == 0 ? 0.0 : ad / std::fabs(dy);
+    mabs = std::max(mabs, ad);
+    mrel = std::max(mrel, rel);
+    const bool bad = mode == 0 ? x != y : mode == 1 ? ad > atol + rtol * std::fabs(dy) : ad > double(hs[i]);
+    mism += bad;
+    bz += bad & (y == 0.0f);
+    az += bad & (x == 0.0f);
+    neg += bad & (x == -y);
+  }
+  if (nonfinite) return false;
+  acc.sum_d2 += d2;
+  acc.dot += dot;
+  acc.na += na;
+  acc.nb += nb;
+  acc.finite_pairs += n;
+  acc.mismatches += mism;
+  acc.b_zero += bz;
+  acc.a_zero += az;
+  acc.negated += neg;
+  bool new_abs = !acc.has_max || mabs > acc.max_abs.value, new_rel = !acc.has_max || mrel > acc.max_rel.value;
+  for (size_t i = 0; i < n && (new_abs || new_rel); ++i) {
+    const double dy = b[i], ad = std::fabs(double(a[i]) - dy);
+    if (new_abs && ad == mabs) {
+      note_max(acc.max_abs, false, ad, first + i, a[i], b[i]);
+      new_abs = false;
+    }
+    const double rel = ad == 0 ? 0.0 : ad / std::fabs(dy);
+    if (new_rel && rel == mrel) {
+      note_max(acc.max_rel, false, rel, first + i, a[i], b[i]);
+      new_rel = false;
+    }
+  }
+  acc.has_max = true;
+  for (size_t i = 0; i < n && mism && acc.first.size() < cap; ++i)
+    if (!rule.equal(a[i], b[i], hs ? hs[i] : 0.0f)) acc.first.push_back(ElementPair{first + i, {}, a[i], b[i]});
+  return true;
+}
+
 }  // namespace
 
 void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* hs, size_t n,
@@ -134,7 +193,9 @@ void accumulate(const ElementRule& rule, uint64_t first, const float* a, const f
         continue;
       }
     }
-    slow_block(rule, first + off, pa, pb, hs ? hs + off : nullptr, k, acc, cap);
+    const float* ph = hs ? hs + off : nullptr;
+    if (!rule.use_ulp && (!rule.q8_bound || ph) && finite_block(rule, first + off, pa, pb, ph, k, acc, cap)) continue;
+    slow_block(rule, first + off, pa, pb, ph, k, acc, cap);
   }
 }
 

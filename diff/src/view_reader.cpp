@@ -65,8 +65,13 @@ Result<bool> ViewReader::read_q8(uint64_t e0, size_t n, float* out, float* half_
   }
   dequantize_q8_0(q_.data(), s_.data(), groups, size_t(gs), dst);
   if (dst != out) std::memcpy(out, dst + skip, n * 4);
-  if (half_step)
-    for (size_t i = 0; i < n; ++i) half_step[i] = q8_half_step(s_[(skip + i) / gs]);
+  if (half_step) {  // group by group: no division per element
+    for (size_t g = 0, i = 0; i < n; ++g) {
+      const size_t end = std::min<size_t>(n, size_t((g + 1) * gs) - skip);
+      std::fill(half_step + i, half_step + end, q8_half_step(s_[g]));
+      i = end;
+    }
+  }
   return true;
 }
 
