@@ -195,3 +195,42 @@ TEST(DiffCompare, SplittingAcrossThreadsGivesTheSingleThreadResult) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+// msgpack tensors can only be streamed: the forward-stream path must give the report
+// the positional path gives, first mismatches and diagnoses included.
+TEST(DiffCompare, StreamedReadsGiveThePositionalReport) {
+  const ModelConfig c = gqa_config();
+  MemoryWeights w = make_weights(c);
+  tensor(w, "tok_embeddings.weight")[4000] = 3.0f;
+  tensor(w, "layers.1.attention.wq.weight") = hf_to_meta(tensor(w, "layers.1.attention.wq.weight"), 8, 64);
+  std::swap(tensor(w, "layers.0.feed_forward.w1.weight"), tensor(w, "layers.0.feed_forward.w3.weight"));
+  auto a = write_bytes(Format::llama2c_v0, c), b = write_bytes(Format::ak42_v1_fp32, c, w);
+  DiffOptions streamed;
+  streamed.force_stream = true;
+  streamed.chunk_elems = 1000;
+  auto r1 = diff_memory(a, b), r2 = diff_memory(a, b, streamed);
+  ASSERT_TRUE(r1);
+  ASSERT_TRUE(r2) << r2.error().message;
+  EXPECT_EQ(differing(*r2), (std::vector<std::string>{"tok_embeddings.weight", "layers.1.attention.wq.weight",
+                                                      "layers.0.feed_forward.w1.weight", "layers.0.feed_forward.w3.weight"}));
+  ASSERT_EQ(r1->tensors.size(), r2->tensors.size());
+  for (size_t i = 0; i < r1->tensors.size(); ++i) {
+    const TensorDiff &x = r1->tensors[i], &y = r2->tensors[i];
+    EXPECT_EQ(x.status, y.status) << x.name;
+    EXPECT_EQ(x.mismatches, y.mismatches) << x.name;
+    ASSERT_EQ(x.first_mismatches.size(), y.first_mismatches.size()) << x.name;
+    for (size_t k = 0; k < x.first_mismatches.size(); ++k) EXPECT_EQ(x.first_mismatches[k].flat, y.first_mismatches[k].flat);
+    EXPECT_EQ(x.diagnosis.has_value(), y.diagnosis.has_value()) << x.name;
+    if (x.diagnosis && y.diagnosis) {
+      EXPECT_EQ(x.diagnosis->kind, y.diagnosis->kind) << x.name;
+    }
+  }
+  EXPECT_EQ(find_tensor(*r2, "tok_embeddings.weight")->first_mismatches[0].index, (std::vector<uint64_t>{62, 32}));
+  EXPECT_EQ(find_tensor(*r2, "layers.1.attention.wq.weight")->diagnosis->kind, "rotary_permutation");
+}
+
+}  // namespace
+}  // namespace ckpt::test

@@ -27,8 +27,8 @@ struct Values {
 // The values of a view at arbitrary positions (all below its available count). Random
 // access reads runs of consecutive positions at once; a stream is read once, in order.
 bool gather(const ByteSource& src, const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
-            Values& out) {
-  ViewReader r(src, cp, view);
+            Values& out, bool force_stream) {
+  ViewReader r(src, cp, view, force_stream);
   out.v.assign(pos.size(), 0.0f);
   out.hs.assign(pos.size(), 0.0f);
   std::vector<size_t> order(pos.size());
@@ -67,6 +67,7 @@ struct Side {
   const ByteSource& src;
   const Checkpoint& cp;
   const View& view;
+  bool force_stream = false;
 };
 
 // True when the element rule holds between factor * A[pos_a[i]] and B[pos_b[i]] for
@@ -93,10 +94,10 @@ bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, cons
   Values va, vb;
   if (pos_a.size() > kProbe) {
     std::vector<uint64_t> pa(pos_a.begin(), pos_a.begin() + kProbe), pb(pos_b.begin(), pos_b.begin() + kProbe);
-    if (!gather(a.src, a.cp, a.view, pa, va) || !gather(b.src, b.cp, b.view, pb, vb)) return false;
+    if (!gather(a.src, a.cp, a.view, pa, va, a.force_stream) || !gather(b.src, b.cp, b.view, pb, vb, b.force_stream)) return false;
     if (!values_fit(va, vb, rule, factor, slack, kProbe)) return false;
   }
-  if (!gather(a.src, a.cp, a.view, pos_a, va) || !gather(b.src, b.cp, b.view, pos_b, vb)) return false;
+  if (!gather(a.src, a.cp, a.view, pos_a, va, a.force_stream) || !gather(b.src, b.cp, b.view, pos_b, vb, b.force_stream)) return false;
   return values_fit(va, vb, rule, factor, slack, pos_a.size());
 }
 
@@ -174,7 +175,7 @@ std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const Te
   if (std::fabs(std::fabs(cosine) - 1) > 1e-6 || std::fabs(c - 1) < 1e-6) return std::nullopt;
   const double factor = std::fabs(c + 1) < 1e-6 ? -1.0 : c;
   const auto pos = sample_for(td, td.compared);
-  if (!fits({ctx.sa, ctx.ca, *m.a}, pos, {ctx.sb, ctx.cb, *m.b}, pos, rule, factor, true)) return std::nullopt;
+  if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule, factor, true)) return std::nullopt;
   Diagnosis d;
   d.checked = pos.size();
   if (factor == -1.0) {
@@ -200,7 +201,7 @@ std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, cons
   if (avail < m.a->numel) return std::nullopt;
   std::vector<uint64_t> pb = sample_for(td, m.b->numel), pa;
   for (uint64_t p : pb) pa.push_back((p % r) * c + p / r);  // B[j][i] = A[i][j]
-  if (!fits({ctx.sa, ctx.ca, *m.a}, pa, {ctx.sb, ctx.cb, *m.b}, pb, rule)) return std::nullopt;
+  if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule)) return std::nullopt;
   Diagnosis d;
   d.kind = "transposed";
   d.detail = sb == sa && r != c
@@ -230,7 +231,7 @@ std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const Te
       const uint64_t ra = dir[0] == 'h' ? h * hs + (w % 2) * half + w / 2 : h * hs + 2 * (w % half) + w / half;
       pa.push_back(ra * cols + p % cols);
     }
-    if (!fits({ctx.sa, ctx.ca, *m.a}, pa, {ctx.sb, ctx.cb, *m.b}, pb, rule)) continue;
+    if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule)) continue;
     Diagnosis d;
     d.kind = "rotary_permutation";
     d.direction = dir;
@@ -271,7 +272,7 @@ std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const T
   std::stable_sort(cands.begin(), cands.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   const std::vector<uint64_t> pos = sample_for(td, m.b->numel);
   for (const auto& [rank, v] : cands) {
-    if (!fits({ctx.sa, ctx.ca, *v}, pos, {ctx.sb, ctx.cb, *m.b}, pos, rule)) continue;
+    if (!fits({ctx.sa, ctx.ca, *v, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule)) continue;
     Diagnosis d;
     d.other = v->name;
     d.checked = pos.size();

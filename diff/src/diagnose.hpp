@@ -19,6 +19,7 @@ struct DiagContext {
   const ByteSource& sb;
   const Checkpoint& cb;
   const std::vector<View>& views_a;  // candidates for swapped / layers shifted
+  bool force_stream = false;         // DiffOptions::force_stream
 };
 
 // The diagnosis of a pair that differs (status differs or shape_mismatch), or nullopt.

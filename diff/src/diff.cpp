@@ -98,8 +98,9 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const ByteSource& sa,
 }
 
 // Reads the extra rows of one side and says whether they are all zero (bounded reads).
-bool extra_rows_zero(const ByteSource& src, const Checkpoint& cp, const View& v, const ExtraRows& x, size_t chunk) {
-  ViewReader r(src, cp, v);
+bool extra_rows_zero(const ByteSource& src, const Checkpoint& cp, const View& v, const ExtraRows& x, size_t chunk,
+                     bool force_stream) {
+  ViewReader r(src, cp, v, force_stream);
   const uint64_t lo = x.first_row * v.cols(), hi = v.numel;
   if (r.available() < hi) return false;
   std::vector<float> buf(chunk);
@@ -125,7 +126,8 @@ class Runner {
       const Plan& p = plans_[i];
       if (!p.compared || p.n == 0) continue;
       total_ += p.n * 8;
-      const bool random = ViewReader(sa_, ca_, *p.pair.a).random_access() && ViewReader(sb_, cb_, *p.pair.b).random_access();
+      const bool random = ViewReader(sa_, ca_, *p.pair.a, o_.force_stream).random_access() &&
+                          ViewReader(sb_, cb_, *p.pair.b, o_.force_stream).random_access();
       const unsigned parts = random && p.n >= o_.split_elems ? t : 1;
       // Boundaries on multiples of 64 Ki elements keep Q8_0 groups whole.
       const uint64_t step = ((p.n + parts - 1) / parts + 65535) / 65536 * 65536;
@@ -170,7 +172,7 @@ class Runner {
 
   void run_job(Job& job, Buffers& buf) {
     const Plan& p = plans_[job.plan];
-    ViewReader ra(sa_, ca_, *p.pair.a), rb(sb_, cb_, *p.pair.b);
+    ViewReader ra(sa_, ca_, *p.pair.a, o_.force_stream), rb(sb_, cb_, *p.pair.b, o_.force_stream);
     const size_t chunk = buf.a.size();
     for (uint64_t i = job.lo; i < job.hi; i += chunk) {
       const size_t n = size_t(std::min<uint64_t>(chunk, job.hi - i));
@@ -246,14 +248,14 @@ Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, 
   runner.plan_jobs();
   if (auto err = runner.run()) return *err;
 
-  DiagContext ctx{sa, ca, sb, cb, va};
+  DiagContext ctx{sa, ca, sb, cb, va, o.force_stream};
   for (auto& p : plans) {
     if (p.compared) {
       fill_metrics(p);
       if (p.td.extra_rows) {
         ExtraRows& x = *p.td.extra_rows;
         const View& v = x.side == 'a' ? *p.pair.a : *p.pair.b;
-        x.all_zero = extra_rows_zero(x.side == 'a' ? sa : sb, x.side == 'a' ? ca : cb, v, x, o.chunk_elems);
+        x.all_zero = extra_rows_zero(x.side == 'a' ? sa : sb, x.side == 'a' ? ca : cb, v, x, o.chunk_elems, o.force_stream);
         const uint64_t bigger = x.first_row + x.rows;
         const bool padding = is_vocab_tensor(p.td.name) && x.all_zero && bigger % 32 == 0 && x.rows < 32;
         if (!padding) p.td.status = DiffStatus::shape_mismatch;

@@ -27,7 +27,8 @@ uint64_t tensor_available(const Checkpoint& cp, const TensorInfo& t) {
 
 }  // namespace
 
-ViewReader::ViewReader(const ByteSource& src, const Checkpoint& cp, const View& v) : src_(src), cp_(cp), v_(v) {
+ViewReader::ViewReader(const ByteSource& src, const Checkpoint& cp, const View& v, bool force_stream)
+    : src_(src), cp_(cp), v_(v), force_stream_(force_stream) {
   const uint64_t all = tensor_available(cp, *v.t);
   const uint64_t eo = v.elem_offset();
   available_ = all > eo ? std::min(all - eo, v.numel) : 0;
@@ -35,7 +36,11 @@ ViewReader::ViewReader(const ByteSource& src, const Checkpoint& cp, const View& 
 
 bool ViewReader::is_q8() const { return v_.t->spec.dtype == DType::q8_0; }
 
-bool ViewReader::random_access() const { return is_llama2c_checkpoint(cp_.format); }
+// Q8_0 tensors exist only in llama2.c layouts and are always read positionally, so that
+// their scales (the half steps) are at hand.
+bool ViewReader::random_access() const {
+  return is_llama2c_checkpoint(cp_.format) && (is_q8() || !force_stream_);
+}
 
 Result<bool> ViewReader::read(uint64_t first, size_t n, float* out, float* half_step) {
   const uint64_t e0 = v_.elem_offset() + first;
@@ -76,18 +81,10 @@ Result<bool> ViewReader::read_q8(uint64_t e0, size_t n, float* out, float* half_
 }
 
 Result<bool> ViewReader::read_stream(uint64_t e0, size_t n, float* out, float* half_step) {
-  const uint64_t e1 = e0 + n;
-  size_t got = 0;
-  auto r = stream_f32(src_, cp_, *v_.t, [&](uint64_t first, const float* v, size_t k) {
-    const uint64_t lo = std::max(first, e0), hi = std::min(first + k, e1);
-    if (lo < hi) {
-      std::memcpy(out + (lo - e0), v + (lo - first), size_t(hi - lo) * 4);
-      got += size_t(hi - lo);
-    }
-    return first + k < e1;
-  });
-  if (!r) return r.error();
-  if (got != n) return Error{"io.read", v_.t->spec.name + ": the stream ended early", {}};
+  if (cursor_ && e0 < cursor_->position()) cursor_.reset();  // backwards: start over
+  if (!cursor_) cursor_ = std::make_unique<StreamCursor>(src_, cp_, *v_.t, std::max<size_t>(n, size_t(1) << 16));
+  auto r = cursor_->read(e0, n, out);
+  if (!r) return r;
   if (half_step) std::fill(half_step, half_step + n, 0.0f);
   return true;
 }

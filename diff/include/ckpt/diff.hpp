@@ -22,6 +22,9 @@ struct DiffOptions {
   size_t chunk_elems = size_t(1) << 20;
   // Tensors at least this large are split across the threads (smaller ones run whole).
   uint64_t split_elems = uint64_t(1) << 22;
+  // Read every tensor as a forward stream, as msgpack files must be (tests use it to
+  // exercise that path on llama2.c files).
+  bool force_stream = false;
 };
 
 // Called from worker threads with the bytes compared so far and the total to compare.
