@@ -215,32 +215,44 @@ bool ends_with(const std::string& s, const std::string& x) {
   return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
 }
 
+// Head sizes to try: the config's first; then, since tt-train files store no head
+// count, every even divisor of the row count from 4 up (a wrong one fails its probe).
+std::vector<uint64_t> head_sizes(const DiagContext& ctx, uint64_t rows) {
+  std::vector<uint64_t> out;
+  for (const auto* c : {&ctx.ca.config, &ctx.cb.config})
+    if (*c && (*c)->head_size() >= 4 && (*c)->head_size() % 2 == 0 && rows % uint64_t((*c)->head_size()) == 0)
+      out.push_back(uint64_t((*c)->head_size()));
+  for (uint64_t hs = 4; hs <= rows; hs += 2)
+    if (rows % hs == 0 && std::find(out.begin(), out.end(), hs) == out.end()) out.push_back(hs);
+  return out;
+}
+
 std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule) {
   if (!ends_with(td.name, "attention.wq.weight") && !ends_with(td.name, "attention.wk.weight")) return std::nullopt;
-  const auto& cfg = ctx.ca.config ? ctx.ca.config : ctx.cb.config;
-  if (!cfg || m.a->shape != m.b->shape || m.a->shape.size() != 2) return std::nullopt;
-  const uint64_t hs = uint64_t(cfg->head_size()), rows = m.a->shape[0], cols = m.a->shape[1];
-  if (hs < 4 || hs % 2 || rows % hs || td.compared < m.a->numel) return std::nullopt;
-  const uint64_t half = hs / 2;
+  if (m.a->shape != m.b->shape || m.a->shape.size() != 2 || td.compared < m.a->numel) return std::nullopt;
+  const uint64_t rows = m.a->shape[0], cols = m.a->shape[1];
   const std::vector<uint64_t> pb = sample_for(td, m.b->numel);
-  for (const char* dir : {"hf_to_meta", "meta_to_hf"}) {
-    std::vector<uint64_t> pa;
-    for (uint64_t p : pb) {
-      const uint64_t rb = p / cols, h = rb / hs, w = rb % hs;
-      // HF -> Meta: new row h*hs + 2i + k = old row h*hs + k*hs/2 + i (FORMATS.md).
-      const uint64_t ra = dir[0] == 'h' ? h * hs + (w % 2) * half + w / 2 : h * hs + 2 * (w % half) + w / half;
-      pa.push_back(ra * cols + p % cols);
+  for (uint64_t hs : head_sizes(ctx, rows)) {
+    const uint64_t half = hs / 2;
+    for (const char* dir : {"hf_to_meta", "meta_to_hf"}) {
+      std::vector<uint64_t> pa;
+      for (uint64_t p : pb) {
+        const uint64_t rb = p / cols, h = rb / hs, w = rb % hs;
+        // HF -> Meta: new row h*hs + 2i + k = old row h*hs + k*hs/2 + i (FORMATS.md).
+        const uint64_t ra = dir[0] == 'h' ? h * hs + (w % 2) * half + w / 2 : h * hs + 2 * (w % half) + w / half;
+        pa.push_back(ra * cols + p % cols);
+      }
+      if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule))
+        continue;
+      Diagnosis d;
+      d.kind = "rotary_permutation";
+      d.direction = dir;
+      d.checked = pb.size();
+      d.detail = fmt::format("B's rows are A's permuted from the {} to the {} rotary pairing within each head (head size {})",
+                             dir[0] == 'h' ? "Hugging Face" : "Meta", dir[0] == 'h' ? "Meta" : "Hugging Face", hs);
+      if (hs == 4) d.detail += "; at head size 4 the permutation is its own inverse";
+      return d;
     }
-    if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule)) continue;
-    Diagnosis d;
-    d.kind = "rotary_permutation";
-    d.direction = dir;
-    d.checked = pb.size();
-    d.detail = dir[0] == 'h'
-                   ? fmt::format("B's rows are A's permuted from the Hugging Face to the Meta rotary pairing within each head (head size {})", hs)
-                   : fmt::format("B's rows are A's permuted from the Meta to the Hugging Face rotary pairing within each head (head size {})", hs);
-    if (hs == 4) d.detail += "; at head size 4 the permutation is its own inverse";
-    return d;
   }
   return std::nullopt;
 }
