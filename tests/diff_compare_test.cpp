@@ -234,3 +234,27 @@ TEST(DiffCompare, StreamedReadsGiveThePositionalReport) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+TEST(DiffCompare, EveryLayoutOfTheSameWeightsComparesEqual) {
+  const ModelConfig c = gqa_config();
+  const std::vector<Format> formats = {Format::llama2c_v0, Format::ak42_v1_fp32, Format::ak42_v1_q8_0,
+                                       Format::ak42_v2_q8_0, Format::ak42_v2_q8_0_scales_last};
+  for (Format fa : formats)
+    for (Format fb : formats) {
+      auto r = diff_memory(write_bytes(fa, c), write_bytes(fb, c));
+      ASSERT_TRUE(r) << format_name(fa) << " " << format_name(fb);
+      EXPECT_EQ(r->format_b, fb);
+      EXPECT_TRUE(r->equal()) << format_name(fa) << " vs " << format_name(fb) << ": " << differing(*r).size();
+      // Q8_0 against Q8_0 is exact on the dequantized values.
+      if (is_q8(fa) && is_q8(fb)) {
+        EXPECT_EQ(find_tensor(*r, "layers.0.attention.wq.weight")->rule, "exact");
+        EXPECT_EQ(find_tensor(*r, "layers.0.attention.wq.weight")->max_abs->value, 0.0);
+      }
+    }
+}
+
+}  // namespace
+}  // namespace ckpt::test

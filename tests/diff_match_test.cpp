@@ -174,6 +174,24 @@ TEST(DiffMatch, RotaryPermutationInTheWkHalfOfKvLinear) {
   }
 }
 
+TEST(DiffMatch, JoinedAltNameSplitsRowsLikeKvLinear) {
+  // The msgpack reader names a kv_linear "wk+wv" in alt_name.
+  const ModelConfig c = vocab90();
+  Synthetic s = ttml_like(c, make_weights(c), 96);
+  for (auto& t : s.cp.tensors)
+    if (t.spec.name.find("kv_linear") != std::string::npos) {
+      const std::string l = "layers." + std::string(1, t.spec.name[t.spec.name.find("block_") + 6]) + ".";
+      t.alt_name = l + "attention.wk.weight+" + l + "attention.wv.weight";
+      t.spec.name = "renamed/" + t.spec.name;  // our own path mapping cannot be what decides
+    }
+  auto views = canonical_views(s.cp);
+  std::vector<std::string> kv;
+  for (const auto& v : views)
+    if (v.source.find("kv_linear") != std::string::npos) kv.push_back(v.name + "@" + std::to_string(v.row_begin));
+  EXPECT_EQ(kv, (std::vector<std::string>{"layers.0.attention.wk.weight@0", "layers.0.attention.wv.weight@32",
+                                          "layers.1.attention.wk.weight@0", "layers.1.attention.wv.weight@32"}));
+}
+
 TEST(DiffMatch, AltNameIsTheCanonicalName) {
   const ModelConfig c = gqa_config();
   auto bytes = write_bytes(Format::ak42_v1_fp32, c);

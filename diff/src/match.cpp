@@ -92,10 +92,20 @@ View whole(const TensorInfo& t, const std::string& name) {
 std::vector<View> canonical_views(const Checkpoint& cp) {
   std::vector<View> out;
   for (const auto& t : cp.tensors) {
+    // The reader's alt_name first ("wk+wv" for a kv_linear, as the msgpack reader joins
+    // them), else our own mapping of tt-train paths, else the tensor's name.
     std::vector<std::string> names;
-    const bool kv = t.spec.name.find("kv_linear") != std::string::npos;
-    if (kv || t.alt_name.empty()) names = ttml_canonical_names(t.spec.name);
-    if (names.empty()) names = {t.alt_name.empty() ? t.spec.name : t.alt_name};
+    if (!t.alt_name.empty()) {
+      for (size_t start = 0;;) {
+        const size_t plus = t.alt_name.find('+', start);
+        names.push_back(t.alt_name.substr(start, plus == std::string::npos ? std::string::npos : plus - start));
+        if (plus == std::string::npos) break;
+        start = plus + 1;
+      }
+    } else {
+      names = ttml_canonical_names(t.spec.name);
+    }
+    if (names.empty() || names.size() > 2) names = {t.spec.name};
     if (names.size() == 1) {
       out.push_back(whole(t, names[0]));
       continue;
