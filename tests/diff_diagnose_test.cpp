@@ -176,3 +176,29 @@ TEST(DiffDiagnose, NoDiagnosisForUnrelatedNoise) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+TEST(DiffDiagnose, ClassifierPresentInOneFileOnly) {
+  ModelConfig shared = gqa_config(), untied = gqa_config();
+  untied.shared_classifier = false;
+  MemoryWeights w = make_weights(shared);
+  w.tensors["output.weight"] = tensor(w, "tok_embeddings.weight");  // untied, but a copy
+  auto r = diff_memory(write_bytes(Format::llama2c_v0, untied, w), write_bytes(Format::ak42_v2_q8_0, shared, w));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->config.size(), 1u);
+  EXPECT_EQ(r->config[0].field, "shared_classifier");
+  const TensorDiff* out = find_tensor(*r, "output.weight");
+  EXPECT_EQ(out->status, DiffStatus::only_in_a);
+  ASSERT_TRUE(out->diagnosis);
+  EXPECT_EQ(out->diagnosis->kind, "shared_classifier");
+  EXPECT_EQ(out->diagnosis->detail,
+            "B shares its classifier with tok_embeddings; A's output.weight equals B's tok_embeddings.weight");
+  tensor(w, "output.weight")[17] += 0.5f;
+  auto r2 = diff_memory(write_bytes(Format::llama2c_v0, untied, w), write_bytes(Format::ak42_v1_fp32, shared, w));
+  EXPECT_NE(find_tensor(*r2, "output.weight")->diagnosis->detail.find("differs from"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ckpt::test

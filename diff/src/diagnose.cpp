@@ -305,6 +305,32 @@ std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const T
 
 }  // namespace
 
+std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair& m, const ElementRule& rule) {
+  if (m.name != "output.weight" || (m.a && m.b)) return std::nullopt;
+  const bool in_a = m.a != nullptr;
+  const Checkpoint& other = in_a ? ctx.cb : ctx.ca;
+  if (!other.config || !other.config->shared_classifier) return std::nullopt;
+  const View* present = in_a ? m.a : m.b;
+  const View* emb = nullptr;
+  for (const auto& v : in_a ? ctx.views_b : ctx.views_a)
+    if (v.name == "tok_embeddings.weight") emb = &v;
+  if (!emb || emb->shape != present->shape) return std::nullopt;
+  const Side p{in_a ? ctx.sa : ctx.sb, in_a ? ctx.ca : ctx.cb, *present, ctx.force_stream};
+  const Side e{in_a ? ctx.sb : ctx.sa, other, *emb, ctx.force_stream};
+  ElementRule r = rule;  // a Q8_0 embedding against an fp32 classifier: the group bound
+  r.q8_bound = present->t->spec.dtype != emb->t->spec.dtype && !r.use_tol && !r.use_ulp;
+  const auto pos = sample_positions(present->numel);
+  const bool same = in_a ? fits(p, pos, e, pos, r) : fits(e, pos, p, pos, r);
+  Diagnosis d;
+  d.kind = "shared_classifier";
+  d.other = "tok_embeddings.weight";
+  d.checked = pos.size();
+  const std::string has = in_a ? "A" : "B", shares = in_a ? "B" : "A";
+  d.detail = fmt::format("{} shares its classifier with tok_embeddings; {}'s output.weight {} {}'s tok_embeddings.weight",
+                         shares, has, same ? "equals" : "differs from", shares);
+  return d;
+}
+
 std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_t>& extra) {
   std::vector<uint64_t> s = extra;
   if (numel <= kSampleSize) {

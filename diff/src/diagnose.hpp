@@ -19,6 +19,7 @@ struct DiagContext {
   const ByteSource& sb;
   const Checkpoint& cb;
   const std::vector<View>& views_a;  // candidates for swapped / layers shifted
+  const std::vector<View>& views_b;
   bool force_stream = false;         // DiffOptions::force_stream
 };
 
@@ -26,6 +27,10 @@ struct DiagContext {
 // `acc` is the full pass over the compared elements (null for a shape mismatch).
 std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& pair, const TensorDiff& td,
                                   const ElementRule& rule, const PairAccum* acc);
+
+// For output.weight present in one file only while the other shares its classifier:
+// whether it equals the other file's tok_embeddings (kind "shared_classifier"), else nullopt.
+std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair& pair, const ElementRule& rule);
 
 // The deterministic sample of positions of a tensor of numel elements: all of them up to
 // kSampleSize, else kSampleSize hashed positions; plus `extra`; sorted, unique.

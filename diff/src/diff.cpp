@@ -248,7 +248,7 @@ Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, 
   runner.plan_jobs();
   if (auto err = runner.run()) return *err;
 
-  DiagContext ctx{sa, ca, sb, cb, va, o.force_stream};
+  DiagContext ctx{sa, ca, sb, cb, va, vb, o.force_stream};
   for (auto& p : plans) {
     if (p.compared) {
       fill_metrics(p);
@@ -265,6 +265,7 @@ Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, 
                              (p.td.extra_rows && p.td.status == DiffStatus::equal);
     if (o.diagnose && p.pair.a && p.pair.b && diagnosable)
       p.td.diagnosis = diagnose(ctx, p.pair, p.td, p.rule, p.compared ? &p.acc : nullptr);
+    if (o.diagnose && (!p.pair.a || !p.pair.b)) p.td.diagnosis = diagnose_classifier(ctx, p.pair, base_rule(o));
     rep.tensors.push_back(std::move(p.td));
   }
   for (const auto& c : rep.config)
