@@ -121,6 +121,11 @@ TEST(DiffDiagnose, ScaledByAConstantAndSignFlipped) {
   EXPECT_NEAR(*s3.factor, 0.3, 1e-6);
   EXPECT_EQ(diagnosis_of(r, "layers.0.feed_forward.w2.weight").kind, "sign_flipped");
   EXPECT_EQ(diagnosis_of(r, "norm.weight").kind, "sign_flipped");
+  // Against a Q8_0 file the quantization noise stays within each group's bound.
+  DiffReport q = run(k, Format::ak42_v2_q8_0);
+  EXPECT_EQ(diagnosis_of(q, "layers.0.attention.wo.weight").kind, "scaled");
+  EXPECT_NEAR(*diagnosis_of(q, "layers.0.attention.wo.weight").factor, 2.0, 1e-3);
+  EXPECT_EQ(diagnosis_of(q, "layers.0.feed_forward.w2.weight").kind, "sign_flipped");
 }
 
 TEST(DiffDiagnose, ZeroFilledWholeOrInPart) {
@@ -134,7 +139,7 @@ TEST(DiffDiagnose, ZeroFilledWholeOrInPart) {
   EXPECT_EQ(whole.detail, "B is all zeros");
   const Diagnosis& part = diagnosis_of(r, "layers.1.feed_forward.w2.weight");
   EXPECT_EQ(part.kind, "zero_filled");
-  EXPECT_EQ(part.detail, "B is zero at all 1720 mismatching elements, first at index 1720");
+  EXPECT_EQ(part.detail, "B is zero at all 1720 mismatching elements, the first at [10, 0]");
 }
 
 TEST(DiffDiagnose, TruncatedFile) {

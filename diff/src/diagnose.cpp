@@ -114,6 +114,12 @@ std::vector<uint64_t> sample_for(const TensorDiff& td, uint64_t numel) {
 
 std::string side_name(char side) { return side == 'a' ? "A" : "B"; }
 
+std::string index_str(const std::vector<uint64_t>& idx) {
+  std::string s = "[";
+  for (size_t i = 0; i < idx.size(); ++i) s += (i ? ", " : "") + std::to_string(idx[i]);
+  return s + "]";
+}
+
 // ---- one function per diagnosis ------------------------------------------------------
 
 std::optional<Diagnosis> truncated_file(const MatchedPair& m, const TensorDiff& td, DiagContext& ctx) {
@@ -162,25 +168,42 @@ std::optional<Diagnosis> zero_filled(const TensorDiff& td, const PairAccum& acc)
   if (norm == 0 && acc.finite_pairs == acc.compared)
     d.detail = fmt::format("{} is all zeros", side_name(side));
   else
-    d.detail = fmt::format("{} is zero at all {} mismatching elements, first at index {}", side_name(side),
-                           acc.mismatches, td.first_mismatches.empty() ? 0 : td.first_mismatches[0].flat);
+    d.detail = fmt::format("{} is zero at all {} mismatching elements, the first at {}", side_name(side),
+                           acc.mismatches, td.first_mismatches.empty() ? "?" : index_str(td.first_mismatches[0].index));
   return d;
 }
 
 std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule,
                                 const PairAccum& acc) {
   if (!(acc.na > 0 && acc.nb > 0) || acc.finite_pairs != acc.compared) return std::nullopt;
-  // Least squares B ~ c A from the full pass; |cosine| ~ 1 says the fit is exact.
+  // Least squares B ~ c A from the full pass; |cosine| ~ 1 says the fit is exact (under
+  // a tolerance, e.g. Q8_0 against fp32, the noise allows less: the sample decides).
   const double c = acc.dot / acc.na, cosine = acc.dot / std::sqrt(acc.na * acc.nb);
-  if (std::fabs(std::fabs(cosine) - 1) > 1e-6 || std::fabs(c - 1) < 1e-6) return std::nullopt;
-  const double factor = std::fabs(c + 1) < 1e-6 ? -1.0 : c;
+  const bool exact = !rule.use_tol && !rule.use_ulp && !rule.q8_bound;
+  if (std::fabs(std::fabs(cosine) - 1) > (exact ? 1e-6 : 1e-3) || std::fabs(c - 1) < 1e-6) return std::nullopt;
+  // Under quantization noise the estimate is off in the 4th digit, enough to push an
+  // element at its group's bound over it: try c itself, then c rounded to 1..4
+  // significant digits (the constants people scale by), and keep the first that fits.
+  std::vector<double> factors = {std::fabs(c + 1) < 1e-6 ? -1.0 : c};
+  for (int digits = 1; digits <= 4; ++digits) {
+    const double mag = std::pow(10.0, digits - 1 - std::floor(std::log10(std::fabs(c))));
+    const double r = std::round(c * mag) / mag;
+    if (std::fabs(r - c) <= 1e-3 * std::fabs(c) && r != 1.0) factors.push_back(r);
+  }
   const auto pos = sample_for(td, td.compared);
-  if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule, factor, true)) return std::nullopt;
+  std::optional<double> found;
+  for (double f : factors)
+    if (fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule, f, true)) {
+      found = f;
+      break;
+    }
+  if (!found) return std::nullopt;
+  const double factor = *found;
   Diagnosis d;
   d.checked = pos.size();
   if (factor == -1.0) {
     d.kind = "sign_flipped";
-    d.detail = "B = -A (every sampled element has the opposite sign)";
+    d.detail = fmt::format("B = -A (on all {} checked elements)", pos.size());
   } else {
     d.kind = "scaled";
     d.factor = factor;
