@@ -207,3 +207,30 @@ TEST(DiffDiagnose, ClassifierPresentInOneFileOnly) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+// Every diagnosis is checked under the element rule, so it must survive quantization:
+// the mistake applied before writing a Q8_0 file, compared against the fp32 original.
+TEST(DiffDiagnose, DiagnosesHoldAgainstAQ8File) {
+  ModelConfig c = gqa_config();
+  c.n_layers = 3;
+  Case k = make_case(c);
+  auto& wo = tensor(k.b, "layers.0.attention.wo.weight");
+  wo = transpose(wo, 64, 64);
+  for (float& v : tensor(k.b, "layers.1.feed_forward.w3.weight")) v = 0.0f;
+  tensor(k.b, "layers.2.attention.wv.weight") = tensor(k.a, "layers.1.attention.wv.weight");
+  auto& wk = tensor(k.b, "layers.2.attention.wk.weight");
+  wk = meta_to_hf(wk, 8, 64);
+  DiffReport r = run(k, Format::ak42_v2_q8_0);
+  EXPECT_EQ(differing(r).size(), 4u);
+  EXPECT_EQ(diagnosis_of(r, "layers.0.attention.wo.weight").kind, "transposed");
+  EXPECT_EQ(diagnosis_of(r, "layers.1.feed_forward.w3.weight").kind, "zero_filled");
+  EXPECT_EQ(diagnosis_of(r, "layers.2.attention.wv.weight").kind, "layers_shifted");
+  EXPECT_EQ(diagnosis_of(r, "layers.2.attention.wv.weight").shift, -1);
+  EXPECT_EQ(diagnosis_of(r, "layers.2.attention.wk.weight").direction, "meta_to_hf");
+}
+
+}  // namespace
+}  // namespace ckpt::test
