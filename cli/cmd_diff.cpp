@@ -77,6 +77,8 @@ int run_diff(const DiffArgs& a) {
     report.config_a = ia->cp.config;
     report.config_b = ib->cp.config;
     report.bytes = std::move(*bytes);
+    if (ia->cp.format != ib->cp.format)
+      report.notes.push_back("the layouts differ: bytes differ even where the values are equal (compare values without --bytes)");
   } else {
     for (const auto* in : {&*ia, &*ib})
       if (!is_llama2c_checkpoint(in->cp.format) && in->cp.format != Format::ttml_msgpack) {

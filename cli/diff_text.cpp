@@ -96,6 +96,7 @@ std::string bytes_text(const DiffReport& r) {
   }
   if (b.ranges > b.first_ranges.size())
     out += fmt::format("  ... {} more ranges\n", b.ranges - b.first_ranges.size());
+  for (const auto& n : r.notes) out += fmt::format("  note: {}\n", n);
   return out + diff_summary(r) + "\n";
 }
 
