@@ -161,8 +161,11 @@ std::string diff_text(const DiffReport& r) {
                        num(worst->max_abs->value), worst->name, index_str(worst->max_abs->at.index),
                        num(worst->max_abs->at.a), num(worst->max_abs->at.b), worst->rule);
   std::string layout;
-  for (const auto& t : r.tensors)
-    if (t.layout_only) layout += (layout.empty() ? "" : ", ") + t.name;
+  for (const auto& t : r.tensors) {
+    if (!t.layout_only) continue;
+    if (t.diagnosis) out += fmt::format("  note: {}: {}\n", t.name, t.diagnosis->detail);
+    else layout += (layout.empty() ? "" : ", ") + t.name;
+  }
   if (!layout.empty()) out += fmt::format("  not compared (stored by one layout only): {}\n", layout);
   for (const auto& n : r.notes) out += fmt::format("  note: {}\n", n);
   return out + diff_summary(r) + "\n";

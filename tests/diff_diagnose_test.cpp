@@ -200,9 +200,14 @@ TEST(DiffDiagnose, ClassifierPresentInOneFileOnly) {
   EXPECT_EQ(out->diagnosis->kind, "shared_classifier");
   EXPECT_EQ(out->diagnosis->detail,
             "B shares its classifier with tok_embeddings; A's output.weight equals B's tok_embeddings.weight");
+  EXPECT_TRUE(out->layout_only);  // the same model: only the config difference remains
+  EXPECT_FALSE(r->equal());
   tensor(w, "output.weight")[17] += 0.5f;
   auto r2 = diff_memory(write_bytes(Format::llama2c_v0, untied, w), write_bytes(Format::ak42_v1_fp32, shared, w));
-  EXPECT_NE(find_tensor(*r2, "output.weight")->diagnosis->detail.find("differs from"), std::string::npos);
+  const TensorDiff* out2 = find_tensor(*r2, "output.weight");
+  EXPECT_EQ(out2->diagnosis->kind, "untied_classifier");
+  EXPECT_NE(out2->diagnosis->detail.find("differs from"), std::string::npos);
+  EXPECT_FALSE(out2->layout_only);
 }
 
 }  // namespace

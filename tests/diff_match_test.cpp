@@ -209,3 +209,32 @@ TEST(DiffMatch, AltNameIsTheCanonicalName) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+// A tt-train file stores no config and may carry optimizer state: against the llama2.c
+// file of the same weights it must still compare equal.
+TEST(DiffMatch, NoConfigAndTrainingStateAreNotDifferences) {
+  const ModelConfig c = vocab90();
+  const MemoryWeights w = make_weights(c);
+  Synthetic s = ttml_like(c, w, 96);
+  s.cp.config.reset();
+  s.add("adamw/first_moment/llama/llama/ln_fc/gamma", {1, 1, 1, 64}, std::vector<float>(64, 0.25f));
+  s.cp.file_size = s.bytes.size();
+  auto r = diff_against_synthetic(write_bytes(Format::llama2c_v0, c, w), s);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->config.empty());
+  const TensorDiff* m = find_tensor(*r, "adamw/first_moment/llama/llama/ln_fc/gamma");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->status, DiffStatus::only_in_b);
+  EXPECT_TRUE(m->layout_only);
+  EXPECT_TRUE(r->equal()) << differing(*r).size();
+  // A weight only in one file is a difference.
+  s.add("llama/llama/llama_block_2/mlp/w1/weight", {1, 1, 4, 4}, std::vector<float>(16, 1.0f));
+  auto r2 = diff_against_synthetic(write_bytes(Format::llama2c_v0, c, w), s);
+  EXPECT_EQ(differing(*r2), std::vector<std::string>{"layers.2.feed_forward.w1.weight"});
+}
+
+}  // namespace
+}  // namespace ckpt::test

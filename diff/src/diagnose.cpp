@@ -345,7 +345,7 @@ std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair
   const auto pos = sample_positions(present->numel);
   const bool same = in_a ? fits(p, pos, e, pos, r) : fits(e, pos, p, pos, r);
   Diagnosis d;
-  d.kind = "shared_classifier";
+  d.kind = same ? "shared_classifier" : "untied_classifier";
   d.other = "tok_embeddings.weight";
   d.checked = pos.size();
   const std::string has = in_a ? "A" : "B", shares = in_a ? "B" : "A";

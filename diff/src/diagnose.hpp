@@ -29,7 +29,8 @@ std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& pair, con
                                   const ElementRule& rule, const PairAccum* acc);
 
 // For output.weight present in one file only while the other shares its classifier:
-// whether it equals the other file's tok_embeddings (kind "shared_classifier"), else nullopt.
+// kind "shared_classifier" when it equals the other file's tok_embeddings (the same
+// model, stored another way), "untied_classifier" when it does not; else nullopt.
 std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair& pair, const ElementRule& rule);
 
 // The deterministic sample of positions of a tensor of numel elements: all of them up to

@@ -64,7 +64,8 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const ByteSource& sa,
   if (m.b) td.source_b = m.b->source, td.shape_b = m.b->shape, td.dtype_b = dtype_of(*m.b);
   if (!m.a || !m.b) {
     td.status = m.a ? DiffStatus::only_in_a : DiffStatus::only_in_b;
-    td.layout_only = is_layout_only(m.name);
+    const Checkpoint& other = m.a ? cb : ca;
+    td.layout_only = is_layout_only(m.name) || (is_training_state(m.name) && other.format != Format::ttml_msgpack);
     td.numel = m.a ? m.a->numel : m.b->numel;
     return p;
   }
@@ -265,7 +266,12 @@ Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, 
                              (p.td.extra_rows && p.td.status == DiffStatus::equal);
     if (o.diagnose && p.pair.a && p.pair.b && diagnosable)
       p.td.diagnosis = diagnose(ctx, p.pair, p.td, p.rule, p.compared ? &p.acc : nullptr);
-    if (o.diagnose && (!p.pair.a || !p.pair.b)) p.td.diagnosis = diagnose_classifier(ctx, p.pair, base_rule(o));
+    if (!p.pair.a || !p.pair.b) {
+      // A classifier stored by one file and shared with the embedding by the other is
+      // the same model when the values agree: the tensors decide, not the storage.
+      p.td.diagnosis = diagnose_classifier(ctx, p.pair, base_rule(o));
+      if (p.td.diagnosis && p.td.diagnosis->kind == "shared_classifier") p.td.layout_only = true;
+    }
     rep.tensors.push_back(std::move(p.td));
   }
   for (const auto& c : rep.config)

@@ -66,6 +66,11 @@ std::vector<std::string> ttml_canonical_names(const std::string& path) {
 
 bool is_layout_only(const std::string& n) { return n == "freqs_cos" || n == "freqs_sin"; }
 
+bool is_training_state(const std::string& n) {
+  return starts_with(n, "adamw/") || starts_with(n, "sgd/") || n.find("/grad/") != std::string::npos ||
+         ends_with(n, "/grad");
+}
+
 bool is_vocab_tensor(const std::string& n) { return n == "tok_embeddings.weight" || n == "output.weight"; }
 
 namespace {

@@ -32,6 +32,10 @@ std::vector<View> canonical_views(const Checkpoint& cp);
 // layout difference, not a weight difference.
 bool is_layout_only(const std::string& canonical_name);
 
+// tt-train training state (optimizer moments, gradients, step counters): tensors a
+// weights-only layout cannot hold, so their absence there is not a difference.
+bool is_training_state(const std::string& name);
+
 // Vocabulary tensors, the ones tt-train pads with zero rows to a multiple of 32.
 bool is_vocab_tensor(const std::string& canonical_name);
 

@@ -30,7 +30,8 @@ struct Extremum {
 
 struct Diagnosis {
   // "transposed", "rotary_permutation", "swapped", "layers_shifted", "scaled",
-  // "sign_flipped", "zero_filled", "truncated", "padded".
+  // "sign_flipped", "zero_filled", "truncated", "padded", "shared_classifier",
+  // "untied_classifier".
   std::string kind;
   std::string detail;              // one line for people
   std::string other;               // swapped / layers_shifted: the tensor of A that B holds here
@@ -51,8 +52,9 @@ struct ExtraRows {
 struct TensorDiff {
   std::string name;  // canonical name
   DiffStatus status = DiffStatus::equal;
-  // Layout-only tensors (v0's RoPE tables) present in one file only: reported, never a
-  // difference, since another layout simply does not store them.
+  // Tensors present in one file only because of how it stores things, never a
+  // difference: v0's RoPE tables, tt-train training state against a weights-only file,
+  // a classifier equal to the embedding the other file shares (diagnosis says which).
   bool layout_only = false;
   std::string source_a, source_b;  // the tensor of each file it comes from when not `name` (tt-train, kv_linear rows)
   std::vector<uint64_t> shape_a, shape_b;
