@@ -76,9 +76,16 @@ std::string location_str(const Location& l) {
                          l.part == "f32" ? "" : fmt::format(" (group {})", l.group));
     case RegionKind::trailing: return "trailing bytes";
     case RegionKind::past_end: return "past the end of the file";
-    case RegionKind::unmapped: return "unmapped";
+    default:  // unmapped, and kinds other readers add (a msgpack entry names its key)
+      return l.field.empty() ? std::string(region_kind_name(l.kind))
+                             : fmt::format("{} {}", region_kind_name(l.kind), l.field);
   }
-  return "unmapped";
+}
+
+// "X" when the range starts and ends in the same place, else "X .. Y".
+std::string span_str(const Location& first, const Location& last, uint64_t length) {
+  const std::string a = location_str(first), b = location_str(last);
+  return length == 1 || a == b ? a : a + " .. " + b;
 }
 
 std::string bytes_text(const DiffReport& r) {
@@ -88,11 +95,8 @@ std::string bytes_text(const DiffReport& r) {
   for (const auto& x : b.first_ranges) {
     out += fmt::format("  bytes {}..{} ({} byte{})\n", x.offset, x.offset + x.length - 1, x.length,
                        x.length == 1 ? "" : "s");
-    out += fmt::format("      A: {}", location_str(x.a_first));
-    if (x.length > 1) out += fmt::format(" .. {}", location_str(x.a_last));
-    out += fmt::format("\n      B: {}", location_str(x.b_first));
-    if (x.length > 1) out += fmt::format(" .. {}", location_str(x.b_last));
-    out += "\n";
+    out += fmt::format("      A: {}\n      B: {}\n", span_str(x.a_first, x.a_last, x.length),
+                       span_str(x.b_first, x.b_last, x.length));
   }
   if (b.ranges > b.first_ranges.size())
     out += fmt::format("  ... {} more ranges\n", b.ranges - b.first_ranges.size());

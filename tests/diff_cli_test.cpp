@@ -146,3 +146,32 @@ TEST(DiffCli, RealFileWithTransposedMatrices) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+TEST(DiffCli, BytesTextMapsRangesInBothFiles) {
+  const ModelConfig c = gqa_config();
+  auto a = write_bytes(Format::ak42_v2_q8_0, c), b = a;
+  auto cp = open_bytes(a);
+  const TensorInfo* wv = cp->find("layers.1.attention.wv.weight");  // (32, 64), group size 64
+  b[wv->place.offset + 3 * 64 + 9] ^= 0x04;
+  b[wv->place.scale_offset + 4 * 3 + 1] ^= 0x01;
+  const std::string pa = write_temp("bytes_a.bin", a), pb = write_temp("bytes_b.bin", b);
+  auto r = run_ckpt({"diff", "--bytes", pa, pb});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("      A: layers.1.attention.wv.weight int8 element [3, 9] (group 3)\n"
+                       "      B: layers.1.attention.wv.weight int8 element [3, 9] (group 3)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("A: layers.1.attention.wv.weight scale element [3, 0] (group 3)"), std::string::npos) << r.out;
+  EXPECT_EQ(last_line(r.out), "differs: 2 of " + std::to_string(a.size()) + " bytes differ in 2 ranges");
+  json j = json::parse(run_ckpt({"diff", "--bytes", "--json", pa, pb}).out);
+  EXPECT_EQ(j["mode"], "bytes");
+  EXPECT_EQ(j["bytes"]["differing"], 2);
+  EXPECT_EQ(j["bytes"]["first_ranges"][1]["b"]["first"]["part"], "scale");
+  EXPECT_EQ(j["bytes"]["first_ranges"][1]["b"]["first"]["group"], 3);
+}
+
+}  // namespace
+}  // namespace ckpt::test
