@@ -1,7 +1,7 @@
 #pragma once
 // Diagnoses: why a tensor pair differs, when one known mistake explains it. Each is a
 // hypothesis "B = f(A)" checked on a deterministic sample of positions (every position
-// of tensors up to kSampleSize elements) that always includes the first mismatches, and
+// of tensors up to kSampleSize elements, sample_check.hpp) that always includes the first mismatches, and
 // where the full pass already measured it (zeros, sums) on every element. Reads only the
 // sampled positions: memory and reads are O(sample), whatever the tensor size.
 #include <optional>
@@ -10,8 +10,6 @@
 #include "match.hpp"
 
 namespace ckpt::diffimpl {
-
-constexpr size_t kSampleSize = 4096;
 
 struct DiagContext {
   const ByteSource& sa;
@@ -32,9 +30,5 @@ std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& pair, con
 // kind "shared_classifier" when it equals the other file's tok_embeddings (the same
 // model, stored another way), "untied_classifier" when it does not; else nullopt.
 std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair& pair, const ElementRule& rule);
-
-// The deterministic sample of positions of a tensor of numel elements: all of them up to
-// kSampleSize, else kSampleSize hashed positions; plus `extra`; sorted, unique.
-std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_t>& extra = {});
 
 }  // namespace ckpt::diffimpl
