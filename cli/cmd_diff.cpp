@@ -78,7 +78,8 @@ int run_diff(const DiffArgs& a) {
     report.config_b = ib->cp.config;
     report.bytes = std::move(*bytes);
     if (ia->cp.format != ib->cp.format)
-      report.notes.push_back("the layouts differ: bytes differ even where the values are equal (compare values without --bytes)");
+      report.notes.push_back(
+          "the layouts differ: bytes differ even where the values are equal (compare values without --bytes)");
   } else {
     for (const auto* in : {&*ia, &*ib})
       if (!is_llama2c_checkpoint(in->cp.format) && in->cp.format != Format::ttml_msgpack) {
@@ -103,8 +104,10 @@ int run_diff(const DiffArgs& a) {
     report.path_a = a.a;
     report.path_b = a.b;
   }
-  if (a.json) fmt::print("{}\n", diff_json(report).dump(2));
-  else fmt::print("{}", diff_text(report));
+  if (a.json)
+    fmt::print("{}\n", diff_json(report).dump(2));
+  else
+    fmt::print("{}", diff_text(report));
   return report.equal() ? kExitOk : kExitFinding;
 }
 
@@ -119,7 +122,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   sub->add_option("--rtol", args->rtol, "relative tolerance, relative to B");
   sub->add_option("--ulp", args->ulp, "equal when at most N units in the last place apart");
   sub->add_flag("--equal-nan", args->equal_nan, "NaN equals NaN");
-  sub->add_option("--max-report", args->max_report, "first mismatches per tensor / first byte ranges to report (default 10)");
+  sub->add_option("--max-report", args->max_report,
+                  "first mismatches per tensor / first byte ranges to report (default 10)");
   sub->add_flag("--bytes", args->bytes, "compare byte by byte and map differing ranges to fields and elements");
   sub->add_flag("--json", args->json, "print one JSON object (schema ckpt.diff/1)");
   sub->add_flag("--no-diagnose", args->no_diagnose, "skip the diagnoses of differing tensors");

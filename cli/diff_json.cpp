@@ -91,7 +91,7 @@ json bytes_json(const ByteDiff& b) {
                       {"length", r.length},
                       {"a", {{"first", location_json(r.a_first)}, {"last", location_json(r.a_last)}}},
                       {"b", {{"first", location_json(r.b_first)}, {"last", location_json(r.b_last)}}}});
-  return json{{"size_a", b.size_a}, {"size_b", b.size_b},     {"compared", b.compared},
+  return json{{"size_a", b.size_a},       {"size_b", b.size_b}, {"compared", b.compared},
               {"differing", b.differing}, {"ranges", b.ranges}, {"first_ranges", ranges}};
 }
 
@@ -104,10 +104,11 @@ json side_json(const std::string& path, Format f, const std::optional<ModelConfi
 json diff_json(const DiffReport& r) {
   json config = json::array();
   for (const auto& c : r.config)
-    config.push_back({{"field", c.field}, {"a", c.a ? json(*c.a) : json(nullptr)}, {"b", c.b ? json(*c.b) : json(nullptr)}});
+    config.push_back(
+        {{"field", c.field}, {"a", c.a ? json(*c.a) : json(nullptr)}, {"b", c.b ? json(*c.b) : json(nullptr)}});
   json tensors = json::array();
-  json summary{{"tensors", 0}, {"equal", 0}, {"differs", 0}, {"only_in_a", 0}, {"only_in_b", 0}, {"shape_mismatch", 0},
-               {"layout_only", 0}};
+  json summary{{"tensors", 0},   {"equal", 0},          {"differs", 0},    {"only_in_a", 0},
+               {"only_in_b", 0}, {"shape_mismatch", 0}, {"layout_only", 0}};
   for (const auto& t : r.tensors) {
     tensors.push_back(tensor_json(t));
     summary["tensors"] = summary["tensors"].get<int64_t>() + 1;

@@ -27,11 +27,15 @@ std::string num(double v) { return fmt::format("{:.6g}", v); }
 // differ (the larger the share of mismatches, the earlier).
 int severity(const TensorDiff& t) {
   switch (t.status) {
-    case DiffStatus::shape_mismatch: return 0;
+    case DiffStatus::shape_mismatch:
+      return 0;
     case DiffStatus::only_in_a:
-    case DiffStatus::only_in_b: return 1;
-    case DiffStatus::differs: return 2;
-    case DiffStatus::equal: return 3;
+    case DiffStatus::only_in_b:
+      return 1;
+    case DiffStatus::differs:
+      return 2;
+    case DiffStatus::equal:
+      return 3;
   }
   return 3;
 }
@@ -68,14 +72,18 @@ void render_tensor(std::string& out, const TensorDiff& t) {
 
 std::string location_str(const Location& l) {
   switch (l.kind) {
-    case RegionKind::header_field: return fmt::format("header field {}", l.field);
-    case RegionKind::header_padding: return "header padding";
+    case RegionKind::header_field:
+      return fmt::format("header field {}", l.field);
+    case RegionKind::header_padding:
+      return "header padding";
     case RegionKind::tensor_data:
     case RegionKind::tensor_scale:
       return fmt::format("{} {} element {}{}", l.tensor, l.part, index_str(l.index),
                          l.part == "f32" ? "" : fmt::format(" (group {})", l.group));
-    case RegionKind::trailing: return "trailing bytes";
-    case RegionKind::past_end: return "past the end of the file";
+    case RegionKind::trailing:
+      return "trailing bytes";
+    case RegionKind::past_end:
+      return "past the end of the file";
     default:  // unmapped, and kinds other readers add (a msgpack entry names its key)
       return l.field.empty() ? std::string(region_kind_name(l.kind))
                              : fmt::format("{} {}", region_kind_name(l.kind), l.field);
@@ -98,8 +106,7 @@ std::string bytes_text(const DiffReport& r) {
     out += fmt::format("      A: {}\n      B: {}\n", span_str(x.a_first, x.a_last, x.length),
                        span_str(x.b_first, x.b_last, x.length));
   }
-  if (b.ranges > b.first_ranges.size())
-    out += fmt::format("  ... {} more ranges\n", b.ranges - b.first_ranges.size());
+  if (b.ranges > b.first_ranges.size()) out += fmt::format("  ... {} more ranges\n", b.ranges - b.first_ranges.size());
   for (const auto& n : r.notes) out += fmt::format("  note: {}\n", n);
   return out + diff_summary(r) + "\n";
 }
@@ -122,9 +129,9 @@ std::string diff_summary(const DiffReport& r) {
     eq += t.status == DiffStatus::equal;
     ++counts[int(t.status)];
   }
-  std::string cfg = r.config.empty() ? "config agrees" : fmt::format("{} config field{} differ{}", r.config.size(),
-                                                                       r.config.size() == 1 ? "" : "s",
-                                                                       r.config.size() == 1 ? "s" : "");
+  std::string cfg = r.config.empty() ? "config agrees"
+                                     : fmt::format("{} config field{} differ{}", r.config.size(),
+                                                   r.config.size() == 1 ? "" : "s", r.config.size() == 1 ? "s" : "");
   if (r.equal()) return fmt::format("equal: {} tensors equal, {}", n, cfg);
   std::string parts;
   const char* names[5] = {"equal", "differs", "only_in_a", "only_in_b", "shape_mismatch"};
@@ -135,8 +142,8 @@ std::string diff_summary(const DiffReport& r) {
 
 std::string diff_text(const DiffReport& r) {
   if (r.bytes) return bytes_text(r);
-  std::string out = fmt::format("A: {} ({})\nB: {} ({})\n", r.path_a, format_name(r.format_a), r.path_b,
-                                format_name(r.format_b));
+  std::string out =
+      fmt::format("A: {} ({})\nB: {} ({})\n", r.path_a, format_name(r.format_a), r.path_b, format_name(r.format_b));
   if (!r.config.empty()) {
     out += "config differences:\n";
     for (const auto& c : r.config)
@@ -158,7 +165,8 @@ std::string diff_text(const DiffReport& r) {
   for (const auto& t : r.tensors) {
     if (t.status != DiffStatus::equal) continue;
     if (t.diagnosis) out += fmt::format("  note: {}: {}\n", t.name, t.diagnosis->detail);
-    if (t.rule != "exact" && t.max_abs && t.max_abs->value > 0 && (!worst || t.max_abs->value > worst->max_abs->value)) worst = &t;
+    if (t.rule != "exact" && t.max_abs && t.max_abs->value > 0 && (!worst || t.max_abs->value > worst->max_abs->value))
+      worst = &t;
   }
   if (worst)
     out += fmt::format("  equal within tolerance; largest error {} in {} at {} (A {}, B {}), rule {}\n",
@@ -167,8 +175,10 @@ std::string diff_text(const DiffReport& r) {
   std::string layout;
   for (const auto& t : r.tensors) {
     if (!t.layout_only) continue;
-    if (t.diagnosis) out += fmt::format("  note: {}: {}\n", t.name, t.diagnosis->detail);
-    else layout += (layout.empty() ? "" : ", ") + t.name;
+    if (t.diagnosis)
+      out += fmt::format("  note: {}: {}\n", t.name, t.diagnosis->detail);
+    else
+      layout += (layout.empty() ? "" : ", ") + t.name;
   }
   if (!layout.empty()) out += fmt::format("  not compared (stored by one layout only): {}\n", layout);
   for (const auto& n : r.notes) out += fmt::format("  note: {}\n", n);

@@ -54,12 +54,12 @@ TEST(DiffBytes, HeaderFieldScaleAndSizeDifferences) {
   put_i32(b, 32, 33);  // seq_len, a header field that moves no tensor
   const TensorInfo* w1 = cp->find("layers.0.feed_forward.w1.weight");
   b[w1->place.scale_offset + 4 * 5] ^= 0xff;  // group 5's scale
-  b[w1->place.offset + 70] ^= 0x01;            // an int8 value in group 1
-  b.push_back(0);                               // one trailing byte
+  b[w1->place.offset + 70] ^= 0x01;           // an int8 value in group 1
+  b.push_back(0);                             // one trailing byte
   auto r = byte_diff(a, b, 2);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->differing, 3u);
-  EXPECT_EQ(r->ranges, 4u);  // header, int8, scale, the size tail
+  EXPECT_EQ(r->ranges, 4u);               // header, int8, scale, the size tail
   ASSERT_EQ(r->first_ranges.size(), 2u);  // --max-report 2
   EXPECT_EQ(r->first_ranges[0].a_first.kind, RegionKind::header_field);
   EXPECT_EQ(r->first_ranges[0].a_first.field, "seq_len");

@@ -1,8 +1,7 @@
 // `ckpt diff` on the command line: exit codes, JSON parsed back, text order and summary,
 // and the real stories260K file with its matrices transposed.
-#include <nlohmann/json.hpp>
-
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "diff_test_util.hpp"
 
@@ -39,7 +38,8 @@ TEST(DiffCli, ExitCodesAndSummary) {
   EXPECT_EQ(run_ckpt({"diff", a, "/nonexistent/file.bin"}).exit_code, 2);
   EXPECT_EQ(run_ckpt({"diff", a}).exit_code, 2);
   EXPECT_EQ(run_ckpt({"diff", a, same, "--atol", "-1"}).exit_code, 2);
-  EXPECT_EQ(run_ckpt({"diff", a, real_file("tok512.bin").empty() ? "/nonexistent" : real_file("tok512.bin")}).exit_code, 2);
+  EXPECT_EQ(run_ckpt({"diff", a, real_file("tok512.bin").empty() ? "/nonexistent" : real_file("tok512.bin")}).exit_code,
+            2);
 
   auto bytes_same = run_ckpt({"diff", "--bytes", a, a});
   EXPECT_EQ(bytes_same.exit_code, 0);

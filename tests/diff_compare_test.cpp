@@ -63,7 +63,7 @@ TEST(DiffCompare, Q8AgainstFp32IsEqualWithinEachGroupsHalfStepAndReportsTheError
   const TensorDiff* t = find_tensor(*r, "layers.0.feed_forward.w1.weight");
   EXPECT_EQ(t->rule, "q8_0 half step");
   EXPECT_EQ(t->dtype_b, "q8_0");
-  EXPECT_GT(t->max_abs->value, 0.0);   // the quantization error is measured
+  EXPECT_GT(t->max_abs->value, 0.0);                      // the quantization error is measured
   EXPECT_LT(t->max_abs->value, 0.125 / 127 / 2 * 1.001);  // |w| < 0.125: half a step is below that
   // The norms stay fp32 in Q8_0 files and compare exactly.
   EXPECT_EQ(find_tensor(*r, "norm.weight")->rule, "exact");
@@ -111,7 +111,7 @@ bool equal_with(float a, float b, std::optional<double> atol, std::optional<doub
 
 TEST(DiffCompare, TolerancesFollowNumpysRuleRelativeToB) {
   EXPECT_FALSE(equal_with(1.0f, 1.5f, std::nullopt, std::nullopt));  // exact by default
-  EXPECT_TRUE(equal_with(1.0f, 1.5f, 0.5, std::nullopt));             // |a-b| <= atol, boundary included
+  EXPECT_TRUE(equal_with(1.0f, 1.5f, 0.5, std::nullopt));            // |a-b| <= atol, boundary included
   EXPECT_FALSE(equal_with(1.0f, 1.5f, 0.49, std::nullopt));
   EXPECT_TRUE(equal_with(1.0f, 1.5f, std::nullopt, 0.4));   // 0.5 <= 0.4 * |b| = 0.6
   EXPECT_FALSE(equal_with(1.5f, 1.0f, std::nullopt, 0.4));  // 0.5 > 0.4 * |b| = 0.4: asymmetric
@@ -189,7 +189,7 @@ TEST(DiffCompare, SplittingAcrossThreadsGivesTheSingleThreadResult) {
   EXPECT_EQ(flats, (std::vector<uint64_t>{7, 100, 1000, 3071}));
   EXPECT_EQ(t1->max_abs->at.flat, t2->max_abs->at.flat);
   EXPECT_EQ(t2->max_abs->at.index, (std::vector<uint64_t>{1, 36}));  // flat 100
-  EXPECT_NEAR(t1->rmse, t2->rmse, 1e-12 * t1->rmse);  // other block boundaries, other rounding
+  EXPECT_NEAR(t1->rmse, t2->rmse, 1e-12 * t1->rmse);                 // other block boundaries, other rounding
   EXPECT_NEAR(*t1->cosine, *t2->cosine, 1e-12);
 }
 
@@ -214,15 +214,17 @@ TEST(DiffCompare, StreamedReadsGiveThePositionalReport) {
   auto r1 = diff_memory(a, b), r2 = diff_memory(a, b, streamed);
   ASSERT_TRUE(r1);
   ASSERT_TRUE(r2) << r2.error().message;
-  EXPECT_EQ(differing(*r2), (std::vector<std::string>{"tok_embeddings.weight", "layers.1.attention.wq.weight",
-                                                      "layers.0.feed_forward.w1.weight", "layers.0.feed_forward.w3.weight"}));
+  EXPECT_EQ(differing(*r2),
+            (std::vector<std::string>{"tok_embeddings.weight", "layers.1.attention.wq.weight",
+                                      "layers.0.feed_forward.w1.weight", "layers.0.feed_forward.w3.weight"}));
   ASSERT_EQ(r1->tensors.size(), r2->tensors.size());
   for (size_t i = 0; i < r1->tensors.size(); ++i) {
     const TensorDiff &x = r1->tensors[i], &y = r2->tensors[i];
     EXPECT_EQ(x.status, y.status) << x.name;
     EXPECT_EQ(x.mismatches, y.mismatches) << x.name;
     ASSERT_EQ(x.first_mismatches.size(), y.first_mismatches.size()) << x.name;
-    for (size_t k = 0; k < x.first_mismatches.size(); ++k) EXPECT_EQ(x.first_mismatches[k].flat, y.first_mismatches[k].flat);
+    for (size_t k = 0; k < x.first_mismatches.size(); ++k)
+      EXPECT_EQ(x.first_mismatches[k].flat, y.first_mismatches[k].flat);
     EXPECT_EQ(x.diagnosis.has_value(), y.diagnosis.has_value()) << x.name;
     if (x.diagnosis && y.diagnosis) {
       EXPECT_EQ(x.diagnosis->kind, y.diagnosis->kind) << x.name;

@@ -81,7 +81,8 @@ TEST(DiffDiagnose, SwappedW1AndW3) {
   std::swap(tensor(k.b, "layers.1.feed_forward.w1.weight"), tensor(k.b, "layers.1.feed_forward.w3.weight"));
   for (Format f : {Format::ak42_v1_fp32, Format::ak42_v2_q8_0}) {
     DiffReport r = run(k, f);
-    EXPECT_EQ(differing(r), (std::vector<std::string>{"layers.1.feed_forward.w1.weight", "layers.1.feed_forward.w3.weight"}));
+    EXPECT_EQ(differing(r),
+              (std::vector<std::string>{"layers.1.feed_forward.w1.weight", "layers.1.feed_forward.w3.weight"}));
     const Diagnosis& d1 = diagnosis_of(r, "layers.1.feed_forward.w1.weight");
     EXPECT_EQ(d1.kind, "swapped") << format_name(f);
     EXPECT_EQ(d1.other, "layers.1.feed_forward.w3.weight");
@@ -160,7 +161,8 @@ TEST(DiffDiagnose, TruncatedFile) {
   ASSERT_TRUE(t->diagnosis);
   EXPECT_EQ(t->diagnosis->kind, "truncated");
   EXPECT_NE(t->diagnosis->detail.find("B's file is truncated"), std::string::npos) << t->diagnosis->detail;
-  EXPECT_NE(t->diagnosis->detail.find("ends at byte " + std::to_string(cut)), std::string::npos) << t->diagnosis->detail;
+  EXPECT_NE(t->diagnosis->detail.find("ends at byte " + std::to_string(cut)), std::string::npos)
+      << t->diagnosis->detail;
   // Later tensors are entirely missing, earlier ones equal.
   const TensorDiff* w3 = find_tensor(*r, "layers.1.feed_forward.w3.weight");
   EXPECT_EQ(w3->compared, 0u);

@@ -160,7 +160,8 @@ TEST(DiffMatch, RotaryPermutationInTheWkHalfOfKvLinear) {
     ca.config.reset();
     auto r = diff_checkpoints(sa, ca, sb, s.cp, o);
     ASSERT_TRUE(r) << r.error().message;
-    EXPECT_EQ(differing(*r), (std::vector<std::string>{"layers.1.attention.wq.weight", "layers.1.attention.wk.weight"}));
+    EXPECT_EQ(differing(*r),
+              (std::vector<std::string>{"layers.1.attention.wq.weight", "layers.1.attention.wk.weight"}));
     for (const char* name : {"layers.1.attention.wq.weight", "layers.1.attention.wk.weight"}) {
       const TensorDiff* k = find_tensor(*r, name);
       ASSERT_TRUE(k->diagnosis) << name;

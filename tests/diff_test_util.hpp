@@ -53,7 +53,8 @@ inline std::vector<float> hf_to_meta(const std::vector<float>& v, uint64_t hs, u
   for (uint64_t h = 0; h < rows / hs; ++h)
     for (uint64_t i = 0; i < half; ++i)
       for (uint64_t k = 0; k < 2; ++k)
-        std::copy_n(v.begin() + int64_t((h * hs + k * half + i) * cols), cols, out.begin() + int64_t((h * hs + 2 * i + k) * cols));
+        std::copy_n(v.begin() + int64_t((h * hs + k * half + i) * cols), cols,
+                    out.begin() + int64_t((h * hs + 2 * i + k) * cols));
   return out;
 }
 
@@ -64,7 +65,8 @@ inline std::vector<float> meta_to_hf(const std::vector<float>& v, uint64_t hs, u
   for (uint64_t h = 0; h < rows / hs; ++h)
     for (uint64_t i = 0; i < half; ++i)
       for (uint64_t k = 0; k < 2; ++k)
-        std::copy_n(v.begin() + int64_t((h * hs + 2 * i + k) * cols), cols, out.begin() + int64_t((h * hs + k * half + i) * cols));
+        std::copy_n(v.begin() + int64_t((h * hs + 2 * i + k) * cols), cols,
+                    out.begin() + int64_t((h * hs + k * half + i) * cols));
   return out;
 }
 

@@ -61,8 +61,10 @@ Result<ByteDiff> diff_bytes(const ByteSource& a, const Checkpoint& ca, const Byt
   std::vector<uint8_t> x(kChunk), y(kChunk);
   for (uint64_t off = 0; off < out.compared; off += kChunk) {
     const size_t n = size_t(std::min<uint64_t>(kChunk, out.compared - off));
-    if (!a.read(off, x.data(), n)) return Error{"io.read", "cannot read " + a.name() + " at byte " + std::to_string(off), off};
-    if (!b.read(off, y.data(), n)) return Error{"io.read", "cannot read " + b.name() + " at byte " + std::to_string(off), off};
+    if (!a.read(off, x.data(), n))
+      return Error{"io.read", "cannot read " + a.name() + " at byte " + std::to_string(off), off};
+    if (!b.read(off, y.data(), n))
+      return Error{"io.read", "cannot read " + b.name() + " at byte " + std::to_string(off), off};
     if (std::memcmp(x.data(), y.data(), n) != 0) {
       // Walk 64-byte lines, bytes only inside the lines that differ.
       for (size_t line = 0; line < n; line += 64) {

@@ -1,10 +1,10 @@
 #include "compare_kernel.hpp"
 
+#include <fmt/core.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
-
-#include <fmt/core.h>
 
 namespace ckpt::diffimpl {
 

@@ -12,9 +12,9 @@
 namespace ckpt::diffimpl {
 
 struct ElementRule {
-  bool use_tol = false;   // --atol / --rtol given
+  bool use_tol = false;  // --atol / --rtol given
   double atol = 0, rtol = 0;
-  bool use_ulp = false;   // --ulp given
+  bool use_ulp = false;  // --ulp given
   uint64_t ulp = 0;
   bool q8_bound = false;  // Q8_0 against fp32 without tolerances: the group's half step
   bool equal_nan = false;

@@ -41,11 +41,16 @@ std::vector<ConfigDifference> diff_configs(const Checkpoint& a, const Checkpoint
 
 std::string_view diff_status_name(DiffStatus s) {
   switch (s) {
-    case DiffStatus::equal: return "equal";
-    case DiffStatus::differs: return "differs";
-    case DiffStatus::only_in_a: return "only_in_a";
-    case DiffStatus::only_in_b: return "only_in_b";
-    case DiffStatus::shape_mismatch: return "shape_mismatch";
+    case DiffStatus::equal:
+      return "equal";
+    case DiffStatus::differs:
+      return "differs";
+    case DiffStatus::only_in_a:
+      return "only_in_a";
+    case DiffStatus::only_in_b:
+      return "only_in_b";
+    case DiffStatus::shape_mismatch:
+      return "shape_mismatch";
   }
   return "differs";
 }

@@ -1,9 +1,9 @@
 #include "diagnose.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/core.h>
 
 #include "sample_check.hpp"
 #include "view_reader.hpp"
@@ -55,8 +55,9 @@ std::optional<Diagnosis> extra_rows(const TensorDiff& td) {
   const std::string more = side_name(x.side), fewer = side_name(x.side == 'a' ? 'b' : 'a');
   if (td.status == DiffStatus::equal) {
     d.kind = "padded";
-    d.detail = fmt::format("{} has {} zero rows after row {} (vocabulary padded to a multiple of 32); the {} common rows are equal",
-                           more, x.rows, x.first_row - 1, x.first_row);
+    d.detail = fmt::format(
+        "{} has {} zero rows after row {} (vocabulary padded to a multiple of 32); the {} common rows are equal", more,
+        x.rows, x.first_row - 1, x.first_row);
     return d;
   }
   if (td.mismatches || td.missing) return std::nullopt;
@@ -104,7 +105,8 @@ std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const Te
   const auto pos = sample_for(td, td.compared);
   std::optional<double> found;
   for (double f : factors)
-    if (fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule, f, true)) {
+    if (fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule, f,
+             true)) {
       found = f;
       break;
     }
@@ -131,15 +133,18 @@ std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, cons
   if (sa.size() != 2 || sb.size() != 2 || m.a->numel < 2 || m.a->numel != m.b->numel) return std::nullopt;
   if (sb != sa && !(sa[0] == sb[1] && sa[1] == sb[0])) return std::nullopt;
   const uint64_t r = sa[0], c = sa[1];  // A is (r, c), B holds the (c, r) matrix A^T
-  const uint64_t avail = std::min(ViewReader(ctx.sa, ctx.ca, *m.a).available(), ViewReader(ctx.sb, ctx.cb, *m.b).available());
+  const uint64_t avail =
+      std::min(ViewReader(ctx.sa, ctx.ca, *m.a).available(), ViewReader(ctx.sb, ctx.cb, *m.b).available());
   if (avail < m.a->numel) return std::nullopt;
   std::vector<uint64_t> pb = sample_for(td, m.b->numel), pa;
   for (uint64_t p : pb) pa.push_back((p % r) * c + p / r);  // B[j][i] = A[i][j]
-  if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule)) return std::nullopt;
+  if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule))
+    return std::nullopt;
   Diagnosis d;
   d.kind = "transposed";
   d.detail = sb == sa && r != c
-                 ? fmt::format("B holds A^T: A is ({}, {}) and B's data is the ({}, {}) transpose under the same shape", r, c, c, r)
+                 ? fmt::format("B holds A^T: A is ({}, {}) and B's data is the ({}, {}) transpose under the same shape",
+                               r, c, c, r)
                  : fmt::format("B = A^T: A is ({}, {}), B is ({}, {})", r, c, c, r);
   d.checked = pb.size();
   return d;
@@ -182,8 +187,9 @@ std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const Te
       d.kind = "rotary_permutation";
       d.direction = dir;
       d.checked = pb.size();
-      d.detail = fmt::format("B's rows are A's permuted from the {} to the {} rotary pairing within each head (head size {})",
-                             dir[0] == 'h' ? "Hugging Face" : "Meta", dir[0] == 'h' ? "Meta" : "Hugging Face", hs);
+      d.detail =
+          fmt::format("B's rows are A's permuted from the {} to the {} rotary pairing within each head (head size {})",
+                      dir[0] == 'h' ? "Hugging Face" : "Meta", dir[0] == 'h' ? "Meta" : "Hugging Face", hs);
       if (hs == 4) d.detail += "; at head size 4 the permutation is its own inverse";
       return d;
     }
@@ -203,7 +209,8 @@ std::pair<long, std::string> split_layer(const std::string& name) {
   }
 }
 
-std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule) {
+std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td,
+                                 const ElementRule& rule) {
   if (td.compared < m.b->numel) return std::nullopt;
   const auto [layer, kind] = split_layer(td.name);
   // Candidates: the same kind in other layers, nearest first, then every other tensor
@@ -218,7 +225,8 @@ std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const T
   std::stable_sort(cands.begin(), cands.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   const std::vector<uint64_t> pos = sample_for(td, m.b->numel);
   for (const auto& [rank, v] : cands) {
-    if (!fits({ctx.sa, ctx.ca, *v, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule)) continue;
+    if (!fits({ctx.sa, ctx.ca, *v, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule))
+      continue;
     Diagnosis d;
     d.other = v->name;
     d.checked = pos.size();
@@ -260,13 +268,14 @@ std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair
   d.other = "tok_embeddings.weight";
   d.checked = pos.size();
   const std::string has = in_a ? "A" : "B", shares = in_a ? "B" : "A";
-  d.detail = fmt::format("{} shares its classifier with tok_embeddings; {}'s output.weight {} {}'s tok_embeddings.weight",
-                         shares, has, same ? "equals" : "differs from", shares);
+  d.detail =
+      fmt::format("{} shares its classifier with tok_embeddings; {}'s output.weight {} {}'s tok_embeddings.weight",
+                  shares, has, same ? "equals" : "differs from", shares);
   return d;
 }
 
-std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td,
-                                  const ElementRule& rule, const PairAccum* acc) {
+std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule,
+                                  const PairAccum* acc) {
   if (auto d = truncated_file(m, td, ctx)) return d;
   if (td.extra_rows) return extra_rows(td);
   if (td.status == DiffStatus::shape_mismatch || !acc) return transposed(ctx, m, td, rule);

@@ -18,7 +18,7 @@ struct DiagContext {
   const Checkpoint& cb;
   const std::vector<View>& views_a;  // candidates for swapped / layers shifted
   const std::vector<View>& views_b;
-  bool force_stream = false;         // DiffOptions::force_stream
+  bool force_stream = false;  // DiffOptions::force_stream
 };
 
 // The diagnosis of a pair that differs (status differs or shape_mismatch), or nullopt.

@@ -23,8 +23,8 @@ struct Plan {
   MatchedPair pair;
   TensorDiff td;
   ElementRule rule;
-  uint64_t n = 0;           // elements to compare (present in both files)
-  int hs_side = 0;          // 0 none, 'a' or 'b': the Q8_0 side whose half steps bound the error
+  uint64_t n = 0;   // elements to compare (present in both files)
+  int hs_side = 0;  // 0 none, 'a' or 'b': the Q8_0 side whose half steps bound the error
   PairAccum acc;
   bool compared = false;
 };
@@ -116,8 +116,8 @@ bool extra_rows_zero(const ByteSource& src, const Checkpoint& cp, const View& v,
 
 class Runner {
  public:
-  Runner(const ByteSource& sa, const Checkpoint& ca, const ByteSource& sb, const Checkpoint& cb, std::vector<Plan>& plans,
-         const DiffOptions& o, const DiffProgress& progress)
+  Runner(const ByteSource& sa, const Checkpoint& ca, const ByteSource& sb, const Checkpoint& cb,
+         std::vector<Plan>& plans, const DiffOptions& o, const DiffProgress& progress)
       : sa_(sa), ca_(ca), sb_(sb), cb_(cb), plans_(plans), o_(o), progress_(progress) {}
 
   // Splits the large comparisons into one range per thread, keeps the rest whole.
@@ -155,9 +155,8 @@ class Runner {
     for (auto& th : pool) th.join();
     // Merge each plan's ranges in ascending order, so first mismatches and ties are the
     // ones a single thread would have found.
-    std::stable_sort(jobs_.begin(), jobs_.end(), [](const Job& x, const Job& y) {
-      return x.plan != y.plan ? x.plan < y.plan : x.lo < y.lo;
-    });
+    std::stable_sort(jobs_.begin(), jobs_.end(),
+                     [](const Job& x, const Job& y) { return x.plan != y.plan ? x.plan < y.plan : x.lo < y.lo; });
     for (auto& j : jobs_) {
       if (j.error) return j.error;
       plans_[j.plan].acc.merge(j.acc, size_t(o_.max_report));
@@ -193,7 +192,7 @@ class Runner {
     }
   }
 
-  const ByteSource &sa_;
+  const ByteSource& sa_;
   const Checkpoint& ca_;
   const ByteSource& sb_;
   const Checkpoint& cb_;
@@ -256,7 +255,8 @@ Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, 
       if (p.td.extra_rows) {
         ExtraRows& x = *p.td.extra_rows;
         const View& v = x.side == 'a' ? *p.pair.a : *p.pair.b;
-        x.all_zero = extra_rows_zero(x.side == 'a' ? sa : sb, x.side == 'a' ? ca : cb, v, x, o.chunk_elems, o.force_stream);
+        x.all_zero =
+            extra_rows_zero(x.side == 'a' ? sa : sb, x.side == 'a' ? ca : cb, v, x, o.chunk_elems, o.force_stream);
         const uint64_t bigger = x.first_row + x.rows;
         const bool padding = is_vocab_tensor(p.td.name) && x.all_zero && bigger % 32 == 0 && x.rows < 32;
         if (!padding) p.td.status = DiffStatus::shape_mismatch;

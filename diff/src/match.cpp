@@ -45,12 +45,9 @@ std::vector<std::string> ttml_canonical_names(const std::string& path) {
   if (i >= 0) {
     const std::string l = "layers." + std::to_string(i) + ".";
     static const std::pair<const char*, const char*> kBlock[] = {
-        {"/attention_norm/gamma", "attention_norm.weight"},
-        {"/mlp_norm/gamma", "ffn_norm.weight"},
-        {"/attention/q_linear/weight", "attention.wq.weight"},
-        {"/attention/out_linear/weight", "attention.wo.weight"},
-        {"/mlp/w1/weight", "feed_forward.w1.weight"},
-        {"/mlp/w2/weight", "feed_forward.w2.weight"},
+        {"/attention_norm/gamma", "attention_norm.weight"},    {"/mlp_norm/gamma", "ffn_norm.weight"},
+        {"/attention/q_linear/weight", "attention.wq.weight"}, {"/attention/out_linear/weight", "attention.wo.weight"},
+        {"/mlp/w1/weight", "feed_forward.w1.weight"},          {"/mlp/w2/weight", "feed_forward.w2.weight"},
         {"/mlp/w3/weight", "feed_forward.w3.weight"},
     };
     for (const auto& [suffix, name] : kBlock)

@@ -11,11 +11,11 @@
 namespace ckpt::diffimpl {
 
 struct View {
-  std::string name;            // canonical name
+  std::string name;  // canonical name
   const TensorInfo* t = nullptr;
-  std::string source;          // the file's own name and rows when they are not `name`, else empty
-  uint64_t row_begin = 0;      // first row of t this view starts at
-  std::vector<uint64_t> shape; // canonical shape
+  std::string source;           // the file's own name and rows when they are not `name`, else empty
+  uint64_t row_begin = 0;       // first row of t this view starts at
+  std::vector<uint64_t> shape;  // canonical shape
   uint64_t numel = 0;
   uint64_t elem_offset() const;  // flat index in t of the view's element 0
   uint64_t cols() const;         // elements per row (numel for vectors)

@@ -83,10 +83,13 @@ bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, cons
   Values va, vb;
   if (pos_a.size() > kProbe) {
     std::vector<uint64_t> pa(pos_a.begin(), pos_a.begin() + kProbe), pb(pos_b.begin(), pos_b.begin() + kProbe);
-    if (!gather(a.src, a.cp, a.view, pa, va, a.force_stream) || !gather(b.src, b.cp, b.view, pb, vb, b.force_stream)) return false;
+    if (!gather(a.src, a.cp, a.view, pa, va, a.force_stream) || !gather(b.src, b.cp, b.view, pb, vb, b.force_stream))
+      return false;
     if (!values_fit(va, vb, rule, factor, slack, kProbe)) return false;
   }
-  if (!gather(a.src, a.cp, a.view, pos_a, va, a.force_stream) || !gather(b.src, b.cp, b.view, pos_b, vb, b.force_stream)) return false;
+  if (!gather(a.src, a.cp, a.view, pos_a, va, a.force_stream) ||
+      !gather(b.src, b.cp, b.view, pos_b, vb, b.force_stream))
+    return false;
   return values_fit(va, vb, rule, factor, slack, pos_a.size());
 }
 

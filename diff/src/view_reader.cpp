@@ -38,9 +38,7 @@ bool ViewReader::is_q8() const { return v_.t->spec.dtype == DType::q8_0; }
 
 // Q8_0 tensors exist only in llama2.c layouts and are always read positionally, so that
 // their scales (the half steps) are at hand.
-bool ViewReader::random_access() const {
-  return is_llama2c_checkpoint(cp_.format) && (is_q8() || !force_stream_);
-}
+bool ViewReader::random_access() const { return is_llama2c_checkpoint(cp_.format) && (is_q8() || !force_stream_); }
 
 Result<bool> ViewReader::read(uint64_t first, size_t n, float* out, float* half_step) {
   const uint64_t e0 = v_.elem_offset() + first;

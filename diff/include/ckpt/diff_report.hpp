@@ -33,18 +33,18 @@ struct Diagnosis {
   // "sign_flipped", "zero_filled", "truncated", "padded", "shared_classifier",
   // "untied_classifier".
   std::string kind;
-  std::string detail;              // one line for people
-  std::string other;               // swapped / layers_shifted: the tensor of A that B holds here
-  std::optional<double> factor;    // scaled: B = factor * A
-  std::optional<int64_t> shift;    // layers_shifted: B layer i holds A layer i + shift
-  std::string direction;           // rotary_permutation: "hf_to_meta" or "meta_to_hf" (applied to A gives B)
-  uint64_t checked = 0;            // positions the hypothesis was checked on
+  std::string detail;            // one line for people
+  std::string other;             // swapped / layers_shifted: the tensor of A that B holds here
+  std::optional<double> factor;  // scaled: B = factor * A
+  std::optional<int64_t> shift;  // layers_shifted: B layer i holds A layer i + shift
+  std::string direction;         // rotary_permutation: "hf_to_meta" or "meta_to_hf" (applied to A gives B)
+  uint64_t checked = 0;          // positions the hypothesis was checked on
 };
 
 // Rows one side has beyond the other (tt-train pads the vocabulary to a multiple of 32).
 struct ExtraRows {
-  char side = 'a';      // which file has them
-  uint64_t rows = 0;    // how many
+  char side = 'a';    // which file has them
+  uint64_t rows = 0;  // how many
   uint64_t first_row = 0;
   bool all_zero = false;
 };
@@ -59,10 +59,10 @@ struct TensorDiff {
   std::string source_a, source_b;  // the tensor of each file it comes from when not `name` (tt-train, kv_linear rows)
   std::vector<uint64_t> shape_a, shape_b;
   std::string dtype_a, dtype_b;
-  std::string rule;  // how elements were compared: "exact", "q8_0 half step", "atol=..., rtol=...", ...
-  uint64_t numel = 0;       // elements of the canonical tensor (the common part for extra rows)
-  uint64_t compared = 0;    // elements present in both files and compared
-  uint64_t missing = 0;     // elements absent from a truncated file
+  std::string rule;       // how elements were compared: "exact", "q8_0 half step", "atol=..., rtol=...", ...
+  uint64_t numel = 0;     // elements of the canonical tensor (the common part for extra rows)
+  uint64_t compared = 0;  // elements present in both files and compared
+  uint64_t missing = 0;   // elements absent from a truncated file
   uint64_t mismatches = 0;
   std::optional<Extremum> max_abs, max_rel;  // set when at least one element was compared
   double rmse = 0;
@@ -87,9 +87,9 @@ struct ByteRange {
 
 struct ByteDiff {
   uint64_t size_a = 0, size_b = 0;
-  uint64_t compared = 0;        // min(size_a, size_b)
-  uint64_t differing = 0;       // differing bytes within the compared range
-  uint64_t ranges = 0;          // runs of differing bytes (including the size tail when sizes differ)
+  uint64_t compared = 0;   // min(size_a, size_b)
+  uint64_t differing = 0;  // differing bytes within the compared range
+  uint64_t ranges = 0;     // runs of differing bytes (including the size tail when sizes differ)
   std::vector<ByteRange> first_ranges;
   bool equal() const { return differing == 0 && size_a == size_b; }
 };
