@@ -175,3 +175,32 @@ TEST(DiffCli, BytesTextMapsRangesInBothFiles) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+TEST(DiffCli, NonFiniteJsonNumbersAndNoDiagnose) {
+  const ModelConfig c = gqa_config();
+  MemoryWeights w = make_weights(c);
+  const std::string a = write_temp("nf_a.bin", write_bytes(Format::llama2c_v0, c, w));
+  for (float& v : tensor(w, "layers.0.feed_forward.w3.weight")) v = 0.0f;
+  tensor(w, "norm.weight")[2] = std::nanf("");
+  const std::string b = write_temp("nf_b.bin", write_bytes(Format::llama2c_v0, c, w));
+  json j = json::parse(run_ckpt({"diff", "--json", a, b}).out);
+  json w3, norm;
+  for (const auto& t : j["tensors"]) {
+    if (t["name"] == "layers.0.feed_forward.w3.weight") w3 = t;
+    if (t["name"] == "norm.weight") norm = t;
+  }
+  EXPECT_EQ(w3["max_rel"]["value"], "inf");  // B is 0 where A is not
+  EXPECT_EQ(w3["cosine"], nullptr);          // B's norm is 0
+  EXPECT_EQ(w3["diagnosis"]["kind"], "zero_filled");
+  EXPECT_EQ(norm["first_mismatches"][0]["b"], "nan");
+  EXPECT_EQ(norm["first_mismatches"][0]["index"], json::array({2}));
+  json quiet = json::parse(run_ckpt({"diff", "--json", "--no-diagnose", a, b}).out);
+  for (const auto& t : quiet["tensors"]) EXPECT_EQ(t["diagnosis"], nullptr) << t["name"];
+  EXPECT_EQ(run_ckpt({"diff", "--equal-nan", "--json", a, b}).exit_code, 1);  // w3 still differs
+}
+
+}  // namespace
+}  // namespace ckpt::test
