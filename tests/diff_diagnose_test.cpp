@@ -241,3 +241,29 @@ TEST(DiffDiagnose, DiagnosesHoldAgainstAQ8File) {
 
 }  // namespace
 }  // namespace ckpt::test
+
+namespace ckpt::test {
+namespace {
+
+TEST(DiffDiagnose, TruncatedQ8FileComparesItsCompleteGroups) {
+  const ModelConfig c = gqa_config();  // group size 64
+  auto q8 = write_bytes(Format::ak42_v2_q8_0, c);
+  auto cp = open_bytes(q8);
+  const TensorInfo* wo = cp->find("layers.1.attention.wo.weight");  // interleaved: int8 then its scales
+  q8.resize(wo->place.scale_offset + 4 * 3 + 2);                    // three whole scales, a fourth cut
+  auto r = diff_memory(write_bytes(Format::llama2c_v0, c), q8);
+  ASSERT_TRUE(r);
+  const TensorDiff* t = find_tensor(*r, "layers.1.attention.wo.weight");
+  EXPECT_EQ(t->compared, 3u * 64u);
+  EXPECT_EQ(t->mismatches, 0u);  // within each group's bound
+  EXPECT_EQ(t->missing, 64u * 64u - 192u);
+  EXPECT_EQ(t->status, DiffStatus::differs);
+  ASSERT_TRUE(t->diagnosis);
+  EXPECT_EQ(t->diagnosis->kind, "truncated");
+  EXPECT_NE(t->diagnosis->detail.find("192 of 4096 elements present, those are equal"), std::string::npos)
+      << t->diagnosis->detail;
+  EXPECT_EQ(find_tensor(*r, "layers.0.attention.wo.weight")->status, DiffStatus::equal);
+}
+
+}  // namespace
+}  // namespace ckpt::test
