@@ -1,0 +1,66 @@
+// Config differences: the model hyper-parameters, not the layout. group_size belongs to
+// the Q8_0 layout, so comparing a Q8_0 file with an fp32 one is not a config difference;
+// tt-train's vocabulary padded to a multiple of 32 is not one either.
+#include "ckpt/diff.hpp"
+
+namespace ckpt {
+
+namespace {
+
+bool padded_vocab(const Checkpoint& a, const Checkpoint& b, int64_t va, int64_t vb) {
+  if (a.format != Format::ttml_msgpack && b.format != Format::ttml_msgpack) return false;
+  const int64_t lo = std::min(va, vb), hi = std::max(va, vb);
+  return hi == (lo + 31) / 32 * 32;
+}
+
+}  // namespace
+
+std::vector<ConfigDifference> diff_configs(const Checkpoint& a, const Checkpoint& b) {
+  std::vector<ConfigDifference> out;
+  // tt-train files store no config (their reader needs --n-heads to derive one): with
+  // one side missing there is nothing to compare, and the tensors speak for themselves.
+  if (!a.config || !b.config) return out;
+  const ModelConfig &x = *a.config, &y = *b.config;
+  const std::pair<const char*, std::pair<int64_t, int64_t>> fields[] = {
+      {"dim", {x.dim, y.dim}},
+      {"hidden_dim", {x.hidden_dim, y.hidden_dim}},
+      {"n_layers", {x.n_layers, y.n_layers}},
+      {"n_heads", {x.n_heads, y.n_heads}},
+      {"n_kv_heads", {x.n_kv_heads, y.n_kv_heads}},
+      {"vocab_size", {x.vocab_size, y.vocab_size}},
+      {"seq_len", {x.seq_len, y.seq_len}},
+      {"shared_classifier", {int64_t(x.shared_classifier), int64_t(y.shared_classifier)}},
+  };
+  for (const auto& [name, v] : fields) {
+    if (v.first == v.second) continue;
+    if (std::string_view(name) == "vocab_size" && padded_vocab(a, b, v.first, v.second)) continue;
+    out.push_back({name, v.first, v.second});
+  }
+  return out;
+}
+
+std::string_view diff_status_name(DiffStatus s) {
+  switch (s) {
+    case DiffStatus::equal:
+      return "equal";
+    case DiffStatus::differs:
+      return "differs";
+    case DiffStatus::only_in_a:
+      return "only_in_a";
+    case DiffStatus::only_in_b:
+      return "only_in_b";
+    case DiffStatus::shape_mismatch:
+      return "shape_mismatch";
+  }
+  return "differs";
+}
+
+bool DiffReport::equal() const {
+  if (bytes) return bytes->equal();
+  if (!config.empty()) return false;
+  for (const auto& t : tensors)
+    if (t.is_difference()) return false;
+  return true;
+}
+
+}  // namespace ckpt

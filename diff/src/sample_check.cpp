@@ -1,0 +1,112 @@
+#include "sample_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "ckpt/tensor_stream.hpp"
+#include "view_reader.hpp"
+
+namespace ckpt::diffimpl {
+
+namespace {
+
+uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// True when the element rule holds between factor * A[pos_a[i]] and B[pos_b[i]] for
+// every i. `slack` admits the few ulps a product in another precision can differ by.
+bool values_fit(const Values& a, const Values& b, const ElementRule& rule, double factor, bool slack, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const float x = factor == 1.0 ? a.v[i] : float(factor * double(a.v[i]));
+    const float y = b.v[i];
+    const float h = std::max(float(a.hs[i] * std::fabs(factor)), b.hs[i]);
+    if (rule.equal(x, y, h)) continue;
+    if (slack && std::isfinite(x) && std::isfinite(y) &&
+        std::fabs(double(x) - double(y)) <= std::ldexp(std::max(std::fabs(double(x)), std::fabs(double(y))), -20))
+      continue;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// The values of a view at arbitrary positions (all below its available count). Random
+// access reads runs of consecutive positions at once; a stream is read once, in order.
+bool gather(const ByteSource& src, const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
+            Values& out, bool force_stream) {
+  ViewReader r(src, cp, view, force_stream);
+  out.v.assign(pos.size(), 0.0f);
+  out.hs.assign(pos.size(), 0.0f);
+  std::vector<size_t> order(pos.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return pos[x] < pos[y]; });
+  if (!pos.empty() && pos[order.back()] >= r.available()) return false;
+  if (!r.random_access()) {
+    const uint64_t eo = view.elem_offset();
+    size_t k = 0;
+    auto s = stream_f32(src, cp, *view.t, [&](uint64_t first, const float* v, size_t n) {
+      while (k < order.size() && eo + pos[order[k]] < first + n) {
+        out.v[order[k]] = v[eo + pos[order[k]] - first];
+        ++k;
+      }
+      return k < order.size();
+    });
+    return s.ok() && k == order.size();
+  }
+  std::vector<float> vals, hs;
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i + 1;
+    while (j < order.size() && pos[order[j]] == pos[order[j - 1]] + 1 && j - i < 65536) ++j;
+    vals.resize(j - i);
+    hs.resize(j - i);
+    if (!r.read(pos[order[i]], j - i, vals.data(), hs.data())) return false;
+    for (size_t k = i; k < j; ++k) {
+      out.v[order[k]] = vals[k - i];
+      out.hs[order[k]] = hs[k - i];
+    }
+    i = j;
+  }
+  return true;
+}
+
+// Checks B[pos_b[i]] against factor * A[pos_a[i]]: a probe of the first positions
+// first, so that a wrong hypothesis costs a few reads.
+bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, const std::vector<uint64_t>& pos_b,
+          const ElementRule& rule, double factor, bool slack) {
+  constexpr size_t kProbe = 32;
+  Values va, vb;
+  if (pos_a.size() > kProbe) {
+    std::vector<uint64_t> pa(pos_a.begin(), pos_a.begin() + kProbe), pb(pos_b.begin(), pos_b.begin() + kProbe);
+    if (!gather(a.src, a.cp, a.view, pa, va, a.force_stream) || !gather(b.src, b.cp, b.view, pb, vb, b.force_stream))
+      return false;
+    if (!values_fit(va, vb, rule, factor, slack, kProbe)) return false;
+  }
+  if (!gather(a.src, a.cp, a.view, pos_a, va, a.force_stream) ||
+      !gather(b.src, b.cp, b.view, pos_b, vb, b.force_stream))
+    return false;
+  return values_fit(va, vb, rule, factor, slack, pos_a.size());
+}
+
+std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_t>& extra) {
+  std::vector<uint64_t> s = extra;
+  if (numel <= kSampleSize) {
+    for (uint64_t i = 0; i < numel; ++i) s.push_back(i);
+  } else {
+    // The first elements and the last one (edges are where layout mistakes show), then
+    // hashed positions spread over the whole tensor.
+    for (uint64_t i = 0; i < 16; ++i) s.push_back(i);
+    s.push_back(numel - 1);
+    for (uint64_t i = 0; s.size() < kSampleSize + extra.size(); ++i) s.push_back(mix64(i) % numel);
+  }
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
+}
+
+}  // namespace ckpt::diffimpl
