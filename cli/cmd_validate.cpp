@@ -3,6 +3,9 @@
 // (usage error, unreadable file, no known format): 2 wins over 1.
 #include <fmt/core.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <thread>
 
 #include "ckpt/byte_sink.hpp"
@@ -16,7 +19,7 @@ namespace {
 
 struct ValidateArgs {
   std::vector<std::string> files, expect;
-  std::string format, tokenizer, junit;
+  std::string format, tokenizer, junit, manifest;
   bool json = false, strict = false, no_scan = false, list_rules = false;
   uint64_t require_alignment = 0;
   unsigned threads = 2;
@@ -84,6 +87,21 @@ int run_validate(const ValidateArgs& a) {
   opt.scan = !a.no_scan;
   opt.threads = std::max(1u, std::min(a.threads, std::max(1u, std::thread::hardware_concurrency())));
 
+  if (!a.manifest.empty()) {
+    std::ifstream in(a.manifest, std::ios::binary);
+    if (!in) {
+      fmt::print(stderr, "ckpt: --manifest {}: cannot open it\n", a.manifest);
+      return kExitCannotRun;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto m = parse_manifest(text);
+    if (!m) {
+      fmt::print(stderr, "ckpt: --manifest {}: {}\n", a.manifest, m.error().message);
+      return kExitCannotRun;
+    }
+    opt.manifest = std::move(*m);
+  }
+
   std::vector<FileReport> tokenizer_report;
   if (!a.tokenizer.empty() && !load_tokenizer(a.tokenizer, opt, tokenizer_report)) return kExitCannotRun;
 
@@ -129,6 +147,8 @@ void add_validate_command(CLI::App& app, int& exit_code) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
   sub->add_option("--tokenizer", args->tokenizer, "check this tokenizer too, and its token count against each model");
+  sub->add_option("--manifest", args->manifest,
+                  "check every tensor's hash against a manifest written by `ckpt hash` (keyed by tensor name)");
   sub->add_flag("--no-scan", args->no_scan, "structure only: read the header, not the data (constant time)");
   sub->add_option("--require-alignment", args->require_alignment,
                   "every array must start at a multiple of N bytes (a power of two up to 4096)");

@@ -1,5 +1,5 @@
 #pragma once
-// JSON rendering of the diff model (schema "ckpt.diff/1", documented in docs/diff.md).
+// JSON rendering of the diff model (schema "ckpt.diff/1", documented in README.md).
 #include <nlohmann/json.hpp>
 
 #include "ckpt/diff_report.hpp"

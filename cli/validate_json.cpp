@@ -1,5 +1,5 @@
 // JSON rendering of validation reports (schema "ckpt.validate/1") and of the catalogue
-// ("ckpt.rules/1"); both documented in docs/validate.md.
+// ("ckpt.rules/1"); both documented in README.md.
 #include "validate_render.hpp"
 
 namespace ckpt::cli {

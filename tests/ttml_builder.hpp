@@ -32,8 +32,10 @@ class Mp {
       byte(uint8_t(0xa0 | s.size()));
     else if (s.size() < 256)
       byte(0xd9).be(s.size(), 1);
-    else
+    else if (s.size() < 65536)
       byte(0xda).be(s.size(), 2);
+    else
+      byte(0xdb).be(s.size(), 4);
     b.insert(b.end(), s.begin(), s.end());
     return *this;
   }

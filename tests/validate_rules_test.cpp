@@ -368,10 +368,13 @@ INSTANTIATE_TEST_SUITE_P(ValidateCatalogue, ValidateRule, ::testing::ValuesIn(ca
 TEST(ValidateRule, EveryRuleHasABreakingAndAPassingCase) {
   std::set<std::string> broken, passed;
   for (const auto& c : cases()) (c.breaks ? broken : passed).insert(c.rule);
-  const std::set<std::string> elsewhere{"io.open", "io.read", "data.bf16"};
+  // Rules whose breaking and passing files are built elsewhere: the tt-train findings in
+  // ttml_corrupt_test.cpp and ttml_rules_extra_test.cpp (each with its exact offset), the
+  // manifest rules in validate_manifest_test.cpp.
+  const std::set<std::string> elsewhere{"io.open", "io.read", "data.bf16", "ttml.io"};
   for (const auto& r : rule_catalogue()) {
     const std::string id(r.id);
-    if (elsewhere.count(id)) continue;
+    if (elsewhere.count(id) || id.rfind("ttml.", 0) == 0 || id.rfind("manifest.", 0) == 0) continue;
     EXPECT_TRUE(broken.count(id)) << id << " has no breaking case";
     if (id != "layout.q8_order") {
       EXPECT_TRUE(passed.count(id)) << id << " has no passing case";

@@ -40,7 +40,7 @@ constexpr size_t kSmallBytes = 256;           // str/bin payloads kept for shape
 constexpr size_t kPayloadDepth = 3;           // map (1) > [variant, payload] (2) > payload (3)
 // The index holds one record per key: a cap keeps a hostile file of millions of tiny
 // entries from making memory grow with the file (real files have a few thousand keys).
-constexpr uint64_t kMaxEntries = uint64_t(1) << 20;
+constexpr uint64_t kMaxEntries = uint64_t(1) << 17;
 
 std::string number_text(const MsgHead& h) {
   switch (h.type) {

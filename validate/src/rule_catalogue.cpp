@@ -1,4 +1,4 @@
-// The one table of validation rules. docs/validate.md and `ckpt validate --list-rules`
+// The one table of validation rules. README.md (via scripts/rule_table.py) and `ckpt validate --list-rules`
 // are generated from the same entries, so the documentation cannot drift from the code.
 #include "ckpt/rule_catalogue.hpp"
 
@@ -32,7 +32,7 @@ const std::vector<RuleInfo> kRules{
      "forks reuse the magic with versions 3 and up for unrelated layouts; guessing would misread them"},
     {"header.value", S::error, R::checkpoint, false,
      "dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len are positive and in range "
-     "(ak42: vocab_size positive; n_layers at most 4096; seq_len at most 1048576)",
+     "(ak42: vocab_size positive; n_layers at most 1024; seq_len at most 1048576)",
      "run.c sizes its buffers and pointer arithmetic from these values; zero or negative ones crash it"},
     {"header.overflow", S::error, R::checkpoint, false, "the tensor sizes the header implies fit in 64 bits",
      "a product that wraps around would place tensors at nonsense offsets"},
@@ -100,6 +100,56 @@ const std::vector<RuleInfo> kRules{
     {"expect.format", S::error, R::expect, false, "with --expect format=NAME: the file has that layout",
      "a consumer built for one layout misreads the others"},
 
+    // Manifests written by `ckpt hash` (--manifest).
+    {"manifest.ok", S::info, R::manifest, false, "with --manifest: the tensor's hash equals the manifest's",
+     "proves the tensor is the one the manifest was made from"},
+    {"manifest.mismatch", S::error, R::manifest, false, "with --manifest: no tensor (or the model line) hashes differently",
+     "a converter or a copy changed the weights"},
+    {"manifest.missing", S::error, R::manifest, false, "with --manifest: every tensor the manifest lists is in the file",
+     "a tensor was dropped (e.g. an untied classifier lost by the v1 Q8_0 layout)"},
+    {"manifest.unexpected", S::error, R::manifest, false, "with --manifest: every tensor in the file is in the manifest",
+     "the file holds a tensor the reference does not: another model or another export"},
+
+    // tt-train msgpack structure (found while indexing; every one carries the byte offset).
+    {"ttml.truncated", S::error, R::ttml, false, "no key, value or array is cut by the end of the file, and every entry the map declares is there",
+     "a truncated download; the entries after the cut are missing"},
+    {"ttml.length", S::error, R::ttml, false, "no str/bin length or array/map count exceeds the rest of the file",
+     "a lying length prefix would make a reader allocate or read past the end"},
+    {"ttml.depth", S::error, R::ttml, false, "containers nest at most 32 levels deep",
+     "tt-train never nests more than 3; deeper nesting is corruption or an attack on recursive readers"},
+    {"ttml.bad_byte", S::error, R::ttml, false, "no value starts with byte 0xc1 (never used by msgpack)",
+     "msgpack-c rejects the whole file"},
+    {"ttml.top_level", S::error, R::ttml, false, "the file is one msgpack map",
+     "tt-train's MsgPackFile reads a map and nothing else"},
+    {"ttml.key_type", S::error, R::ttml, false, "every key is a string", "tt-train looks entries up by string path"},
+    {"ttml.key_length", S::error, R::ttml, false, "keys are at most 64 KiB", "a key that long is corruption"},
+    {"ttml.value_shape", S::error, R::ttml, false, "every value is a [variant_index, payload] array (or a msgpack_numpy map)",
+     "tt-train unpacks values as std::variant; anything else throws"},
+    {"ttml.variant_index", S::error, R::ttml, false, "variant indices are unsigned and in the era's table",
+     "an unknown index cannot be unpacked"},
+    {"ttml.variant_mismatch", S::error, R::ttml, false, "each payload has the msgpack type its variant's C++ type packs to",
+     "msgpack-c throws a type error when it unpacks such a value"},
+    {"ttml.non_number", S::error, R::ttml, false, "float arrays hold only numbers and integer arrays only integers",
+     "tt-train's unpacking throws; ckpt streams such elements as NaN"},
+    {"ttml.numel_mismatch", S::error, R::ttml, false, "a tensor's data has as many elements as its shape says",
+     "tt-train would reshape garbage or fail"},
+    {"ttml.shape", S::error, R::ttml, false, "shapes are rank x uint32 bytes", "the shape cannot be read otherwise"},
+    {"ttml.numpy", S::error, R::ttml, false, "msgpack_numpy arrays have a decodable type and an unsigned shape",
+     "numpy cannot rebuild the array otherwise"},
+    {"ttml.duplicate_key", S::warning, R::ttml, false, "no key appears twice",
+     "msgpack-c keeps the last; the earlier value is silently ignored"},
+    {"ttml.trailing", S::warning, R::ttml, false, "nothing follows the top-level map",
+     "msgpack-c ignores trailing bytes: they are a sign of a botched write or concatenation"},
+    {"ttml.tensor_parts", S::warning, R::ttml, false, "every tensor has both its shape and its data",
+     "a tensor without a shape cannot be reshaped; a shape without data holds nothing"},
+    {"ttml.data_type", S::warning, R::ttml, false, "data_type is 0 (bfloat16), 1 (float32) or 2 (uint32)",
+     "tt-train knows no other"},
+    {"ttml.too_many_keys", S::error, R::ttml, false, "the file has at most 2^17 (131072) keys",
+     "the index stops there so that memory cannot follow a hostile file's size"},
+    {"ttml.era", S::info, R::ttml, false, "the variant table era is recognised (2024 files are reported, never misread)",
+     "the October/November 2024 table numbers variants differently and stores shapes as opaque strings"},
+    {"ttml.io", S::error, R::ttml, false, "the file can be read", "a read error leaves the rest unindexed"},
+
     // Data scan.
     {"data.nonfinite", S::error, R::scan, true, "no fp32 tensor holds NaN or Inf",
      "one non-finite weight spreads to every activation it touches"},
@@ -134,6 +184,7 @@ bool scope_covers(RuleScope scope, Format f) {
     case RuleScope::tokenizer: return f == Format::llama2c_tokenizer;
     case RuleScope::ttml: return f == Format::ttml_msgpack;
     case RuleScope::expect: return true;
+    case RuleScope::manifest: return true;
     case RuleScope::scan: return is_llama2c_checkpoint(f) || f == Format::ttml_msgpack;
   }
   return false;

@@ -68,6 +68,9 @@ void check_alignment(const RuleContext& c, Collector& out);  // align.f32, align
 void check_expectations(const RuleContext& c, Collector& out);  // expect.*
 void check_tokenizer_vocab(const RuleContext& c, Collector& out);  // tokenizer.vocab
 
+// manifest_rules.cpp
+void check_manifest(const RuleContext& c, Collector& out);  // manifest.*
+
 // scan.cpp: the data rules (data.*, quant.scale_*, quant.int8_min). Returns bytes read.
 uint64_t scan_data(const RuleContext& c, Collector& out);
 

@@ -142,6 +142,7 @@ void run_rules(const RuleContext& ctx, Collector& out, FileReport& r) {
   check_alignment(ctx, out);
   check_expectations(ctx, out);
   check_tokenizer_vocab(ctx, out);
+  check_manifest(ctx, out);
   if (ctx.opt.scan && scope_covers(RuleScope::scan, ctx.cp.format)) {
     r.bytes_scanned = scan_data(ctx, out);
     r.scanned = true;
@@ -154,6 +155,7 @@ std::vector<std::string> covered_families(const FileReport& r, const ValidateOpt
   auto applies = [&](const RuleInfo& rule) {
     if (r.could_not_run || rule.scope == RuleScope::any) return false;  // detection: only when it failed
     if (rule.scope == RuleScope::expect) return !opt.expect.empty();
+    if (rule.scope == RuleScope::manifest) return opt.manifest.has_value();
     if (rule.scope == RuleScope::tokenizer && opt.tokenizer && is_llama2c_checkpoint(r.format)) return true;
     return scope_covers(rule.scope, r.format);
   };

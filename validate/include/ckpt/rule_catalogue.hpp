@@ -21,6 +21,7 @@ enum class RuleScope {
   tokenizer,   // tokenizer files, and models validated with --tokenizer
   ttml,        // tt-train msgpack (bfloat16 tensors)
   expect,      // only when --expect is given
+  manifest,    // only when --manifest is given
   scan,        // checkpoints, only when the data is scanned
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ckpt/checkpoint.hpp"
+#include "ckpt/manifest.hpp"
 #include "ckpt/rule_catalogue.hpp"
 
 namespace ckpt {
@@ -40,6 +41,7 @@ struct ValidateOptions {
   std::optional<Format> forced_format;      // --format
   Expectations expect;                      // --expect
   std::optional<TokenizerRef> tokenizer;    // --tokenizer, already parsed
+  std::optional<Manifest> manifest;         // --manifest, already parsed
   uint64_t require_alignment = 0;           // --require-alignment N (0: only the fp32 rule)
   unsigned threads = 2;                     // scan threads (tensors are split across them)
   size_t max_findings_per_rule = 20;        // later findings of one rule are counted, not listed
