@@ -16,6 +16,7 @@ struct HashArgs {
   std::vector<std::string> files;
   std::string algo = "xxh64", format;
   bool values = false, json = false;
+  int64_t vocab_size = 0;
 };
 
 int run_hash(const HashArgs& a) {
@@ -34,7 +35,9 @@ int run_hash(const HashArgs& a) {
       code = kExitCannotRun;
       continue;
     }
-    auto rep = hash_checkpoint(*in->src, in->cp, *algo, a.values ? HashMode::values : HashMode::stored);
+    std::optional<uint64_t> vocab;
+    if (a.vocab_size > 0) vocab = uint64_t(a.vocab_size);
+    auto rep = hash_checkpoint(*in->src, in->cp, *algo, a.values ? HashMode::values : HashMode::stored, 2, vocab);
     if (!rep) {
       print_error(path, rep.error());
       code = kExitCannotRun;
@@ -71,6 +74,8 @@ void add_hash_command(CLI::App& app, int& exit_code) {
   sub->add_option("--algo", args->algo, "xxh64 (default), xxh3-128 or sha256");
   sub->add_flag("--values", args->values, "hash fp32 values in canonical order (layout-independent)");
   sub->add_flag("--json", args->json, "print JSON (schema ckpt.hash/1)");
+  sub->add_option("--vocab-size", args->vocab_size,
+                  "with --values on a tt-train file: hash only the first N rows of the padded embedding/classifier");
   sub->add_option("--format", args->format, "force the input's layout instead of detecting it");
   sub->callback([args, &exit_code] { exit_code = run_hash(*args); });
 }

@@ -147,3 +147,34 @@ TEST(HashCli, ModelLineEqualsSha256sum) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// --values hashes a tt-train file through its canonical views (kv_linear as wk and wv),
+// so the same weights hash the same as in llama2.c layouts; --vocab-size drops the
+// padding rows tt-train adds to the embedding and classifier.
+TEST(HashCli, ValuesOfATtTrainFileEqualThoseOfItsV0Source) {
+  ModelConfig c = test::untied_config();
+  c.vocab_size = 100;  // padded to 128 in tt-train
+  const std::string v0 = test::write_temp("hash-v0.bin", test::write_bytes(Format::llama2c_v0, c));
+  const std::string mp = test::temp_dir() + "/hash.msgpack";
+  ASSERT_EQ(test::run_ckpt({"convert", v0, mp, "--to", "ttml-msgpack"}).exit_code, 0);
+  auto a = test::run_ckpt({"hash", "--values", v0});
+  auto b = test::run_ckpt({"hash", "--values", "--vocab-size", "100", mp});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  std::string expected;
+  for (size_t p = 0, q; p < a.out.size(); p = q + 1) {  // v0 lists its RoPE tables as well
+    q = a.out.find('\n', p);
+    const std::string line = a.out.substr(p, q - p + 1);
+    if (line.find("freqs_") == std::string::npos) expected += line;
+  }
+  EXPECT_EQ(b.out, expected);
+  // Without --vocab-size the padded rows are hashed too: the embedding differs.
+  auto padded = test::run_ckpt({"hash", "--values", mp});
+  EXPECT_NE(padded.out, expected);
+  EXPECT_NE(padded.out.find("layers.0.attention.wk.weight"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ckpt

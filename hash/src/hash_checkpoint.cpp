@@ -4,6 +4,7 @@
 
 #include "ckpt/hash.hpp"
 #include "ckpt/tensor_stream.hpp"
+#include "ckpt/ttml.hpp"
 
 namespace ckpt {
 
@@ -42,7 +43,40 @@ constexpr size_t kChunk = size_t(4) << 20;
 
 const std::string& display_name(const TensorInfo& t) { return t.alt_name.empty() ? t.spec.name : t.alt_name; }
 
-bool is_rope(const TensorInfo& t) { return t.spec.name == "freqs_cos" || t.spec.name == "freqs_sin"; }
+// What one hash line covers: a tensor, or (values mode, tt-train) a row range of one.
+struct Item {
+  std::string name;
+  const TensorInfo* t = nullptr;
+  uint64_t first = 0, count = 0;  // element range; count 0 = the whole tensor
+};
+
+bool is_rope(const Item& i) { return i.name == "freqs_cos" || i.name == "freqs_sin"; }
+
+std::vector<Item> hash_items(const Checkpoint& cp, HashMode mode, std::optional<uint64_t> vocab_rows) {
+  std::vector<Item> items;
+  if (mode == HashMode::values && cp.format == Format::ttml_msgpack) {
+    auto views = ttml_canonical_views(cp);
+    std::vector<const TensorInfo*> covered;
+    for (const auto& v : views) {
+      const TensorInfo* t = nullptr;
+      for (const auto& x : cp.tensors)
+        if (x.spec.name == v.source) t = &x;
+      if (!t) continue;
+      covered.push_back(t);
+      uint64_t rows = v.rows;
+      const bool vocab = v.name == "tok_embeddings.weight" || v.name == "output.weight";
+      if (vocab && vocab_rows && *vocab_rows < rows) rows = *vocab_rows;
+      items.push_back({v.name, t, v.row_begin * v.cols, rows * v.cols});
+    }
+    for (const auto& t : cp.tensors)
+      if (std::find(covered.begin(), covered.end(), &t) == covered.end()) items.push_back({t.spec.name, &t, 0, 0});
+  } else {
+    for (const auto& t : cp.tensors) items.push_back({display_name(t), &t, 0, 0});
+  }
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Item& a, const Item& b) { return canonical_rank(a.name) < canonical_rank(b.name); });
+  return items;
+}
 
 Result<bool> hash_range(const ByteSource& src, uint64_t off, uint64_t n, Hasher& h, std::vector<uint8_t>& buf) {
   buf.resize(size_t(std::min<uint64_t>(kChunk, std::max<uint64_t>(n, 1))));
@@ -56,16 +90,20 @@ Result<bool> hash_range(const ByteSource& src, uint64_t off, uint64_t n, Hasher&
   return true;
 }
 
-Result<bool> hash_tensor(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t, HashMode mode, Hasher& h,
+Result<bool> hash_tensor(const ByteSource& src, const Checkpoint& cp, const Item& item, HashMode mode, Hasher& h,
                          std::vector<uint8_t>& buf) {
+  const TensorInfo& t = *item.t;
   if (mode == HashMode::stored) {
     auto r = hash_range(src, t.place.offset, t.place.nbytes, h, buf);
     if (!r || t.place.scale_nbytes == 0) return r;
     return hash_range(src, t.place.scale_offset, t.place.scale_nbytes, h, buf);
   }
-  auto r = stream_f32(src, cp, t, [&](uint64_t, const float* v, size_t n) {
-    h.update(v, n * sizeof(float));  // little-endian host: the fp32 bytes as a v0 file stores them
-    return true;
+  const uint64_t lo = item.first, hi = item.count ? item.first + item.count : UINT64_MAX;
+  auto r = stream_f32(src, cp, t, [&](uint64_t first, const float* v, size_t n) {
+    // Only the item's element range (a row range for tt-train views).
+    const uint64_t a = std::max(first, lo), b = std::min<uint64_t>(first + n, hi);
+    if (a < b) h.update(v + (a - first), size_t(b - a) * sizeof(float));  // little-endian: v0's bytes
+    return first + n < hi;
   });
   if (!r) return r.error();
   return true;
@@ -74,23 +112,19 @@ Result<bool> hash_tensor(const ByteSource& src, const Checkpoint& cp, const Tens
 }  // namespace
 
 Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, HashAlgo algo, HashMode mode,
-                                   unsigned threads) {
+                                   unsigned threads, std::optional<uint64_t> vocab_rows) {
   HashReport rep;
   rep.file = cp.path;
   rep.format = cp.format;
   rep.algo = algo;
   rep.mode = mode;
-  std::vector<const TensorInfo*> order;
-  for (const auto& t : cp.tensors) order.push_back(&t);
-  std::stable_sort(order.begin(), order.end(), [](const TensorInfo* a, const TensorInfo* b) {
-    return canonical_rank(display_name(*a)) < canonical_rank(display_name(*b));
-  });
+  const std::vector<Item> order = hash_items(cp, mode, vocab_rows);
   rep.tensors.resize(order.size());
   bool all_complete = true;
   for (size_t i = 0; i < order.size(); ++i) {
-    rep.tensors[i].name = display_name(*order[i]);
-    rep.tensors[i].status = std::string(tensor_status_name(order[i]->status));
-    if (!is_rope(*order[i])) all_complete &= order[i]->status == TensorStatus::complete;
+    rep.tensors[i].name = order[i].name;
+    rep.tensors[i].status = std::string(tensor_status_name(order[i].t->status));
+    if (!is_rope(order[i])) all_complete &= order[i].t->status == TensorStatus::complete;
   }
 
   // One job hashes the model (the whole file, or every weight tensor's values in
@@ -104,8 +138,8 @@ Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, 
     if (mode == HashMode::stored) {
       r = hash_range(src, 0, src.size(), *h, buf);
     } else {
-      for (const TensorInfo* t : order)
-        if (r && !is_rope(*t) && t->status == TensorStatus::complete) r = hash_tensor(src, cp, *t, mode, *h, buf);
+      for (const Item& it : order)
+        if (r && !is_rope(it) && it.t->status == TensorStatus::complete) r = hash_tensor(src, cp, it, mode, *h, buf);
     }
     if (!r) {
       failed = true;
@@ -118,9 +152,9 @@ Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, 
   auto tensor_job = [&] {
     std::vector<uint8_t> buf;
     for (size_t i = 0; i < order.size(); ++i) {
-      if (order[i]->status != TensorStatus::complete) continue;
+      if (order[i].t->status != TensorStatus::complete) continue;
       auto h = make_hasher(algo);
-      auto r = hash_tensor(src, cp, *order[i], mode, *h, buf);
+      auto r = hash_tensor(src, cp, order[i], mode, *h, buf);
       if (!r) {
         tensor_failed = true;
         tensor_failure = r.error();

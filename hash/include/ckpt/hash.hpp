@@ -50,8 +50,11 @@ struct HashReport {
 std::pair<int64_t, std::string> canonical_rank(const std::string& name);
 
 // Hashes every tensor and the model, streaming with bounded memory on `threads` threads.
-// Fails with "io.read" when the file cannot be read.
+// In values mode a tt-train Llama file is hashed through its canonical views (kv_linear
+// as wk and wv, llama2.c names), so that it hashes like the same weights in a llama2.c
+// layout; `vocab_rows` then keeps only the first rows of the (padded) embedding and
+// classifier. Fails with "io.read" when the file cannot be read.
 Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, HashAlgo algo, HashMode mode,
-                                   unsigned threads = 2);
+                                   unsigned threads = 2, std::optional<uint64_t> vocab_rows = std::nullopt);
 
 }  // namespace ckpt
