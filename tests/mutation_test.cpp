@@ -7,7 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "ckpt/diff.hpp"
 #include "ckpt/inspect_report.hpp"
+#include "ckpt/validate.hpp"
+#include "diff_json.hpp"
+#include "diff_text.hpp"
+#include "validate_render.hpp"
 #include "ckpt/layout.hpp"
 #include "fixture_set.hpp"
 #include "inspect_json.hpp"
@@ -91,6 +96,38 @@ TEST(Mutation, InspectCopesWithThousandsOfMutants) {
   EXPECT_GT(parsed, total / 2);
 }
 
+// The same mutants through validate (with the data scan) and diff against the unmutated
+// fixture, rendered as JSON, text and JUnit like the commands do.
+TEST(Mutation, ValidateAndDiffCopeWithThousandsOfMutants) {
+  size_t total = 0;
+  for (const auto& [name, base] : fixtures::fixture_files()) {
+    MemorySource a(base, name);
+    auto ca = open_checkpoint(a);
+    ASSERT_TRUE(ca) << name;
+    for (auto& m : mutants_of(name, base)) {
+      ++total;
+      MemorySource b(m.bytes, m.what);
+      cli::ValidateRun run;
+      run.options.threads = 1;
+      run.files.push_back(validate_source(b, run.options));
+      EXPECT_TRUE(nlohmann::json::accept(cli::validate_json(run).dump())) << m.what;
+      EXPECT_FALSE(cli::validate_text(run).empty());
+      EXPECT_FALSE(cli::validate_junit(run).empty());
+      auto cb = open_checkpoint(b);
+      if (!cb) continue;  // validate may still rescue it (a damaged ak42 magic): checked above
+      DiffOptions opt;
+      opt.threads = 1;
+      opt.max_report = 3;
+      auto d = diff_checkpoints(a, *ca, b, *cb, opt);
+      ASSERT_TRUE(d) << m.what << ": " << d.error().message;
+      EXPECT_TRUE(nlohmann::json::accept(cli::diff_json(*d).dump())) << m.what;
+      auto bd = diff_bytes(a, *ca, b, *cb, 3);
+      ASSERT_TRUE(bd) << m.what;
+    }
+  }
+  EXPECT_GT(total, 3000u);
+}
+
 TEST(Mutation, CliSampleExitsZeroOrTwoWithValidJson) {
   int runs = 0;
   for (const auto& [name, base] : fixtures::fixture_files()) {
@@ -105,6 +142,18 @@ TEST(Mutation, CliSampleExitsZeroOrTwoWithValidJson) {
       if (r.exit_code == 2) {
         EXPECT_NE(r.err.find(path), std::string::npos) << all[i].what;
       }
+      // validate: 0, 1 or 2 with a JSON verdict; diff against the original: 0, 1 or 2.
+      auto v = test::run_ckpt({"validate", "--json", path});
+      ASSERT_TRUE(v.exit_code >= 0 && v.exit_code <= 2) << all[i].what << ": " << v.exit_code << " " << v.err;
+      EXPECT_TRUE(nlohmann::json::accept(v.out)) << all[i].what;
+      const std::string orig = test::write_temp("original.bin", base);
+      auto d = test::run_ckpt({"diff", "--json", orig, path});
+      ASSERT_TRUE(d.exit_code >= 0 && d.exit_code <= 2) << all[i].what << ": " << d.exit_code << " " << d.err;
+      if (d.exit_code != 2) {
+        EXPECT_TRUE(nlohmann::json::accept(d.out)) << all[i].what;
+      }
+      auto bytes = test::run_ckpt({"diff", "--bytes", "--json", orig, path});
+      ASSERT_TRUE(bytes.exit_code >= 0 && bytes.exit_code <= 2) << all[i].what;
       ++runs;
     }
   }
