@@ -58,7 +58,9 @@ Result<ByteDiff> diff_bytes(const ByteSource& a, const Checkpoint& ca, const Byt
   out.size_b = b.size();
   out.compared = std::min(out.size_a, out.size_b);
   RangeCollector ranges(out, ca, cb, max_report);
-  std::vector<uint8_t> x(kChunk), y(kChunk);
+  // Buffers no larger than the bytes to compare: small files stay cheap.
+  const size_t buf = size_t(std::min<uint64_t>(kChunk, std::max<uint64_t>(out.compared, 1)));
+  std::vector<uint8_t> x(buf), y(buf);
   for (uint64_t off = 0; off < out.compared; off += kChunk) {
     const size_t n = size_t(std::min<uint64_t>(kChunk, out.compared - off));
     if (!a.read(off, x.data(), n))

@@ -104,6 +104,7 @@ bool extra_rows_zero(const ByteSource& src, const Checkpoint& cp, const View& v,
   ViewReader r(src, cp, v, force_stream);
   const uint64_t lo = x.first_row * v.cols(), hi = v.numel;
   if (r.available() < hi) return false;
+  chunk = size_t(std::min<uint64_t>(chunk, std::max<uint64_t>(hi - lo, 1)));
   std::vector<float> buf(chunk);
   for (uint64_t i = lo; i < hi; i += chunk) {
     const size_t n = size_t(std::min<uint64_t>(chunk, hi - i));

@@ -4,6 +4,7 @@
 // a mapping); this cursor reads a fixed window instead, so memory never depends on the
 // file size, and every length read from the file is checked against the bytes that
 // remain before anything is done with it.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -17,7 +18,11 @@ class MsgCursor {
  public:
   // Reads [start, src.size()) through a window of `window` bytes.
   MsgCursor(const ByteSource& src, uint64_t start, size_t window = size_t(1) << 20)
-      : src_(src), size_(src.size()), pos_(start), buf_(window) {}
+      // The window never exceeds what is left to read: small files stay cheap to open.
+      : src_(src),
+        size_(src.size()),
+        pos_(start),
+        buf_(size_t(std::max<uint64_t>(1, std::min<uint64_t>(window, start < size_ ? size_ - start : 0)))) {}
 
   uint64_t pos() const { return pos_; }
   uint64_t size() const { return size_; }
