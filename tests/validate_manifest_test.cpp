@@ -42,6 +42,21 @@ TEST(ValidateManifest, RoundTripIsValid) {
   EXPECT_TRUE(file["valid"].get<bool>());
   EXPECT_EQ(count_rule(file, "manifest.mismatch"), 0);
   EXPECT_EQ(count_rule(file, "manifest.missing"), 0);
+  EXPECT_GT(count_rule(file, "manifest.ok"), 0);
+}
+
+TEST(ValidateManifest, TensorNotInTheManifestIsUnexpected) {
+  // The v1 Q8_0 draft has no classifier; the v2 file of the same model has one.
+  auto file = validate_json({"--manifest", make_manifest(fixture_path("untied-ak42-v1-q8_0.bin"), {"--values"}),
+                             fixture_path("untied-ak42-v2-q8_0.bin")},
+                            1);
+  ASSERT_EQ(count_rule(file, "manifest.unexpected"), 1);
+  for (const auto& x : file["findings"]) {
+    if (x["rule"] == "manifest.unexpected") {
+      EXPECT_EQ(x["tensor"], "output.weight");
+    }
+  }
+  EXPECT_EQ(count_rule(file, "manifest.mismatch"), 0);
 }
 
 TEST(ValidateManifest, OneChangedTensorIsExactlyOneMismatch) {
