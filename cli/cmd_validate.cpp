@@ -67,6 +67,17 @@ int run_validate(const ValidateArgs& a) {
     fmt::print(stderr, "ckpt: validate needs at least one FILE (or --list-rules)\n");
     return kExitCannotRun;
   }
+  // The report must never replace what it reports on: refuse before checking anything.
+  if (!a.junit.empty()) {
+    std::vector<std::string> inputs = a.files;
+    for (const auto* extra : {&a.tokenizer, &a.manifest})
+      if (!extra->empty()) inputs.push_back(*extra);
+    for (const auto& in : inputs)
+      if (same_file(a.junit, in)) {
+        fmt::print(stderr, "ckpt: --junit {}: refusing to overwrite the input {}\n", a.junit, in);
+        return kExitCannotRun;
+      }
+  }
   ValidateRun run;
   run.strict = a.strict;
   ValidateOptions& opt = run.options;

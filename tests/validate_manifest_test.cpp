@@ -126,3 +126,19 @@ TEST(ValidateManifest, BadManifestCannotRun) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// Nothing ckpt writes may replace an input: --junit naming a checked file is refused.
+TEST(ValidateJunit, RefusesToOverwriteAnInput) {
+  const std::string model = test::write_temp("junit-model.bin", test::read_file(test::fixture_path("gqa-llama2c-v0.bin")));
+  const auto before = test::read_file(model);
+  auto r = test::run_ckpt({"validate", "--junit", model, model});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("refusing to overwrite the input"), std::string::npos) << r.err;
+  EXPECT_TRUE(test::read_file(model) == before);
+}
+
+}  // namespace
+}  // namespace ckpt
