@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "ckpt/le.hpp"
 #include "ckpt/quant.hpp"
@@ -107,15 +108,20 @@ Result<bool> write_q8(ByteSink& out, const TensorSpec& spec, const Placement& p,
         size_t(std::min<uint64_t>(std::max<size_t>(1, kDefaultChunkElems / gs), std::max<uint64_t>(1, spec.numel / gs)));
     std::vector<float> pending;
     pending.reserve(groups_per_batch * gs);
-    std::vector<int8_t> q(groups_per_batch * gs);
-    std::vector<float> s(groups_per_batch), back(groups_per_batch * gs);
+    // Uninitialised scratch (quantize_q8_0 writes every element it returns).
+    std::unique_ptr<int8_t[]> q(new int8_t[groups_per_batch * gs]);
+    std::unique_ptr<float[]> s(new float[groups_per_batch]), back(new float[groups_per_batch * gs]);
     auto emit = [&](size_t n_groups) {
-      quantize_q8_0(pending.data(), n_groups, gs, q.data(), s.data());
-      dequantize_q8_0(q.data(), s.data(), n_groups, gs, back.data());
-      for (size_t i = 0; i < n_groups * gs; ++i)
-        stats.max_quant_error = std::max(stats.max_quant_error, std::fabs(back[i] - pending[i]));
-      if (status) status = qw.put(q.data(), n_groups * gs);
-      if (status) status = sw.put(s.data(), n_groups * 4);
+      quantize_q8_0(pending.data(), n_groups, gs, q.get(), s.get());
+      dequantize_q8_0(q.get(), s.get(), n_groups, gs, back.get());
+      float err = stats.max_quant_error;
+      for (size_t i = 0; i < n_groups * gs; ++i) {
+        const float e = std::fabs(back[i] - pending[i]);
+        err = e > err ? e : err;
+      }
+      stats.max_quant_error = err;
+      if (status) status = qw.put(q.get(), n_groups * gs);
+      if (status) status = sw.put(s.get(), n_groups * 4);
       pending.clear();
     };
     auto n = w.values(spec, [&](uint64_t, const float* v, size_t k) {
