@@ -43,6 +43,20 @@ TEST(Quant, ScaleIsMaxAbsOver127AndZeroGroupsAreZero) {
   EXPECT_EQ(back[0], 0.0f);
 }
 
+TEST(Quant, NonFiniteGroupsPropagateNaNAndStoreZeros) {
+  // torch: abs().max() is NaN when the group holds a NaN, so the scale is NaN; no int8
+  // value exists for NaN/Inf quotients and x86 PyTorch stores 0 (here: no undefined cast).
+  float w[4] = {0.5f, NAN, -0.25f, 1.0f}, inf[4] = {0.5f, INFINITY, -0.25f, 1.0f};
+  int8_t q[4];
+  float s;
+  quantize_q8_0(w, 1, 4, q, &s);
+  EXPECT_TRUE(std::isnan(s));
+  EXPECT_EQ(std::vector<int>(q, q + 4), (std::vector<int>{0, 0, 0, 0}));
+  quantize_q8_0(inf, 1, 4, q, &s);
+  EXPECT_TRUE(std::isinf(s));
+  EXPECT_EQ(std::vector<int>(q, q + 4), (std::vector<int>{0, 0, 0, 0}));
+}
+
 TEST(Writer, Ak42HeaderBytes) {
   ModelConfig c = test::untied_config();
   c.group_size = 16;
