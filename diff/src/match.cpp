@@ -61,7 +61,7 @@ std::vector<std::string> ttml_canonical_names(const std::string& path) {
   return {};
 }
 
-bool is_layout_only(const std::string& n) { return n == "freqs_cos" || n == "freqs_sin"; }
+bool is_layout_only(const std::string& n) { return is_rope_table(n); }
 
 bool is_training_state(const std::string& n) {
   return starts_with(n, "adamw/") || starts_with(n, "sgd/") || n.find("/grad/") != std::string::npos ||

@@ -11,7 +11,7 @@ Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& 
                  {}};
   if (!cp.config) return Error{"convert.input", cp.path + " has no readable config", {}};
   for (const auto& t : cp.tensors)
-    if (t.status != TensorStatus::complete && t.spec.name != "freqs_cos" && t.spec.name != "freqs_sin")
+    if (t.status != TensorStatus::complete && !is_rope_table(t.spec.name))
       return Error{"convert.input", t.spec.name + " is " + std::string(tensor_status_name(t.status)) + " in " + cp.path,
                    t.place.offset};
   if (cp.tensors.empty()) return Error{"convert.input", cp.path + " has no tensor table", {}};

@@ -8,10 +8,6 @@ namespace ckpt {
 
 namespace {
 
-// A model with more layers than this is not a file anyone has: refusing it early keeps
-// the tensor table (9 entries per layer) from being sized by a hostile header.
-constexpr int64_t kMaxLayers = 1024;
-
 const std::vector<HeaderFieldSpec> kV0Header{
     {"dim", 0, 4, FieldType::i32},        {"hidden_dim", 4, 4, FieldType::i32},
     {"n_layers", 8, 4, FieldType::i32},   {"n_heads", 12, 4, FieldType::i32},

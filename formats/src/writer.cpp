@@ -187,7 +187,7 @@ Result<WriteStats> write_llama2c(ByteSink& out, Format f, const ModelConfig& c, 
   for (size_t i = 0; i < layout->tensors.size(); ++i) {
     const auto& spec = layout->tensors[i];
     const auto& place = layout->places[i];
-    if (spec.name == "freqs_cos" || spec.name == "freqs_sin") r = write_rope(out, c, spec, place);
+    if (is_rope_table(spec.name)) r = write_rope(out, c, spec, place);
     else if (spec.dtype == DType::f32) r = write_f32(out, spec, place, w);
     else r = write_q8(out, spec, place, size_t(c.group_size), w, stats);
     if (!r) return r.error();

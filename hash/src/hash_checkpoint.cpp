@@ -50,7 +50,7 @@ struct Item {
   uint64_t first = 0, count = 0;  // element range; count 0 = the whole tensor
 };
 
-bool is_rope(const Item& i) { return i.name == "freqs_cos" || i.name == "freqs_sin"; }
+bool is_rope(const Item& i) { return is_rope_table(i.name); }
 
 std::vector<Item> hash_items(const Checkpoint& cp, HashMode mode, std::optional<uint64_t> vocab_rows) {
   std::vector<Item> items;

@@ -60,7 +60,7 @@ Result<InspectReport> build_inspect_report(const ByteSource& src, Checkpoint cp,
   InspectReport r;
   r.cp = std::move(cp);
   for (const auto& t : r.cp.tensors)
-    if (t.spec.name != "freqs_cos" && t.spec.name != "freqs_sin") r.parameters += t.spec.numel;
+    if (!is_rope_table(t.spec.name)) r.parameters += t.spec.numel;
   if (opt.tensor && !r.cp.find(*opt.tensor) && r.cp.ttml) {
     auto view = ttml_view_values(src, r.cp, *opt.tensor, opt.limit);
     if (!view) return Error{"inspect.tensor", "no tensor named " + *opt.tensor, {}};

@@ -36,7 +36,7 @@ void check_manifest(const RuleContext& c, Collector& out) {
     const bool model = chk.name == "*";
     // In values mode, v0's RoPE tables are derived data that other layouts do not store:
     // their absence on either side is not a difference between the weights.
-    const bool rope = chk.name == "freqs_cos" || chk.name == "freqs_sin";
+    const bool rope = is_rope_table(chk.name);
     if (rope && m.mode == HashMode::values &&
         (chk.status == ManifestStatus::missing || chk.status == ManifestStatus::unexpected))
       continue;

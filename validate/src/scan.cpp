@@ -62,7 +62,7 @@ void merge(Partial& into, const Partial& p) {
   into.bytes += p.bytes;
 }
 
-bool is_rope(const TensorInfo& t) { return t.spec.name == "freqs_cos" || t.spec.name == "freqs_sin"; }
+bool is_rope(const TensorInfo& t) { return is_rope_table(t.spec.name); }
 
 // Cuts the present part of every tensor into items of at most `chunk` elements.
 std::vector<Item> plan(const Checkpoint& cp, size_t chunk) {

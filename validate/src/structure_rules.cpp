@@ -7,9 +7,6 @@ namespace ckpt::vdetail {
 
 namespace {
 
-// No model has more layers than this (the largest have about 130); layout.cpp on main
-// refuses the same, so that a hostile header cannot size the tensor table (9 per layer).
-constexpr int64_t kMaxLayers = 1024;
 // run.c allocates a KV cache of 2 * n_layers * seq_len * kv_dim floats: beyond a million
 // positions it cannot be allocated for any model, and ak42 sizes do not catch it.
 constexpr int64_t kMaxSeqLen = int64_t(1) << 20;

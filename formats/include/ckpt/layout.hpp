@@ -14,6 +14,15 @@
 
 namespace ckpt {
 
+// A model with more layers than this is not a file anyone has (the largest have about
+// 130): the layouts refuse it, so that a hostile header cannot size the tensor table
+// (9 entries per layer), and validate reports it (header.value).
+constexpr int64_t kMaxLayers = 1024;
+
+// v0's RoPE tables (freqs_cos, freqs_sin): derived data, not weights. Writers compute
+// them, conversions and hashes of values leave them out, parameter counts skip them.
+inline bool is_rope_table(std::string_view name) { return name == "freqs_cos" || name == "freqs_sin"; }
+
 enum class DType { f32, q8_0, bf16, u32 };
 std::string_view dtype_name(DType d);
 
