@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "ckpt/ttml.hpp"
+
 namespace ckpt::diffimpl {
 
 uint64_t View::elem_offset() const { return row_begin * cols(); }
@@ -21,44 +23,26 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-// "llama_block_{i}/" -> i, or -1 when the path has no block.
-long block_index(const std::string& path) {
-  const std::string key = "llama_block_";
-  const size_t p = path.find(key);
-  if (p == std::string::npos) return -1;
-  size_t q = p + key.size();
-  long v = 0;
-  bool any = false;
-  while (q < path.size() && path[q] >= '0' && path[q] <= '9') {
-    v = v * 10 + (path[q++] - '0');
-    any = true;
-  }
-  return any && q < path.size() && path[q] == '/' ? v : -1;
-}
-
 }  // namespace
 
 std::vector<std::string> ttml_canonical_names(const std::string& path) {
   // Optimizer state and gradients hold tensors of the same names: never weights.
   if (starts_with(path, "adamw/") || starts_with(path, "sgd/") || path.find("/grad") != std::string::npos) return {};
-  const long i = block_index(path);
-  if (i >= 0) {
-    const std::string l = "layers." + std::to_string(i) + ".";
-    static const std::pair<const char*, const char*> kBlock[] = {
-        {"/attention_norm/gamma", "attention_norm.weight"},    {"/mlp_norm/gamma", "ffn_norm.weight"},
-        {"/attention/q_linear/weight", "attention.wq.weight"}, {"/attention/out_linear/weight", "attention.wo.weight"},
-        {"/mlp/w1/weight", "feed_forward.w1.weight"},          {"/mlp/w2/weight", "feed_forward.w2.weight"},
-        {"/mlp/w3/weight", "feed_forward.w3.weight"},
-    };
-    for (const auto& [suffix, name] : kBlock)
-      if (ends_with(path, suffix)) return {l + name};
-    if (ends_with(path, "/attention/kv_linear/weight")) return {l + "attention.wk.weight", l + "attention.wv.weight"};
-    return {};
+  // The name below the model prefix, whatever the prefix: from the block on, or the last
+  // two components (tok_emb/weight, ln_fc/gamma, fc/weight). The table itself is the
+  // msgpack reader's.
+  std::string rest = path;
+  if (const size_t block = path.find("llama_block_"); block != std::string::npos) {
+    rest = path.substr(block);
+  } else if (const size_t last = path.rfind('/'); last != std::string::npos && last > 0) {
+    const size_t before = path.rfind('/', last - 1);
+    if (before != std::string::npos) rest = path.substr(before + 1);
   }
-  if (ends_with(path, "/tok_emb/weight") || path == "tok_emb/weight") return {"tok_embeddings.weight"};
-  if (ends_with(path, "/ln_fc/gamma") || path == "ln_fc/gamma") return {"norm.weight"};
-  if (ends_with(path, "/fc/weight") || path == "fc/weight") return {"output.weight"};
-  return {};
+  const std::string joined = ttml_llama_canonical(rest);
+  if (joined.empty()) return {};
+  const size_t plus = joined.find('+');
+  if (plus == std::string::npos) return {joined};
+  return {joined.substr(0, plus), joined.substr(plus + 1)};
 }
 
 bool is_layout_only(const std::string& n) { return is_rope_table(n); }

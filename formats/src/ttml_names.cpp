@@ -34,9 +34,12 @@ std::string find_prefix(const Checkpoint& cp) {
   return {};
 }
 
-// Canonical name of a Llama parameter given its name below the prefix; "" when none.
-// kv_linear maps to both wk and wv, joined with '+' (rows of wk, then rows of wv).
-std::string llama_canonical(const std::string& rest) {
+uint64_t rows_of(const TensorInfo& t) { return t.spec.shape.size() >= 2 ? t.spec.shape[t.spec.shape.size() - 2] : 1; }
+uint64_t cols_of(const TensorInfo& t) { return t.spec.shape.empty() ? 0 : t.spec.shape.back(); }
+
+}  // namespace
+
+std::string ttml_llama_canonical(const std::string& rest) {
   static const std::regex block(R"(llama_block_(\d+)/(.+))");
   if (rest == "tok_emb/weight") return "tok_embeddings.weight";
   if (rest == "ln_fc/gamma") return "norm.weight";
@@ -56,11 +59,6 @@ std::string llama_canonical(const std::string& rest) {
   return {};
 }
 
-uint64_t rows_of(const TensorInfo& t) { return t.spec.shape.size() >= 2 ? t.spec.shape[t.spec.shape.size() - 2] : 1; }
-uint64_t cols_of(const TensorInfo& t) { return t.spec.shape.empty() ? 0 : t.spec.shape.back(); }
-
-}  // namespace
-
 namespace detail {
 
 void name_ttml_tensors(Checkpoint& cp) {
@@ -76,7 +74,7 @@ void name_ttml_tensors(Checkpoint& cp) {
   info.model = llama ? "llama" : gpt2 ? "gpt2" : "";
   if (!llama) return;  // GPT-2 and other models keep their own names
   for (auto& t : cp.tensors)
-    if (starts_with(t.spec.name, info.prefix)) t.alt_name = llama_canonical(t.spec.name.substr(info.prefix.size()));
+    if (starts_with(t.spec.name, info.prefix)) t.alt_name = ttml_llama_canonical(t.spec.name.substr(info.prefix.size()));
 }
 
 }  // namespace detail

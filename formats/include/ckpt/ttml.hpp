@@ -19,6 +19,11 @@ inline int64_t ttml_padded_vocab(int64_t v) {
   return (v + kTtmlVocabMultiple - 1) / kTtmlVocabMultiple * kTtmlVocabMultiple;
 }
 
+// The canonical llama2.c name of a Llama parameter named `rest` below the model prefix
+// (e.g. "llama_block_3/attention/q_linear/weight"); kv_linear gives "wk+wv" joined with
+// '+'; "" when the name is not a Llama parameter. The one copy of FORMATS.md's table.
+std::string ttml_llama_canonical(const std::string& rest);
+
 // A canonical llama2.c tensor seen through a tt-train tensor: rows [row_begin,
 // row_begin + rows) of `source` (a tensor of cp.tensors), each `cols` wide.
 struct TtmlCanonicalView {
