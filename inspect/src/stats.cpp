@@ -63,10 +63,7 @@ void StatsAccumulator::add(const float* v, size_t n) {
   chunk.m2_ = std::max(0.0, sumsq - sum * sum / double(finite));
   chunk.min_ = std::min(std::min(mn[0], mn[1]), std::min(mn[2], mn[3]));
   chunk.max_ = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
-  // merge() only combines the moments here; the counts were added above.
-  const uint64_t keep_count = count_;
-  merge(chunk);
-  count_ = keep_count;
+  merge(chunk);  // the chunk carries only moments: its counts were added above
 }
 
 void StatsAccumulator::merge(const StatsAccumulator& o) {
