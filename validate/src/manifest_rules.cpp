@@ -6,17 +6,6 @@
 
 namespace ckpt::vdetail {
 
-namespace {
-
-// The tensor's first byte, so each finding points into the file.
-std::optional<uint64_t> tensor_offset(const Checkpoint& cp, const std::string& name) {
-  for (const auto& t : cp.tensors)
-    if ((t.alt_name.empty() ? t.spec.name : t.alt_name) == name) return t.place.offset;
-  return std::nullopt;
-}
-
-}  // namespace
-
 void check_manifest(const RuleContext& c, Collector& out) {
   if (!c.opt.manifest || c.cp.format == Format::unknown) return;
   const Manifest& m = *c.opt.manifest;
@@ -41,7 +30,9 @@ void check_manifest(const RuleContext& c, Collector& out) {
         (chk.status == ManifestStatus::missing || chk.status == ManifestStatus::unexpected))
       continue;
     const std::string what = model ? "model" : "tensor";
-    const auto off = model ? std::optional<uint64_t>() : tensor_offset(c.cp, chk.name);
+    // The tensor's first byte, so each finding points into the file.
+    const TensorInfo* t = model ? nullptr : c.cp.find(chk.name);
+    const auto off = t ? std::optional<uint64_t>(t->place.offset) : std::nullopt;
     const std::string name = model ? std::string() : chk.name;
     switch (chk.status) {
       case ManifestStatus::ok:
