@@ -3,6 +3,7 @@
 // input selects the forced format, as in fuzz/fuzz_forced_formats.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "ckpt/checkpoint.hpp"
@@ -71,6 +72,37 @@ TEST(Regression, HugeTensorTablesFromTinyFilesAreBounded) {
     for (const auto& t : cp->tensors) (void)tensor_stats(src, *cp, t);
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0) << name;
   }
+}
+
+}  // namespace
+}  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// Found by fuzz_validate once the fuzz build checked libstdc++ assertions: tokenizer
+// forced on 5 bytes whose max_token_length (3423026) is beyond the sanity limit, so the
+// scored walk never ran, and choosing between the walks dereferenced the empty optional.
+// Under ASan alone this was silent; the sanitizer build now checks the assertions too.
+TEST(Regression, ForcedTokenizerWithoutScoredWalkReportsThePlainWalk) {
+  auto data = regression("validate-ub-tokenizer-no-scored-walk.bin");
+  ASSERT_EQ(data.size(), 6u);
+  OpenOptions opt;
+  opt.forced_format = all_formats()[(data[0] >> 4) % all_formats().size()];
+  ASSERT_EQ(opt.forced_format, Format::llama2c_tokenizer);
+  data.erase(data.begin());
+  MemorySource src(data, "<regression>");
+  auto cp = open_checkpoint(src, opt);
+  ASSERT_TRUE(cp);
+  ASSERT_TRUE(cp->tokenizer);
+  EXPECT_FALSE(cp->tokenizer->has_scores);
+  EXPECT_EQ(cp->tokenizer->n_tokens, 0u);
+  EXPECT_EQ(cp->tokenizer->first_bad_offset, std::optional<uint64_t>(0));
+  const auto entry = std::find_if(cp->findings.begin(), cp->findings.end(),
+                                  [](const Finding& f) { return f.rule == "tokenizer.entry"; });
+  ASSERT_NE(entry, cp->findings.end());
+  EXPECT_EQ(entry->offset, std::optional<uint64_t>(0));
+  EXPECT_NE(entry->message.find("token length 3423026 out of range"), std::string::npos) << entry->message;
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ std::optional<TokenizerInfo> parse_tokenizer(const ByteSource& src, std::vector<
   } else {
     // Forced or half-recognised: report the variant that got further.
     chosen = (scored && scored->end >= plain.end) ? &*scored : &plain;
-    info.has_scores = chosen == &*scored;
+    info.has_scores = scored && chosen == &*scored;
   }
   info.max_token_length = info.has_scores ? declared : 0;
   info.n_tokens = chosen->n_tokens;
