@@ -11,6 +11,7 @@
 #include "diff_json.hpp"
 #include "diff_text.hpp"
 #include "input.hpp"
+#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -105,7 +106,7 @@ int run_diff(const DiffArgs& a) {
     report.path_b = a.b;
   }
   if (a.json)
-    fmt::print("{}\n", diff_json(report).dump(2));
+    fmt::print("{}\n", json_text(diff_json(report)));
   else
     fmt::print("{}", diff_text(report));
   return report.equal() ? kExitOk : kExitFinding;

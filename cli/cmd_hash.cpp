@@ -7,6 +7,7 @@
 #include "ckpt/manifest.hpp"
 #include "commands.hpp"
 #include "input.hpp"
+#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -61,7 +62,7 @@ int run_hash(const HashArgs& a) {
         if (!t.hex) fmt::print(stderr, "ckpt: {}: {} is {}: not hashed\n", path, t.name, t.status);
     }
   }
-  if (a.json) fmt::print("{}\n", nlohmann::json{{"schema", "ckpt.hash/1"}, {"files", files}}.dump(2));
+  if (a.json) fmt::print("{}\n", json_text(nlohmann::json{{"schema", "ckpt.hash/1"}, {"files", files}}));
   return code;
 }
 

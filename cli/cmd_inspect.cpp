@@ -8,6 +8,7 @@
 #include "input.hpp"
 #include "inspect_json.hpp"
 #include "inspect_text.hpp"
+#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -56,7 +57,7 @@ int run_inspect(const InspectArgs& a) {
     print_error(a.file, report.error());
     return kExitCannotRun;
   }
-  if (a.json) fmt::print("{}\n", inspect_json(*report).dump(2));
+  if (a.json) fmt::print("{}\n", json_text(inspect_json(*report)));
   else fmt::print("{}", inspect_text(*report));
   if (unknown) {
     fmt::print(stderr, "ckpt: {}: no known format fits: {}\n", a.file, report->cp.detection);

@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "input.hpp"
 #include "validate_render.hpp"
+#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -59,7 +60,7 @@ bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<F
 
 int run_validate(const ValidateArgs& a) {
   if (a.list_rules) {
-    if (a.json) fmt::print("{}\n", rules_json().dump(2));
+    if (a.json) fmt::print("{}\n", json_text(rules_json()));
     else fmt::print("{}", rules_text());
     return kExitOk;
   }
@@ -131,7 +132,7 @@ int run_validate(const ValidateArgs& a) {
     run.files.push_back(std::move(t));
   }
 
-  if (a.json) fmt::print("{}\n", validate_json(run).dump(2));
+  if (a.json) fmt::print("{}\n", json_text(validate_json(run)));
   else fmt::print("{}", validate_text(run));
 
   int code = kExitOk;

@@ -4,14 +4,17 @@
 // --no-scan. Other findings go to the testcase's <system-out>, so nothing is lost.
 #include <fmt/core.h>
 
+#include "utf8.hpp"
 #include "validate_render.hpp"
 
 namespace ckpt::cli {
 
 namespace {
 
-// XML 1.0 text and attribute escaping; control characters are not allowed at all.
-std::string xml(std::string_view s) {
+// XML 1.0 text and attribute escaping; control characters are not allowed at all, and
+// the document says UTF-8, so bytes that are not become U+FFFD.
+std::string xml(std::string_view raw) {
+  const std::string s = valid_utf8(raw);
   std::string o;
   o.reserve(s.size());
   for (char ch : s) {
