@@ -50,11 +50,11 @@ int run_convert(const ConvertArgs& a) {
   std::optional<Format> to, forced;
   if (!parse_format_option(a.to, to) || !parse_format_option(a.format, forced)) return kExitCannotRun;
   if (!to) {
-    fmt::print(stderr, "ckpt: convert needs --to FORMAT\n");
+    print_error_line("convert needs --to FORMAT");
     return kExitCannotRun;
   }
   if (same_file(a.in, a.out) && !a.force) {
-    fmt::print(stderr, "ckpt: {}: refusing to overwrite the input (pass --force to replace it atomically)\n", a.out);
+    print_error_line(fmt::format("{}: refusing to overwrite the input (pass --force to replace it atomically)", a.out));
     return kExitCannotRun;
   }
   auto in = open_input(a.in, forced);
@@ -79,7 +79,7 @@ int run_convert(const ConvertArgs& a) {
   std::signal(SIGXFSZ, SIG_IGN);
   auto file = AtomicFile::create(a.out);
   if (!file) {
-    fmt::print(stderr, "ckpt: {}\n", file.error().message);
+    print_error_line(file.error().message);
     return kExitCannotRun;
   }
   TempGuard guard((*file)->temp_path());

@@ -11,7 +11,6 @@
 #include "diff_json.hpp"
 #include "diff_text.hpp"
 #include "input.hpp"
-#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -56,7 +55,7 @@ int run_diff(const DiffArgs& a) {
   if (!parse_format_option(a.format_a, fa) || !parse_format_option(a.format_b, fb)) return kExitCannotRun;
   for (auto v : {a.atol, a.rtol})
     if (v && !(*v >= 0)) {
-      fmt::print(stderr, "ckpt: tolerances must be non-negative numbers\n");
+      print_error_line("tolerances must be non-negative numbers");
       return kExitCannotRun;
     }
   auto ia = open_input(a.a, fa);
@@ -84,8 +83,8 @@ int run_diff(const DiffArgs& a) {
   } else {
     for (const auto* in : {&*ia, &*ib})
       if (!is_llama2c_checkpoint(in->cp.format) && in->cp.format != Format::ttml_msgpack) {
-        fmt::print(stderr, "ckpt: {}: {} is not a weight file; compare it with --bytes\n", in->src->name(),
-                   format_name(in->cp.format));
+        print_error_line(fmt::format("{}: {} is not a weight file; compare it with --bytes", in->src->name(),
+                   format_name(in->cp.format)));
         return kExitCannotRun;
       }
     DiffOptions opt;
@@ -106,7 +105,7 @@ int run_diff(const DiffArgs& a) {
     report.path_b = a.b;
   }
   if (a.json)
-    fmt::print("{}\n", json_text(diff_json(report)));
+    print_json(diff_json(report));
   else
     fmt::print("{}", diff_text(report));
   return report.equal() ? kExitOk : kExitFinding;
@@ -131,7 +130,10 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   sub->add_option("--threads", args->threads, "worker threads (default: 2, or 1 on a single core)");
   sub->add_option("--format-a", args->format_a, "force A's layout instead of detecting it");
   sub->add_option("--format-b", args->format_b, "force B's layout instead of detecting it");
-  sub->callback([args, &exit_code] { exit_code = run_diff(*args); });
+  sub->callback([args, &exit_code] {
+    exit_code = run_diff(*args);
+    if (args->json) finish_json("ckpt.diff/1");
+  });
 }
 
 }  // namespace ckpt::cli

@@ -7,7 +7,6 @@
 #include "ckpt/manifest.hpp"
 #include "commands.hpp"
 #include "input.hpp"
-#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -23,7 +22,7 @@ struct HashArgs {
 int run_hash(const HashArgs& a) {
   auto algo = parse_hash_algo(a.algo);
   if (!algo) {
-    fmt::print(stderr, "ckpt: unknown --algo '{}' (known: xxh64, xxh3-128, sha256)\n", a.algo);
+    print_error_line(fmt::format("unknown --algo '{}' (known: xxh64, xxh3-128, sha256)", a.algo));
     return kExitCannotRun;
   }
   std::optional<Format> forced;
@@ -59,10 +58,10 @@ int run_hash(const HashArgs& a) {
       if (a.files.size() > 1) fmt::print("# file: {}\n", path);
       fmt::print("{}", manifest_text(*rep));
       for (const auto& t : rep->tensors)
-        if (!t.hex) fmt::print(stderr, "ckpt: {}: {} is {}: not hashed\n", path, t.name, t.status);
+        if (!t.hex) print_error_line(fmt::format("{}: {} is {}: not hashed", path, t.name, t.status));
     }
   }
-  if (a.json) fmt::print("{}\n", json_text(nlohmann::json{{"schema", "ckpt.hash/1"}, {"files", files}}));
+  if (a.json) print_json(nlohmann::json{{"schema", "ckpt.hash/1"}, {"files", files}, {"errors", recorded_errors()}});
   return code;
 }
 
@@ -78,7 +77,10 @@ void add_hash_command(CLI::App& app, int& exit_code) {
   sub->add_option("--vocab-size", args->vocab_size,
                   "with --values on a tt-train file: hash only the first N rows of the padded embedding/classifier");
   sub->add_option("--format", args->format, "force the input's layout instead of detecting it");
-  sub->callback([args, &exit_code] { exit_code = run_hash(*args); });
+  sub->callback([args, &exit_code] {
+    exit_code = run_hash(*args);
+    if (args->json) finish_json("ckpt.hash/1");
+  });
 }
 
 }  // namespace ckpt::cli

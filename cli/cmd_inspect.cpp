@@ -8,7 +8,6 @@
 #include "input.hpp"
 #include "inspect_json.hpp"
 #include "inspect_text.hpp"
-#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -44,7 +43,7 @@ int run_inspect(const InspectArgs& a) {
   if (!a.at.empty()) {
     opt.at = parse_offset(a.at);
     if (!opt.at) {
-      fmt::print(stderr, "ckpt: --at {}: not a byte offset (decimal or 0x hex)\n", a.at);
+      print_error_line(fmt::format("--at {}: not a byte offset (decimal or 0x hex)", a.at));
       return kExitCannotRun;
     }
   }
@@ -57,10 +56,10 @@ int run_inspect(const InspectArgs& a) {
     print_error(a.file, report.error());
     return kExitCannotRun;
   }
-  if (a.json) fmt::print("{}\n", json_text(inspect_json(*report)));
+  if (a.json) print_json(inspect_json(*report));
   else fmt::print("{}", inspect_text(*report));
   if (unknown) {
-    fmt::print(stderr, "ckpt: {}: no known format fits: {}\n", a.file, report->cp.detection);
+    print_error_line(fmt::format("{}: no known format fits: {}", a.file, report->cp.detection));
     return kExitCannotRun;
   }
   return kExitOk;
@@ -78,7 +77,10 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   sub->add_option("--limit", args->limit, "how many values --tensor prints (default 16)");
   sub->add_option("--at", args->at, "say what the byte at this offset (decimal or 0x hex) belongs to");
   sub->add_option("--format", args->format, "force a layout instead of detecting it");
-  sub->callback([args, &exit_code] { exit_code = run_inspect(*args); });
+  sub->callback([args, &exit_code] {
+    exit_code = run_inspect(*args);
+    if (args->json) finish_json("ckpt.inspect/1");
+  });
 }
 
 }  // namespace ckpt::cli

@@ -12,7 +12,6 @@
 #include "commands.hpp"
 #include "input.hpp"
 #include "validate_render.hpp"
-#include "utf8.hpp"
 
 namespace ckpt::cli {
 
@@ -29,13 +28,13 @@ struct ValidateArgs {
 bool write_junit(const std::string& path, const std::string& xml) {
   auto f = AtomicFile::create(path);
   if (!f) {
-    fmt::print(stderr, "ckpt: --junit {}: {}\n", path, f.error().message);
+    print_error_line(fmt::format("--junit {}: {}", path, f.error().message));
     return false;
   }
   auto w = (*f)->write_at(0, xml.data(), xml.size());
   if (w) w = (*f)->commit();
   if (!w) {
-    fmt::print(stderr, "ckpt: --junit {}: {}\n", path, w.error().message);
+    print_error_line(fmt::format("--junit {}: {}", path, w.error().message));
     return false;
   }
   return true;
@@ -45,7 +44,7 @@ bool write_junit(const std::string& path, const std::string& xml) {
 bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<FileReport>& reports) {
   auto src = FileSource::open(path);
   if (!src) {
-    fmt::print(stderr, "ckpt: --tokenizer {}\n", src.error().message);
+    print_error_line(fmt::format("--tokenizer {}", src.error().message));
     return false;
   }
   ValidateOptions topt;
@@ -60,12 +59,12 @@ bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<F
 
 int run_validate(const ValidateArgs& a) {
   if (a.list_rules) {
-    if (a.json) fmt::print("{}\n", json_text(rules_json()));
+    if (a.json) print_json(rules_json());
     else fmt::print("{}", rules_text());
     return kExitOk;
   }
   if (a.files.empty()) {
-    fmt::print(stderr, "ckpt: validate needs at least one FILE (or --list-rules)\n");
+    print_error_line("validate needs at least one FILE (or --list-rules)");
     return kExitCannotRun;
   }
   // The report must never replace what it reports on: refuse before checking anything.
@@ -75,7 +74,7 @@ int run_validate(const ValidateArgs& a) {
       if (!extra->empty()) inputs.push_back(*extra);
     for (const auto& in : inputs)
       if (same_file(a.junit, in)) {
-        fmt::print(stderr, "ckpt: --junit {}: refusing to overwrite the input {}\n", a.junit, in);
+        print_error_line(fmt::format("--junit {}: refusing to overwrite the input {}", a.junit, in));
         return kExitCannotRun;
       }
   }
@@ -86,13 +85,13 @@ int run_validate(const ValidateArgs& a) {
   for (const auto& e : a.expect) {
     auto r = parse_expectations(e, opt.expect);
     if (!r) {
-      fmt::print(stderr, "ckpt: --expect {}: {}\n", e, r.error().message);
+      print_error_line(fmt::format("--expect {}: {}", e, r.error().message));
       return kExitCannotRun;
     }
   }
   if (a.require_alignment != 0 &&
       (a.require_alignment > 4096 || (a.require_alignment & (a.require_alignment - 1)) != 0)) {
-    fmt::print(stderr, "ckpt: --require-alignment {}: must be a power of two from 1 to 4096\n", a.require_alignment);
+    print_error_line(fmt::format("--require-alignment {}: must be a power of two from 1 to 4096", a.require_alignment));
     return kExitCannotRun;
   }
   opt.require_alignment = a.require_alignment;
@@ -102,13 +101,13 @@ int run_validate(const ValidateArgs& a) {
   if (!a.manifest.empty()) {
     std::ifstream in(a.manifest, std::ios::binary);
     if (!in) {
-      fmt::print(stderr, "ckpt: --manifest {}: cannot open it\n", a.manifest);
+      print_error_line(fmt::format("--manifest {}: cannot open it", a.manifest));
       return kExitCannotRun;
     }
     std::string text((std::istreambuf_iterator<char>(in)), {});
     auto m = parse_manifest(text);
     if (!m) {
-      fmt::print(stderr, "ckpt: --manifest {}: {}\n", a.manifest, m.error().message);
+      print_error_line(fmt::format("--manifest {}: {}", a.manifest, m.error().message));
       return kExitCannotRun;
     }
     opt.manifest = std::move(*m);
@@ -120,7 +119,7 @@ int run_validate(const ValidateArgs& a) {
   for (const auto& path : a.files) {
     auto src = FileSource::open(path);
     if (!src) {
-      fmt::print(stderr, "ckpt: {}\n", src.error().message);
+      print_open_error(src.error());
       run.files.push_back(unreadable_file_report(path, src.error().message));
       continue;
     }
@@ -132,7 +131,7 @@ int run_validate(const ValidateArgs& a) {
     run.files.push_back(std::move(t));
   }
 
-  if (a.json) fmt::print("{}\n", json_text(validate_json(run)));
+  if (a.json) print_json(validate_json(run));
   else fmt::print("{}", validate_text(run));
 
   int code = kExitOk;
@@ -166,7 +165,10 @@ void add_validate_command(CLI::App& app, int& exit_code) {
                   "every array must start at a multiple of N bytes (a power of two up to 4096)");
   sub->add_option("--threads", args->threads, "threads for the data scan (default 2)");
   sub->add_flag("--list-rules", args->list_rules, "print the rule catalogue (with --json: as JSON) and exit");
-  sub->callback([args, &exit_code] { exit_code = run_validate(*args); });
+  sub->callback([args, &exit_code] {
+    exit_code = run_validate(*args);
+    if (args->json) finish_json("ckpt.validate/1");
+  });
 }
 
 }  // namespace ckpt::cli

@@ -4,18 +4,13 @@
 
 namespace ckpt::cli {
 
-void print_error(const std::string& path, const Error& e) {
-  if (e.offset) fmt::print(stderr, "ckpt: {}: {} (at byte {})\n", path, e.message, *e.offset);
-  else fmt::print(stderr, "ckpt: {}: {}\n", path, e.message);
-}
-
 bool parse_format_option(const std::string& name, std::optional<Format>& out) {
   if (name.empty()) return true;
   out = parse_format_name(name);
   if (!out) {
     std::string known;
     for (auto f : all_formats()) known += (known.empty() ? "" : ", ") + std::string(format_name(f));
-    fmt::print(stderr, "ckpt: unknown format '{}' (known: {})\n", name, known);
+    print_error_line(fmt::format("unknown format '{}' (known: {})", name, known));
     return false;
   }
   return true;
@@ -24,7 +19,7 @@ bool parse_format_option(const std::string& name, std::optional<Format>& out) {
 std::optional<Input> open_input(const std::string& path, std::optional<Format> forced) {
   auto src = FileSource::open(path);
   if (!src) {
-    fmt::print(stderr, "ckpt: {}\n", src.error().message);
+    print_open_error(src.error());
     return std::nullopt;
   }
   OpenOptions opt;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ckpt/checkpoint.hpp"
+#include "output.hpp"
 
 namespace ckpt::cli {
 
@@ -21,7 +22,6 @@ std::optional<Input> open_input(const std::string& path, std::optional<Format> f
 // Parses --format NAME; prints an error and returns false for an unknown name.
 bool parse_format_option(const std::string& name, std::optional<Format>& out);
 
-void print_error(const std::string& path, const Error& e);
 
 
 }  // namespace ckpt::cli

@@ -128,7 +128,7 @@ TEST(Mutation, ValidateAndDiffCopeWithThousandsOfMutants) {
   EXPECT_GT(total, 3000u);
 }
 
-TEST(Mutation, CliSampleExitsZeroOrTwoWithValidJson) {
+TEST(Mutation, CliSampleExitsZeroOneOrTwoWithValidJson) {
   int runs = 0;
   for (const auto& [name, base] : fixtures::fixture_files()) {
     auto all = mutants_of(name, base);
@@ -136,9 +136,7 @@ TEST(Mutation, CliSampleExitsZeroOrTwoWithValidJson) {
       const std::string path = test::write_temp("mutant.bin", all[i].bytes);
       auto r = test::run_ckpt({"inspect", "--json", "--stats", path});
       ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 2) << all[i].what << ": " << r.exit_code << " " << r.err;
-      if (!r.out.empty()) {
-        EXPECT_TRUE(nlohmann::json::accept(r.out)) << all[i].what;
-      }
+      EXPECT_TRUE(nlohmann::json::accept(r.out)) << all[i].what;  // with --json, always a document
       if (r.exit_code == 2) {
         EXPECT_NE(r.err.find(path), std::string::npos) << all[i].what;
       }
@@ -149,11 +147,13 @@ TEST(Mutation, CliSampleExitsZeroOrTwoWithValidJson) {
       const std::string orig = test::write_temp("original.bin", base);
       auto d = test::run_ckpt({"diff", "--json", orig, path});
       ASSERT_TRUE(d.exit_code >= 0 && d.exit_code <= 2) << all[i].what << ": " << d.exit_code << " " << d.err;
-      if (d.exit_code != 2) {
-        EXPECT_TRUE(nlohmann::json::accept(d.out)) << all[i].what;
-      }
+      EXPECT_TRUE(nlohmann::json::accept(d.out)) << all[i].what;  // an error document on exit 2
       auto bytes = test::run_ckpt({"diff", "--bytes", "--json", orig, path});
       ASSERT_TRUE(bytes.exit_code >= 0 && bytes.exit_code <= 2) << all[i].what;
+      EXPECT_TRUE(nlohmann::json::accept(bytes.out)) << all[i].what;
+      auto h = test::run_ckpt({"hash", "--values", "--json", path});
+      ASSERT_TRUE(h.exit_code == 0 || h.exit_code == 2) << all[i].what << ": " << h.exit_code << " " << h.err;
+      EXPECT_TRUE(nlohmann::json::accept(h.out)) << all[i].what;
       ++runs;
     }
   }
