@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <signal.h>
 #include <unistd.h>
 
 #include "ckpt/byte_sink.hpp"
@@ -32,18 +33,36 @@ void remove_temp_and_die(int sig) {
   std::raise(sig);
 }
 
+// Installs the handler and blocks the signals until the temporary file's path is
+// recorded: an interrupt at any moment either comes before the file exists or finds its
+// path (without the block, a SIGINT right after the file was created left it behind).
 class TempGuard {
  public:
-  explicit TempGuard(const std::string& path) {
-    std::strncpy(g_temp_path, path.c_str(), sizeof g_temp_path - 1);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temp_and_die);
+  TempGuard() {
+    sigemptyset(&signals_);
+    for (int sig : kSignals) sigaddset(&signals_, sig);
+    ::sigprocmask(SIG_BLOCK, &signals_, &previous_);
+    for (int sig : kSignals) std::signal(sig, remove_temp_and_die);
+  }
+  // Records the temporary file and lets pending and later signals through.
+  void arm(const std::string& temp_path) {
+    std::strncpy(g_temp_path, temp_path.c_str(), sizeof g_temp_path - 1);
+    unblock();
+  }
+  void unblock() {
+    if (blocked_) ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+    blocked_ = false;
   }
   ~TempGuard() {
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
-    // A file-size limit must become a write error (EFBIG), not a kill.
-    std::signal(SIGXFSZ, SIG_IGN);
+    for (int sig : kSignals) std::signal(sig, SIG_DFL);
     g_temp_path[0] = '\0';
+    unblock();
   }
+
+ private:
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+  sigset_t signals_, previous_;
+  bool blocked_ = true;
 };
 
 int run_convert(const ConvertArgs& a) {
@@ -77,12 +96,13 @@ int run_convert(const ConvertArgs& a) {
   }
   // SIGXFSZ kills by default: ignore it so that a size limit is an ordinary write error.
   std::signal(SIGXFSZ, SIG_IGN);
+  TempGuard guard;
   auto file = AtomicFile::create(a.out);
   if (!file) {
     print_error_line(file.error().message);
     return kExitCannotRun;
   }
-  TempGuard guard((*file)->temp_path());
+  guard.arm((*file)->temp_path());
   CheckpointWeights weights(*in->src, in->cp);
   TtmlWeights ttml_weights(*in->src, in->cp);
   TtmlWriteOptions wopt;
