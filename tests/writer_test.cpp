@@ -226,5 +226,33 @@ TEST(Convert, BrokenInputIsRefusedWithTheTensor) {
   EXPECT_NE(r.error().message.find("layers.1.feed_forward.w3.weight is truncated"), std::string::npos);
 }
 
+// A corrupt seq_len must not make convert write tens of GB of RoPE tables: gqa_config
+// has 4 rotary pairs per head, so v0's two tables take 32 bytes per position, and the
+// limit is max(weights, 64 MiB) = 64 MiB = 2^21 positions.
+TEST(Convert, RopeTablesBeyondWeightsAnd64MiBAreRefused) {
+  for (const int64_t seq_len : {int64_t(1) << 21, (int64_t(1) << 21) + 1, int64_t(1) << 30}) {
+    ModelConfig c = test::gqa_config();
+    c.seq_len = seq_len;
+    auto cp = open_bytes(write_bytes(Format::ak42_v1_fp32, c));
+    ASSERT_TRUE(cp);
+    ConvertOptions opt;
+    opt.to = Format::llama2c_v0;
+    auto r = plan_conversion(*cp, opt);
+    if (seq_len == int64_t(1) << 21) {
+      EXPECT_TRUE(r) << r.error().message;
+      continue;
+    }
+    ASSERT_FALSE(r) << seq_len;
+    EXPECT_EQ(r.error().code, "convert.rope_size");
+    EXPECT_EQ(r.error().message, "seq_len " + std::to_string(seq_len) + " would make v0's RoPE tables " +
+                                     std::to_string(uint64_t(seq_len) * 32) +
+                                     " bytes, more than the weights (388352 bytes) and 64 MiB: the seq_len is "
+                                     "likely corrupt");
+    // Layouts without RoPE tables carry the same header and are written.
+    opt.to = Format::ak42_v2_q8_0;
+    EXPECT_TRUE(plan_conversion(*cp, opt));
+  }
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -2,7 +2,37 @@
 
 #include "ckpt/tensor_stream.hpp"
 
+#include <algorithm>
+#include <optional>
+
+#include "ckpt/checked.hpp"
+#include "ckpt/layout.hpp"
+
 namespace ckpt {
+
+namespace {
+
+// v0 stores RoPE tables of seq_len rows: derived data that no exporter makes larger than
+// the weights (Llama-2-7B: 2 MB of tables for 27 GB). A corrupt seq_len (2^30 in a 400 KB
+// file) would otherwise have convert write tens of GB, so tables larger than both the
+// weights and 64 MiB are refused.
+constexpr uint64_t kRopeFloorBytes = 64ull << 20;
+
+std::optional<Error> check_rope_size(const ModelConfig& c) {
+  auto specs = tensor_specs(Format::llama2c_v0, c);
+  if (!specs) return specs.error();
+  CheckedU64 rope, weights;
+  for (const auto& s : *specs) (is_rope_table(s.name) ? rope : weights) += CheckedU64(s.numel) * CheckedU64(4);
+  if (rope.ok() && weights.ok() && rope.value() <= std::max(weights.value(), kRopeFloorBytes)) return std::nullopt;
+  return Error{"convert.rope_size",
+               "seq_len " + std::to_string(c.seq_len) + " would make v0's RoPE tables " +
+                   (rope.ok() ? std::to_string(rope.value()) + " bytes" : std::string("overflow 64 bits")) +
+                   ", more than the weights (" + std::to_string(weights.value()) +
+                   " bytes) and 64 MiB: the seq_len is likely corrupt",
+               {}};
+}
+
+}  // namespace
 
 Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& opt) {
   if (!is_llama2c_checkpoint(opt.to))
@@ -49,8 +79,10 @@ Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& 
     plan.notes.push_back("dropped output.weight: ak42-v1-q8_0 cannot store an untied classifier");
     c.shared_classifier = true;
   }
-  if (opt.to == Format::llama2c_v0 && c.seq_len <= 0)
-    return Error{"convert.input", "seq_len must be positive to write v0's RoPE tables", {}};
+  if (opt.to == Format::llama2c_v0) {
+    if (c.seq_len <= 0) return Error{"convert.input", "seq_len must be positive to write v0's RoPE tables", {}};
+    if (auto e = check_rope_size(c)) return *e;
+  }
   return plan;
 }
 
