@@ -239,5 +239,20 @@ TEST(TtmlConvert, RealStories260KRoundTrip) {
   EXPECT_LE(worst, 1e-6f);
 }
 
+// Found by a CLI mutation run: n_layers = 65535 in an ak42 header leaves no tensor table
+// (beyond the 1024-layer cap), and convert --to ttml-msgpack went on writing 65535
+// layers for 6.5 s before failing. It is refused at once, like every other target.
+TEST(TtmlConvert, HeaderWithoutATensorTableIsRefused) {
+  auto bytes = test::write_bytes(Format::ak42_v1_fp32, test::untied_config());
+  test::put_i32(bytes, 16, 65535);  // n_layers
+  auto cp = test::open_bytes(bytes);
+  ASSERT_TRUE(cp);
+  EXPECT_TRUE(cp->tensors.empty());
+  auto plan = plan_to_ttml(*cp);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().code, "convert.input");
+  EXPECT_EQ(plan.error().message, cp->path + " has no tensor table");
+}
+
 }  // namespace
 }  // namespace ckpt

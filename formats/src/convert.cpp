@@ -34,17 +34,22 @@ std::optional<Error> check_rope_size(const ModelConfig& c) {
 
 }  // namespace
 
-Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& opt) {
-  if (!is_llama2c_checkpoint(opt.to))
-    return Error{"convert.unsupported", "cannot write " + std::string(format_name(opt.to)) + " from " +
-                                            std::string(format_name(cp.format)),
-                 {}};
+std::optional<Error> check_convertible(const Checkpoint& cp) {
   if (!cp.config) return Error{"convert.input", cp.path + " has no readable config", {}};
   for (const auto& t : cp.tensors)
     if (t.status != TensorStatus::complete && !is_rope_table(t.spec.name))
       return Error{"convert.input", t.spec.name + " is " + std::string(tensor_status_name(t.status)) + " in " + cp.path,
                    t.place.offset};
   if (cp.tensors.empty()) return Error{"convert.input", cp.path + " has no tensor table", {}};
+  return std::nullopt;
+}
+
+Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& opt) {
+  if (!is_llama2c_checkpoint(opt.to))
+    return Error{"convert.unsupported", "cannot write " + std::string(format_name(opt.to)) + " from " +
+                                            std::string(format_name(cp.format)),
+                 {}};
+  if (auto e = check_convertible(cp)) return *e;
 
   ConvertPlan plan;
   plan.config = cp.config.value();

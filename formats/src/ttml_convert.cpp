@@ -35,11 +35,9 @@ Result<ConvertPlan> plan_to_ttml(const Checkpoint& cp, const TtmlSourceOptions* 
         "convert.unsupported",
         "cannot write ttml-msgpack from " + std::string(format_name(cp.format)) + " (only llama2.c checkpoints)",
         {}};
-  if (!cp.config) return Error{"convert.input", cp.path + " has no readable config", {}};
-  for (const auto& t : cp.tensors)
-    if (t.status != TensorStatus::complete && !is_rope_table(t.spec.name))
-      return Error{"convert.input", t.spec.name + " is " + std::string(tensor_status_name(t.status)) + " in " + cp.path,
-                   t.place.offset};
+  // Also refuses an empty table: a header whose n_layers is beyond the cap has none, and
+  // writing its 65535 layers took seconds before failing.
+  if (auto e = check_convertible(cp)) return *e;
   ConvertPlan plan;
   plan.config = *cp.config;
   plan.config.group_size = 0;

@@ -25,4 +25,9 @@ struct ConvertPlan {
 // target that is not a llama2.c checkpoint, "convert.input" when cp is broken.
 Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& opt);
 
+// A llama2.c checkpoint can be converted when it has a config and a tensor table whose
+// tensors are all complete (RoPE tables aside: they are recomputed). "convert.input"
+// otherwise, naming the first incomplete tensor and where it is.
+std::optional<Error> check_convertible(const Checkpoint& cp);
+
 }  // namespace ckpt
