@@ -4,6 +4,7 @@
 // in seconds, and under the sanitizer build) and a sample through the real binary.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -154,6 +155,18 @@ TEST(Mutation, CliSampleExitsZeroOneOrTwoWithValidJson) {
       auto h = test::run_ckpt({"hash", "--values", "--json", path});
       ASSERT_TRUE(h.exit_code == 0 || h.exit_code == 2) << all[i].what << ": " << h.exit_code << " " << h.err;
       EXPECT_TRUE(nlohmann::json::accept(h.out)) << all[i].what;
+      // convert: written completely (exit 0) or refused (exit 2) with nothing left behind.
+      const std::string out_dir = test::temp_dir() + "/mutant-convert";
+      std::filesystem::remove_all(out_dir);
+      std::filesystem::create_directory(out_dir);
+      for (const std::string to : {"llama2c-v0", "ttml-msgpack"}) {
+        auto c = test::run_ckpt({"convert", path, out_dir + "/out", "--to", to, "--allow-lossy"});
+        ASSERT_TRUE(c.exit_code == 0 || c.exit_code == 2) << all[i].what << ": " << c.exit_code << " " << c.err;
+        const bool written = std::filesystem::exists(out_dir + "/out");
+        EXPECT_EQ(written, c.exit_code == 0) << all[i].what << " --to " << to;
+        EXPECT_EQ(std::distance(std::filesystem::directory_iterator(out_dir), {}), written ? 1 : 0) << all[i].what;
+        std::filesystem::remove_all(out_dir + "/out");
+      }
       ++runs;
     }
   }
