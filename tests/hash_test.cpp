@@ -116,6 +116,26 @@ TEST(Manifest, RoundTripAndOneChangedTensorGiveExactlyOneMismatch) {
   EXPECT_EQ(mismatches, 2);  // the tensor and the model line
 }
 
+// A msgpack key may hold a newline; in a manifest it would end the line and turn the rest
+// of the name into a line of its own.
+TEST(Manifest, NamesWithLineBreaksAndBackslashesRoundTrip) {
+  HashReport r;
+  r.algo = HashAlgo::xxh64;
+  r.tensors.push_back({"opt/a\nxxh64 0000 fake", std::string("01"), "complete"});
+  r.tensors.push_back({"b\\n\r", std::string("02"), "complete"});
+  r.tensors.push_back({"plain name", std::string("03"), "complete"});
+  const std::string text = manifest_text(r);
+  EXPECT_EQ(text, "# ckpt hash manifest\n# mode: stored\nxxh64 01 opt/a\\nxxh64 0000 fake\nxxh64 02 b\\\\n\\r\n"
+                  "xxh64 03 plain name\n");
+  auto m = parse_manifest(text);
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_EQ(m->tensors.size(), 3u);
+  EXPECT_EQ(m->tensors.at("opt/a\nxxh64 0000 fake"), "01");
+  EXPECT_EQ(m->tensors.at("b\\n\r"), "02");
+  for (const auto& c : check_manifest(r, *m)) EXPECT_EQ(c.status, ManifestStatus::ok) << c.name;
+  EXPECT_EQ(parse_manifest("xxh64 00 bad\\x\n").error().code, "manifest.syntax");
+}
+
 TEST(Manifest, MissingUnexpectedAndSyntax) {
   Manifest m;
   m.tensors["a"] = "00";

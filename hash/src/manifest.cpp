@@ -1,5 +1,6 @@
 #include "ckpt/manifest.hpp"
 
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -15,12 +16,47 @@ std::string_view manifest_status_name(ManifestStatus s) {
   return "mismatch";
 }
 
+namespace {
+
+// A name is the rest of its line, so the bytes that would end the line (a msgpack key may
+// hold them) and the escape character itself are written as \n, \r and \\.
+std::string escape_name(const std::string& name) {
+  if (name.find_first_of("\\\n\r") == std::string::npos) return name;
+  std::string out;
+  for (char c : name) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
+std::optional<std::string> unescape_name(const std::string& text) {
+  if (text.find('\\') == std::string::npos) return text;
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    if (++i == text.size()) return std::nullopt;
+    if (text[i] == '\\') out += '\\';
+    else if (text[i] == 'n') out += '\n';
+    else if (text[i] == 'r') out += '\r';
+    else return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string manifest_text(const HashReport& r) {
   std::string out = "# ckpt hash manifest\n# mode: ";
   out += r.mode == HashMode::values ? "values\n" : "stored\n";
   const std::string algo(hash_algo_name(r.algo));
   for (const auto& t : r.tensors)
-    if (t.hex) out += algo + " " + *t.hex + " " + t.name + "\n";
+    if (t.hex) out += algo + " " + *t.hex + " " + escape_name(t.name) + "\n";
   if (!r.model_hex.empty()) out += algo + " " + r.model_hex + " *\n";
   return out;
 }
@@ -49,7 +85,10 @@ Result<Manifest> parse_manifest(const std::string& text) {
     if (!la) return bad("unknown algorithm '" + line.substr(0, a) + "'");
     if (algo && *algo != *la) return bad("mixes algorithms");
     algo = la;
-    const std::string hex = line.substr(a + 1, b - a - 1), name = line.substr(b + 1);
+    const std::string hex = line.substr(a + 1, b - a - 1);
+    const auto unescaped = unescape_name(line.substr(b + 1));
+    if (!unescaped) return bad("a backslash in a name must be followed by \\, n or r");
+    const std::string& name = *unescaped;
     if (hex.empty() || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
       return bad("'" + hex + "' is not a lowercase hex digest");
     if (name == "*") {
