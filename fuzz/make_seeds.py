@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Writes tiny seed files of every llama2.c layout for the fuzzers (a few KB each, so
 that libFuzzer runs thousands of executions a second), reusing the independent
-numpy writer of fixtures/crosscheck_writer.py.  Usage: make_seeds.py OUTDIR"""
+numpy writer of fixtures/crosscheck_writer.py, plus the committed tokenizer and
+tt-train fixtures (kept when already there).  Usage: make_seeds.py OUTDIR"""
+import glob
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
@@ -17,3 +20,8 @@ if __name__ == "__main__":
     out = sys.argv[1]
     w.CONFIGS = TINY
     w.main(out)
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+    for f in glob.glob(os.path.join(fixtures, "tok96*.bin")) + glob.glob(os.path.join(fixtures, "ttml", "*.msgpack")):
+        target = os.path.join(out, os.path.basename(f))
+        if not os.path.exists(target):
+            shutil.copyfile(f, target)

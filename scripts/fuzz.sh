@@ -15,8 +15,6 @@ for bin in build-fuzz/fuzz/fuzz_*; do
   corpus=fuzz/corpus-$name
   mkdir -p "$corpus"
   /usr/bin/python3 fuzz/make_seeds.py "$corpus"
-  cp -n fixtures/tok96*.bin "$corpus"/ 2>/dev/null || true
-  cp -n fixtures/ttml/*.msgpack "$corpus"/ 2>/dev/null || true
   echo "fuzz: $name for ${seconds}s" >&2
   if ! "$bin" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
       -dict=fuzz/ckpt.dict -artifact_prefix=fuzz/findings/"$name"- -print_final_stats=1 "$corpus" \
