@@ -3,7 +3,7 @@
 
 #include <csignal>
 #include <cstring>
-#include <signal.h>
+#include <signal.h>  // sigprocmask (POSIX)
 #include <unistd.h>
 
 #include "ckpt/byte_sink.hpp"
@@ -39,19 +39,16 @@ void remove_temp_and_die(int sig) {
 class TempGuard {
  public:
   TempGuard() {
-    sigemptyset(&signals_);
-    for (int sig : kSignals) sigaddset(&signals_, sig);
-    ::sigprocmask(SIG_BLOCK, &signals_, &previous_);
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : kSignals) sigaddset(&signals, sig);
+    ::sigprocmask(SIG_BLOCK, &signals, &previous_);
     for (int sig : kSignals) std::signal(sig, remove_temp_and_die);
   }
   // Records the temporary file and lets pending and later signals through.
   void arm(const std::string& temp_path) {
     std::strncpy(g_temp_path, temp_path.c_str(), sizeof g_temp_path - 1);
     unblock();
-  }
-  void unblock() {
-    if (blocked_) ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
-    blocked_ = false;
   }
   ~TempGuard() {
     for (int sig : kSignals) std::signal(sig, SIG_DFL);
@@ -60,8 +57,13 @@ class TempGuard {
   }
 
  private:
+  void unblock() {
+    if (blocked_) ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+    blocked_ = false;
+  }
+
   static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
-  sigset_t signals_, previous_;
+  sigset_t previous_;
   bool blocked_ = true;
 };
 

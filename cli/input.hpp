@@ -22,6 +22,4 @@ std::optional<Input> open_input(const std::string& path, std::optional<Format> f
 // Parses --format NAME; prints an error and returns false for an unknown name.
 bool parse_format_option(const std::string& name, std::optional<Format>& out);
 
-
-
 }  // namespace ckpt::cli

@@ -21,30 +21,33 @@ Printed& printed() {
   return p;
 }
 
-nlohmann::json optional_json(const std::optional<uint64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+// {"code", "file", "message", "offset"}: the shape of every recorded error; an empty
+// code or file is null.
+nlohmann::json error_json(const std::string& code, const std::string& file, const std::string& message,
+                          std::optional<uint64_t> offset) {
+  auto or_null = [](const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); };
+  return {{"code", or_null(code)},
+          {"file", or_null(file)},
+          {"message", message},
+          {"offset", offset ? nlohmann::json(*offset) : nlohmann::json()}};
+}
 
 }  // namespace
 
 void print_error_line(const std::string& message) {
   fmt::print(stderr, "ckpt: {}\n", message);
-  printed().errors.push_back({{"code", nullptr}, {"file", nullptr}, {"message", message}, {"offset", nullptr}});
+  printed().errors.push_back(error_json("", "", message, std::nullopt));
 }
 
 void print_error(const std::string& path, const Error& e) {
   if (e.offset) fmt::print(stderr, "ckpt: {}: {} (at byte {})\n", path, e.message, *e.offset);
   else fmt::print(stderr, "ckpt: {}: {}\n", path, e.message);
-  printed().errors.push_back({{"code", e.code.empty() ? nlohmann::json() : nlohmann::json(e.code)},
-                              {"file", path},
-                              {"message", e.message},
-                              {"offset", optional_json(e.offset)}});
+  printed().errors.push_back(error_json(e.code, path, e.message, e.offset));
 }
 
 void print_open_error(const Error& e) {
   fmt::print(stderr, "ckpt: {}\n", e.message);
-  printed().errors.push_back({{"code", e.code.empty() ? nlohmann::json() : nlohmann::json(e.code)},
-                              {"file", nullptr},
-                              {"message", e.message},
-                              {"offset", optional_json(e.offset)}});
+  printed().errors.push_back(error_json(e.code, "", e.message, e.offset));
 }
 
 void print_json(const nlohmann::json& j) {
@@ -57,11 +60,8 @@ nlohmann::json recorded_errors() { return printed().errors; }
 void finish_json(std::string_view schema) {
   if (printed().json) return;
   const auto& errors = printed().errors;
-  nlohmann::json first = errors.empty() ? nlohmann::json{{"code", nullptr},
-                                                         {"file", nullptr},
-                                                         {"message", "the command could not run"},
-                                                         {"offset", nullptr}}
-                                        : errors.front();
+  const nlohmann::json first =
+      errors.empty() ? error_json("", "", "the command could not run", std::nullopt) : errors.front();
   print_json({{"schema", schema}, {"error", first}, {"errors", errors}});
 }
 
