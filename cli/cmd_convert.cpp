@@ -8,7 +8,6 @@
 
 #include "ckpt/byte_sink.hpp"
 #include "ckpt/convert.hpp"
-#include "ckpt/ttml.hpp"
 #include "commands.hpp"
 #include "input.hpp"
 
@@ -84,14 +83,11 @@ int run_convert(const ConvertArgs& a) {
   opt.to = *to;
   if (a.group_size > 0) opt.group_size = a.group_size;
   opt.allow_lossy = a.allow_lossy;
-  const bool to_ttml = *to == Format::ttml_msgpack, from_ttml = in->cp.format == Format::ttml_msgpack;
-  TtmlSourceOptions src_opt;
-  src_opt.n_heads = a.n_heads;
-  if (a.vocab_size > 0) src_opt.vocab_size = a.vocab_size;
-  src_opt.seq_len = a.seq_len;
-  auto plan = to_ttml     ? plan_to_ttml(in->cp, &src_opt)
-              : from_ttml ? plan_from_ttml(in->cp, opt, src_opt)
-                          : plan_conversion(in->cp, opt);
+  if (a.n_heads > 0) opt.n_heads = a.n_heads;
+  if (a.vocab_size > 0) opt.vocab_size = a.vocab_size;
+  if (a.seq_len > 0) opt.seq_len = a.seq_len;
+  opt.prefix = a.prefix;
+  auto plan = plan_conversion(in->cp, opt);
   if (!plan) {
     print_error(a.in, plan.error());
     return kExitCannotRun;
@@ -105,14 +101,7 @@ int run_convert(const ConvertArgs& a) {
     return kExitCannotRun;
   }
   guard.arm((*file)->temp_path());
-  CheckpointWeights weights(*in->src, in->cp);
-  TtmlWeights ttml_weights(*in->src, in->cp);
-  TtmlWriteOptions wopt;
-  wopt.prefix = a.prefix;
-  const WeightSource& source = from_ttml ? static_cast<const WeightSource&>(ttml_weights) : weights;
-  auto stats = to_ttml     ? write_ttml_llama(**file, plan->config, source, wopt)
-               : from_ttml ? write_llama2c(**file, *to, plan->config, ttml_weights)
-                           : write_llama2c(**file, *to, plan->config, weights);
+  auto stats = write_conversion(**file, in->cp, *plan);
   if (!stats) {
     print_error(a.out, stats.error());
     return kExitCannotRun;  // the AtomicFile destructor removes the temporary file
@@ -123,7 +112,7 @@ int run_convert(const ConvertArgs& a) {
     return kExitCannotRun;
   }
   for (const auto& note : plan->notes) fmt::print(stderr, "ckpt: note: {}\n", note);
-  if (is_q8(*to) && stats->copied_q8 == 0)
+  if (plan->config.group_size > 0 && stats->copied_q8 == 0)
     fmt::print(stderr, "ckpt: note: max quantization error {:.6g}\n", stats->max_quant_error);
   fmt::print(stderr, "ckpt: wrote {} ({}, {} bytes)\n", a.out, format_name(*to), stats->bytes);
   return kExitOk;

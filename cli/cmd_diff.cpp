@@ -65,7 +65,7 @@ int run_diff(const DiffArgs& a) {
   DiffReport report;
   Progress progress;
   if (a.bytes) {
-    auto bytes = diff_bytes(*ia->src, ia->cp, *ib->src, ib->cp, a.max_report, progress.callback());
+    auto bytes = diff_bytes(ia->cp, ib->cp, a.max_report, progress.callback());
     if (!bytes) {
       print_error(a.a, bytes.error());
       return kExitCannotRun;
@@ -82,8 +82,8 @@ int run_diff(const DiffArgs& a) {
           "the layouts differ: bytes differ even where the values are equal (compare values without --bytes)");
   } else {
     for (const auto* in : {&*ia, &*ib})
-      if (!is_llama2c_checkpoint(in->cp.format) && in->cp.format != Format::ttml_msgpack) {
-        print_error_line(fmt::format("{}: {} is not a weight file; compare it with --bytes", in->src->name(),
+      if (!in->cp.format.has_tag("weights")) {
+        print_error_line(fmt::format("{}: {} is not a weight file; compare it with --bytes", in->cp.path,
                    format_name(in->cp.format)));
         return kExitCannotRun;
       }
@@ -95,7 +95,7 @@ int run_diff(const DiffArgs& a) {
     opt.max_report = a.max_report;
     opt.diagnose = !a.no_diagnose;
     opt.threads = a.threads ? a.threads : std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
-    auto r = diff_checkpoints(*ia->src, ia->cp, *ib->src, ib->cp, opt, progress.callback());
+    auto r = diff_checkpoints(ia->cp, ib->cp, opt, progress.callback());
     if (!r) {
       print_error(r.error().message.find(a.b) != std::string::npos ? a.b : a.a, r.error());
       return kExitCannotRun;

@@ -37,7 +37,7 @@ int run_hash(const HashArgs& a) {
     }
     std::optional<uint64_t> vocab;
     if (a.vocab_size > 0) vocab = uint64_t(a.vocab_size);
-    auto rep = hash_checkpoint(*in->src, in->cp, *algo, a.values ? HashMode::values : HashMode::stored, 2, vocab);
+    auto rep = hash_checkpoint(in->cp, *algo, a.values ? HashMode::values : HashMode::stored, 2, vocab);
     if (!rep) {
       print_error(path, rep.error());
       code = kExitCannotRun;

@@ -51,7 +51,7 @@ int run_inspect(const InspectArgs& a) {
   auto in = open_input(a.file, forced);
   if (!in) return kExitCannotRun;
   const bool unknown = in->cp.format == Format::unknown;
-  auto report = build_inspect_report(*in->src, std::move(in->cp), opt);
+  auto report = build_inspect_report(std::move(in->cp), opt);
   if (!report) {
     print_error(a.file, report.error());
     return kExitCannotRun;

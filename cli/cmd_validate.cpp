@@ -47,11 +47,13 @@ bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<F
     print_error_line(fmt::format("--tokenizer {}", src.error().message));
     return false;
   }
+  // --tokenizer names a llama2.c tokenizer.bin: read it as one, whatever detection says.
+  const auto tokenizer_format = parse_format_name("llama2c-tokenizer");
   ValidateOptions topt;
-  topt.forced_format = Format::llama2c_tokenizer;
+  topt.forced_format = tokenizer_format;
   reports.push_back(validate_source(**src, topt));
   OpenOptions oo;
-  oo.forced_format = Format::llama2c_tokenizer;
+  oo.forced_format = tokenizer_format;
   auto cp = open_checkpoint(**src, oo);
   if (cp && cp->tokenizer) opt.tokenizer = TokenizerRef{path, cp->tokenizer->n_tokens};
   return true;

@@ -24,12 +24,12 @@ std::optional<Input> open_input(const std::string& path, std::optional<Format> f
   }
   OpenOptions opt;
   opt.forced_format = forced;
-  auto cp = open_checkpoint(**src, opt);
+  auto cp = open_checkpoint(std::shared_ptr<const ByteSource>(std::move(*src)), opt);
   if (!cp) {
     print_error(path, cp.error());
     return std::nullopt;
   }
-  return Input{std::move(*src), std::move(*cp)};
+  return Input{std::move(*cp)};
 }
 
 }  // namespace ckpt::cli

@@ -11,8 +11,7 @@
 namespace ckpt::cli {
 
 struct Input {
-  std::unique_ptr<FileSource> src;
-  Checkpoint cp;
+  Checkpoint cp;  // owns the file it was read from
 };
 
 // Prints the error to stderr and returns nullopt when the file cannot be opened or no

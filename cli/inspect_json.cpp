@@ -2,7 +2,8 @@
 
 #include <cmath>
 
-#include "ttml_render.hpp"
+#include "ckpt/views.hpp"
+#include "families/family_render.hpp"
 
 namespace ckpt::cli {
 
@@ -55,7 +56,8 @@ json stats_json(const TensorStats& s) {
   return j;
 }
 
-json tensor_json(const Checkpoint& cp, const TensorInfo& t, const std::optional<TensorStats>* stats) {
+json tensor_json(const Checkpoint& cp, const TensorInfo& t, const std::string& canonical,
+                 const std::optional<TensorStats>* stats) {
   json j{{"name", t.spec.name},
          {"dtype", dtype_name(t.spec.dtype)},
          {"shape", t.spec.shape},
@@ -65,8 +67,8 @@ json tensor_json(const Checkpoint& cp, const TensorInfo& t, const std::optional<
          {"alignment", alignment_of(t.place.offset)},
          {"status", tensor_status_name(t.status)},
          {"available_bytes", t.data_available + t.scale_available}};
-  if (!t.alt_name.empty()) j["alt_name"] = t.alt_name;
-  if (cp.ttml) j["msgpack"] = ttml_tensor_json(cp, t);
+  if (!canonical.empty()) j["alt_name"] = canonical;
+  if (const FamilyRenderer* f = renderer_for(cp); f && f->tensor_json) f->tensor_json(cp, t, j);
   if (t.spec.dtype == DType::q8_0) {
     j["scale_offset"] = t.place.scale_offset;
     j["scale_nbytes"] = t.place.scale_nbytes;
@@ -97,7 +99,7 @@ json location_json(const InspectReport& r) {
     j["region_length"] = l.region_length;
     j["byte_in_region"] = l.offset - l.region_start;
   }
-  j["value"] = r.at_value ? number_or_null(*r.at_value) : json(nullptr);
+  j["value"] = l.value ? number_or_null(*l.value) : json(nullptr);
   return j;
 }
 
@@ -118,10 +120,6 @@ json inspect_json(const InspectReport& r) {
   j["header"] = header;
   j["config"] = cp.config ? config_json(*cp.config) : json(nullptr);
   j["parameters"] = r.parameters;
-  if (cp.q8_order)
-    j["q8_order"] = {{"interleaved_fits", cp.q8_order->interleaved_fits},
-                     {"scales_last_fits", cp.q8_order->scales_last_fits},
-                     {"decided_by", cp.q8_order->decided_by}};
   if (cp.tokenizer) {
     const auto& t = *cp.tokenizer;
     j["tokenizer"] = {{"variant", t.has_scores ? "scores" : "lengths-only"},
@@ -132,13 +130,12 @@ json inspect_json(const InspectReport& r) {
                       {"first_bad_offset", t.first_bad_offset ? json(*t.first_bad_offset) : json(nullptr)}};
   }
   json tensors = json::array();
+  const auto views = canonical_views(cp);
   for (size_t i = 0; i < cp.tensors.size(); ++i)
-    tensors.push_back(tensor_json(cp, cp.tensors[i], r.stats.empty() ? nullptr : &r.stats[i]));
+    tensors.push_back(tensor_json(cp, cp.tensors[i], canonical_names_of(views, i, cp.tensors[i].spec.name),
+                                  r.stats.empty() ? nullptr : &r.stats[i]));
   j["tensors"] = tensors;
-  if (cp.ttml) {
-    j["msgpack"] = ttml_json(cp);
-    j["metadata"] = metadata_json(cp);
-  }
+  if (const FamilyRenderer* f = renderer_for(cp); f && f->json) f->json(cp, j);
   json findings = json::array();
   for (const auto& f : cp.findings) findings.push_back(finding_json(f));
   j["findings"] = findings;

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ttml_render.hpp"
+#include "ckpt/views.hpp"
+#include "families/family_render.hpp"
 
 namespace ckpt::cli {
 
@@ -90,7 +91,8 @@ std::string inspect_text(const InspectReport& r) {
                      c.shared_classifier ? "yes" : "no", c.group_size > 0 ? std::to_string(c.group_size) : "-"));
     line(fmt::format("  parameters {}", r.parameters));
   }
-  if (cp.q8_order) line(fmt::format("  q8 order: {}", cp.q8_order->decided_by));
+  const FamilyRenderer* family = renderer_for(cp);
+  if (family && family->text) out += family->text(cp);
   if (cp.tokenizer) {
     const auto& t = *cp.tokenizer;
     line("\ntokenizer");
@@ -98,7 +100,6 @@ std::string inspect_text(const InspectReport& r) {
                      t.has_scores ? "with scores" : "lengths only (July 2023)", t.n_tokens,
                      t.has_scores ? std::to_string(t.max_token_length) : "-", t.longest_token, t.parsed_bytes));
   }
-  out += ttml_text(cp);
   if (!cp.tensors.empty()) {
     const bool q8 = std::any_of(cp.tensors.begin(), cp.tensors.end(),
                                 [](const TensorInfo& t) { return t.spec.dtype == DType::q8_0; });
@@ -109,8 +110,10 @@ std::string inspect_text(const InspectReport& r) {
                                    "nbytes", "align");
     if (q8) head += fmt::format(" {:>12} {:>10} {:>5}", "scale_offset", "scale_nb", "align");
     line(head + "  status");
+    const auto views = canonical_views(cp);
     for (size_t i = 0; i < cp.tensors.size(); ++i) {
       const auto& t = cp.tensors[i];
+      const std::string canonical = canonical_names_of(views, i, t.spec.name);
       std::string row = fmt::format("  {:<{}}  {:<5} {:<14} {:>12} {:>12} {:>5}", t.spec.name, w,
                                     dtype_name(t.spec.dtype), shape_text(t.spec.shape), t.place.offset,
                                     t.place.nbytes, alignment_of(t.place.offset));
@@ -122,7 +125,7 @@ std::string inspect_text(const InspectReport& r) {
           row += fmt::format(" {:>12} {:>10} {:>5}", "-", "-", "-");
       }
       row += "  " + std::string(tensor_status_name(t.status));
-      if (!t.alt_name.empty()) row += "  = " + t.alt_name;
+      if (!canonical.empty()) row += "  = " + canonical;
       if (t.status == TensorStatus::truncated)
         row += fmt::format(" ({} of {} bytes)", t.data_available + t.scale_available,
                            t.place.nbytes + t.place.scale_nbytes);
@@ -152,7 +155,7 @@ std::string inspect_text(const InspectReport& r) {
     for (size_t i = 0; i < r.values->values.size(); ++i)
       line(fmt::format("  {:<16} {}", index_text(unravel(i, r.values->shape)), g(r.values->values[i])));
   }
-  if (r.at) line("\nat " + location_text(*r.at, r.at_value));
+  if (r.at) line("\nat " + location_text(*r.at, r.at->value));
   line(fmt::format("\nfindings ({})", cp.findings.size()));
   for (const auto& f : cp.findings)
     line(fmt::format("  {:<7} {:<18} {}{}", severity_name(f.severity), f.rule, f.message,

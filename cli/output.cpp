@@ -42,12 +42,12 @@ void print_error_line(const std::string& message) {
 void print_error(const std::string& path, const Error& e) {
   if (e.offset) fmt::print(stderr, "ckpt: {}: {} (at byte {})\n", path, e.message, *e.offset);
   else fmt::print(stderr, "ckpt: {}: {}\n", path, e.message);
-  printed().errors.push_back(error_json(e.code, path, e.message, e.offset));
+  printed().errors.push_back(error_json(std::string(e.code_name()), path, e.message, e.offset));
 }
 
 void print_open_error(const Error& e) {
   fmt::print(stderr, "ckpt: {}\n", e.message);
-  printed().errors.push_back(error_json(e.code, "", e.message, e.offset));
+  printed().errors.push_back(error_json(std::string(e.code_name()), "", e.message, e.offset));
 }
 
 void print_json(const nlohmann::json& j) {

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ckpt::DiffOptions opt;
   opt.threads = 1;
   opt.max_report = 4;
-  (void)ckpt::diff_checkpoints(a, *ca, b, *cb, opt);
-  (void)ckpt::diff_bytes(a, *ca, b, *cb, 4);
+  (void)ckpt::diff_checkpoints(*ca, *cb, opt);
+  (void)ckpt::diff_bytes(*ca, *cb, 4);
   return 0;
 }

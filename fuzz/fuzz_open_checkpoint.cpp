@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.stats = true;
   opt.threads = 1;
   opt.at = size / 2;
-  auto r = ckpt::build_inspect_report(src, std::move(*cp), opt);
+  auto r = ckpt::build_inspect_report(std::move(*cp), opt);
   if (r)
     for (uint64_t off : {uint64_t(0), uint64_t(37), uint64_t(size), uint64_t(size) + 1000})
       (void)ckpt::locate(r->cp, off);

@@ -33,7 +33,7 @@ void render_inspect(const ckpt::ByteSource& src, ckpt::Checkpoint cp, size_t siz
   opt.at = size / 3;
   opt.limit = 8;
   if (!cp.tensors.empty()) opt.tensor = cp.tensors[size % cp.tensors.size()].spec.name;
-  auto r = ckpt::build_inspect_report(src, std::move(cp), opt);
+  auto r = ckpt::build_inspect_report(std::move(cp), opt);
   if (!r) return;
   (void)ckpt::cli::inspect_text(*r);
   must_print(ckpt::cli::inspect_json(*r));
@@ -57,12 +57,12 @@ void render_diff(const ckpt::ByteSource& b, const ckpt::Checkpoint& cb) {
   ckpt::DiffOptions opt;
   opt.threads = 1;
   opt.max_report = 3;
-  if (auto r = ckpt::diff_checkpoints(a, *ca, b, cb, opt)) {
+  if (auto r = ckpt::diff_checkpoints(*ca, cb, opt)) {
     r->path_a = "<a>", r->path_b = b.name();
     (void)ckpt::cli::diff_text(*r);
     must_print(ckpt::cli::diff_json(*r));
   }
-  if (auto bytes = ckpt::diff_bytes(a, *ca, b, cb, 3)) {
+  if (auto bytes = ckpt::diff_bytes(*ca, cb, 3)) {
     ckpt::DiffReport r;
     r.format_a = ca->format, r.format_b = cb.format;
     r.config_a = ca->config, r.config_b = cb.config;
@@ -76,7 +76,7 @@ void hash(const ckpt::ByteSource& src, const ckpt::Checkpoint& cp, size_t size) 
   const auto mode = size % 2 ? ckpt::HashMode::values : ckpt::HashMode::stored;
   std::optional<uint64_t> vocab;
   if (size % 3 == 0) vocab = size % 7;
-  (void)ckpt::hash_checkpoint(src, cp, ckpt::HashAlgo::xxh64, mode, 1, vocab);
+  (void)ckpt::hash_checkpoint(cp, ckpt::HashAlgo::xxh64, mode, 1, vocab);
 }
 
 }  // namespace

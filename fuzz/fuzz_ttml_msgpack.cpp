@@ -5,11 +5,12 @@
 
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/inspect_report.hpp"
+#include "ttml/ttml.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ckpt::MemorySource src(std::vector<uint8_t>(data, data + size), "<fuzz>");
   ckpt::OpenOptions opt;
-  opt.forced_format = ckpt::Format::ttml_msgpack;
+  opt.forced_format = ckpt::ttml::msgpack_weights;
   auto cp = ckpt::open_checkpoint(src, opt);
   if (!cp) return 0;
   ckpt::InspectOptions io;
@@ -17,6 +18,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   io.threads = 1;
   io.at = size / 2;
   if (!cp->tensors.empty()) io.tensor = cp->tensors[0].spec.name;
-  (void)ckpt::build_inspect_report(src, std::move(*cp), io);
+  (void)ckpt::build_inspect_report(std::move(*cp), io);
   return 0;
 }

@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "ckpt/writer.hpp"
+#include "ckpt/weights.hpp"
+#include "llama2c/writer.hpp"
+#include "llama2c/formats.hpp"
+#include "llama2c/layout.hpp"
 
 namespace ckpt::fuzz {
 
@@ -13,14 +16,14 @@ inline const std::vector<uint8_t>& reference_model() {
     ModelConfig c;
     c.dim = 16, c.hidden_dim = 24, c.n_layers = 2, c.n_heads = 2, c.n_kv_heads = 1, c.vocab_size = 8, c.seq_len = 4;
     MemoryWeights w;
-    auto specs = tensor_specs(Format::llama2c_v0, c);
+    auto specs = llama2c::tensor_specs(llama2c::v0, c);
     for (const auto& s : *specs) {
       std::vector<float> v(s.numel);
       for (uint64_t i = 0; i < s.numel; ++i) v[i] = float((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
       w.tensors[s.name] = v;
     }
     MemorySink sink;
-    (void)write_llama2c(sink, Format::llama2c_v0, c, w);
+    (void)llama2c::write_llama2c(sink, llama2c::v0, c, w);
     return sink.bytes();
   }();
   return bytes;

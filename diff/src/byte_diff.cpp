@@ -51,8 +51,9 @@ class RangeCollector {
 
 }  // namespace
 
-Result<ByteDiff> diff_bytes(const ByteSource& a, const Checkpoint& ca, const ByteSource& b, const Checkpoint& cb,
-                            uint64_t max_report, const DiffProgress& progress) {
+Result<ByteDiff> diff_bytes(const Checkpoint& ca, const Checkpoint& cb, uint64_t max_report,
+                            const DiffProgress& progress) {
+  const ByteSource &a = ca.source(), &b = cb.source();
   ByteDiff out;
   out.size_a = a.size();
   out.size_b = b.size();
@@ -64,9 +65,9 @@ Result<ByteDiff> diff_bytes(const ByteSource& a, const Checkpoint& ca, const Byt
   for (uint64_t off = 0; off < out.compared; off += kChunk) {
     const size_t n = size_t(std::min<uint64_t>(kChunk, out.compared - off));
     if (!a.read(off, x.data(), n))
-      return Error{"io.read", "cannot read " + a.name() + " at byte " + std::to_string(off), off};
+      return Error{ErrorCode::io_read, "cannot read " + a.name() + " at byte " + std::to_string(off), off};
     if (!b.read(off, y.data(), n))
-      return Error{"io.read", "cannot read " + b.name() + " at byte " + std::to_string(off), off};
+      return Error{ErrorCode::io_read, "cannot read " + b.name() + " at byte " + std::to_string(off), off};
     if (std::memcmp(x.data(), y.data(), n) != 0) {
       // Walk 64-byte lines, bytes only inside the lines that differ.
       for (size_t line = 0; line < n; line += 64) {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-namespace ckpt::diffimpl {
+namespace ckpt::diffing {
 
 uint64_t ulp_distance(float a, float b) {
   // Map the sign-magnitude bits onto a line where adjacent floats are adjacent integers.
@@ -82,7 +82,7 @@ void note_max(Extremum& e, bool has, double v, uint64_t flat, float a, float b) 
   e.at.b = b;
 }
 
-void slow_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* hs, size_t n,
+void slow_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
                 PairAccum& acc, size_t cap) {
   for (size_t i = 0; i < n; ++i) {
     const float x = a[i], y = b[i];
@@ -99,7 +99,7 @@ void slow_block(const ElementRule& rule, uint64_t first, const float* a, const f
       note_max(acc.max_rel, acc.has_max, rel, flat, x, y);
       acc.has_max = true;
     }
-    if (rule.equal(x, y, hs ? hs[i] : 0.0f)) continue;
+    if (rule.equal(x, y, half_steps ? half_steps[i] : 0.0f)) continue;
     ++acc.mismatches;
     acc.b_zero += y == 0.0f;
     acc.a_zero += x == 0.0f;
@@ -113,7 +113,7 @@ void slow_block(const ElementRule& rule, uint64_t first, const float* a, const f
 // mismatches are found by rescanning only when this block holds a new maximum or a
 // mismatch still to report. Returns false, touching nothing, when the block holds a
 // non-finite value.
-bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* hs, size_t n,
+bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
                   PairAccum& acc, size_t cap) {
   const int mode = rule.use_tol ? 1 : rule.q8_bound ? 2 : 0;  // exact, tolerance, Q8_0 bound
   const double atol = rule.atol, rtol = rule.rtol;
@@ -132,7 +132,7 @@ bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const
     const double rel = ad == 0 ? 0.0 : ad / std::fabs(dy);
     mabs = std::max(mabs, ad);
     mrel = std::max(mrel, rel);
-    const bool bad = mode == 0 ? x != y : mode == 1 ? ad > atol + rtol * std::fabs(dy) : ad > double(hs[i]);
+    const bool bad = mode == 0 ? x != y : mode == 1 ? ad > atol + rtol * std::fabs(dy) : ad > double(half_steps[i]);
     mism += bad;
     bz += bad & (y == 0.0f);
     az += bad & (x == 0.0f);
@@ -163,13 +163,13 @@ bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const
   }
   acc.has_max = true;
   for (size_t i = 0; i < n && mism && acc.first.size() < cap; ++i)
-    if (!rule.equal(a[i], b[i], hs ? hs[i] : 0.0f)) acc.first.push_back(ElementPair{first + i, {}, a[i], b[i]});
+    if (!rule.equal(a[i], b[i], half_steps ? half_steps[i] : 0.0f)) acc.first.push_back(ElementPair{first + i, {}, a[i], b[i]});
   return true;
 }
 
 }  // namespace
 
-void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* hs, size_t n,
+void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
                 PairAccum& acc, size_t cap) {
   acc.compared += n;
   for (size_t off = 0; off < n; off += kBlock) {
@@ -193,10 +193,10 @@ void accumulate(const ElementRule& rule, uint64_t first, const float* a, const f
         continue;
       }
     }
-    const float* ph = hs ? hs + off : nullptr;
+    const float* ph = half_steps ? half_steps + off : nullptr;
     if (!rule.use_ulp && (!rule.q8_bound || ph) && finite_block(rule, first + off, pa, pb, ph, k, acc, cap)) continue;
     slow_block(rule, first + off, pa, pb, ph, k, acc, cap);
   }
 }
 
-}  // namespace ckpt::diffimpl
+}  // namespace ckpt::diffing

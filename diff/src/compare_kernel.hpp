@@ -9,7 +9,7 @@
 
 #include "ckpt/diff_report.hpp"
 
-namespace ckpt::diffimpl {
+namespace ckpt::diffing {
 
 struct ElementRule {
   bool use_tol = false;  // --atol / --rtol given
@@ -40,9 +40,9 @@ struct PairAccum {
   void merge(const PairAccum& later, size_t cap);
 };
 
-// Compares n elements whose flat indices start at `first`; hs is null or the per-element
+// Compares n elements whose flat indices start at `first`; half_steps is null or the per-element
 // Q8_0 half step.
-void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* hs, size_t n,
+void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
                 PairAccum& acc, size_t cap);
 
-}  // namespace ckpt::diffimpl
+}  // namespace ckpt::diffing

@@ -1,19 +1,8 @@
 // Config differences: the model hyper-parameters, not the layout. group_size belongs to
-// the Q8_0 layout, so comparing a Q8_0 file with an fp32 one is not a config difference;
-// tt-train's vocabulary padded to a multiple of 32 is not one either.
+// the Q8_0 layout, so comparing a Q8_0 file with an fp32 one is not a config difference.
 #include "ckpt/diff.hpp"
 
 namespace ckpt {
-
-namespace {
-
-bool padded_vocab(const Checkpoint& a, const Checkpoint& b, int64_t va, int64_t vb) {
-  if (a.format != Format::ttml_msgpack && b.format != Format::ttml_msgpack) return false;
-  const int64_t lo = std::min(va, vb), hi = std::max(va, vb);
-  return hi == (lo + 31) / 32 * 32;
-}
-
-}  // namespace
 
 std::vector<ConfigDifference> diff_configs(const Checkpoint& a, const Checkpoint& b) {
   std::vector<ConfigDifference> out;
@@ -33,7 +22,6 @@ std::vector<ConfigDifference> diff_configs(const Checkpoint& a, const Checkpoint
   };
   for (const auto& [name, v] : fields) {
     if (v.first == v.second) continue;
-    if (std::string_view(name) == "vocab_size" && padded_vocab(a, b, v.first, v.second)) continue;
     out.push_back({name, v.first, v.second});
   }
   return out;

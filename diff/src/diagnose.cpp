@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "sample_check.hpp"
-#include "view_reader.hpp"
+#include "ckpt/view_reader.hpp"
 
-namespace ckpt::diffimpl {
+namespace ckpt::diffing {
 
 namespace {
 
@@ -35,13 +35,14 @@ std::string index_str(const std::vector<uint64_t>& idx) {
 
 std::optional<Diagnosis> truncated_file(const MatchedPair& m, const TensorDiff& td, DiagContext& ctx) {
   if (td.missing == 0) return std::nullopt;
-  const ViewReader ra(ctx.sa, ctx.ca, *m.a), rb(ctx.sb, ctx.cb, *m.b);
+  const ViewReader ra(ctx.ca, *m.a), rb(ctx.cb, *m.b);
   const char side = ra.available() < rb.available() ? 'a' : 'b';
   const View& v = side == 'a' ? *m.a : *m.b;
   const uint64_t present = std::min(ra.available(), rb.available());
   Diagnosis d;
   d.kind = "truncated";
-  std::string where = v.t->truncated_at ? fmt::format(" (the file ends at byte {})", *v.t->truncated_at) : "";
+  const TensorInfo& t = tensor_of(side == 'a' ? ctx.ca : ctx.cb, v);
+  std::string where = t.truncated_at ? fmt::format(" (the file ends at byte {})", *t.truncated_at) : "";
   d.detail = fmt::format("{}'s file is truncated inside this tensor{}: {} of {} elements present, {}", side_name(side),
                          where, present, td.numel,
                          td.mismatches ? fmt::format("{} of them differ", td.mismatches) : "those are equal");
@@ -105,7 +106,7 @@ std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const Te
   const auto pos = sample_for(td, td.compared);
   std::optional<double> found;
   for (double f : factors)
-    if (fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule, f,
+    if (fits({ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.cb, *m.b, ctx.force_stream}, pos, rule, f,
              true)) {
       found = f;
       break;
@@ -134,11 +135,11 @@ std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, cons
   if (sb != sa && !(sa[0] == sb[1] && sa[1] == sb[0])) return std::nullopt;
   const uint64_t r = sa[0], c = sa[1];  // A is (r, c), B holds the (c, r) matrix A^T
   const uint64_t avail =
-      std::min(ViewReader(ctx.sa, ctx.ca, *m.a).available(), ViewReader(ctx.sb, ctx.cb, *m.b).available());
+      std::min(ViewReader(ctx.ca, *m.a).available(), ViewReader(ctx.cb, *m.b).available());
   if (avail < m.a->numel) return std::nullopt;
   std::vector<uint64_t> pb = sample_for(td, m.b->numel), pa;
   for (uint64_t p : pb) pa.push_back((p % r) * c + p / r);  // B[j][i] = A[i][j]
-  if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule))
+  if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule))
     return std::nullopt;
   Diagnosis d;
   d.kind = "transposed";
@@ -150,10 +151,6 @@ std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, cons
   return d;
 }
 
-bool ends_with(const std::string& s, const std::string& x) {
-  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
-}
-
 // Head sizes to try: the config's first; then, since tt-train files store no head
 // count, every even divisor of the row count from 4 up (a wrong one fails its probe).
 std::vector<uint64_t> head_sizes(const DiagContext& ctx, uint64_t rows) {
@@ -161,27 +158,27 @@ std::vector<uint64_t> head_sizes(const DiagContext& ctx, uint64_t rows) {
   for (const auto* c : {&ctx.ca.config, &ctx.cb.config})
     if (*c && (*c)->head_size() >= 4 && (*c)->head_size() % 2 == 0 && rows % uint64_t((*c)->head_size()) == 0)
       out.push_back(uint64_t((*c)->head_size()));
-  for (uint64_t hs = 4; hs <= rows; hs += 2)
-    if (rows % hs == 0 && std::find(out.begin(), out.end(), hs) == out.end()) out.push_back(hs);
+  for (uint64_t head_size = 4; head_size <= rows; head_size += 2)
+    if (rows % head_size == 0 && std::find(out.begin(), out.end(), head_size) == out.end()) out.push_back(head_size);
   return out;
 }
 
 std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule) {
-  if (!ends_with(td.name, "attention.wq.weight") && !ends_with(td.name, "attention.wk.weight")) return std::nullopt;
+  if (!td.name.ends_with("attention.wq.weight") && !td.name.ends_with("attention.wk.weight")) return std::nullopt;
   if (m.a->shape != m.b->shape || m.a->shape.size() != 2 || td.compared < m.a->numel) return std::nullopt;
   const uint64_t rows = m.a->shape[0], cols = m.a->shape[1];
   const std::vector<uint64_t> pb = sample_for(td, m.b->numel);
-  for (uint64_t hs : head_sizes(ctx, rows)) {
-    const uint64_t half = hs / 2;
+  for (uint64_t head_size : head_sizes(ctx, rows)) {
+    const uint64_t half = head_size / 2;
     for (const char* dir : {"hf_to_meta", "meta_to_hf"}) {
       std::vector<uint64_t> pa;
       for (uint64_t p : pb) {
-        const uint64_t rb = p / cols, h = rb / hs, w = rb % hs;
-        // HF -> Meta: new row h*hs + 2i + k = old row h*hs + k*hs/2 + i (FORMATS.md).
-        const uint64_t ra = dir[0] == 'h' ? h * hs + (w % 2) * half + w / 2 : h * hs + 2 * (w % half) + w / half;
+        const uint64_t rb = p / cols, h = rb / head_size, w = rb % head_size;
+        // HF -> Meta: new row h*hs + 2i + k = old row h*hs + k*hs/2 + i, hs the head size (FORMATS.md).
+        const uint64_t ra = dir[0] == 'h' ? h * head_size + (w % 2) * half + w / 2 : h * head_size + 2 * (w % half) + w / half;
         pa.push_back(ra * cols + p % cols);
       }
-      if (!fits({ctx.sa, ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pb, rule))
+      if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule))
         continue;
       Diagnosis d;
       d.kind = "rotary_permutation";
@@ -189,8 +186,8 @@ std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const Te
       d.checked = pb.size();
       d.detail =
           fmt::format("B's rows are A's permuted from the {} to the {} rotary pairing within each head (head size {})",
-                      dir[0] == 'h' ? "Hugging Face" : "Meta", dir[0] == 'h' ? "Meta" : "Hugging Face", hs);
-      if (hs == 4) d.detail += "; at head size 4 the permutation is its own inverse";
+                      dir[0] == 'h' ? "Hugging Face" : "Meta", dir[0] == 'h' ? "Meta" : "Hugging Face", head_size);
+      if (head_size == 4) d.detail += "; at head size 4 the permutation is its own inverse";
       return d;
     }
   }
@@ -225,7 +222,7 @@ std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const T
   std::stable_sort(cands.begin(), cands.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   const std::vector<uint64_t> pos = sample_for(td, m.b->numel);
   for (const auto& [rank, v] : cands) {
-    if (!fits({ctx.sa, ctx.ca, *v, ctx.force_stream}, pos, {ctx.sb, ctx.cb, *m.b, ctx.force_stream}, pos, rule))
+    if (!fits({ctx.ca, *v, ctx.force_stream}, pos, {ctx.cb, *m.b, ctx.force_stream}, pos, rule))
       continue;
     Diagnosis d;
     d.other = v->name;
@@ -257,10 +254,11 @@ std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair
   for (const auto& v : in_a ? ctx.views_b : ctx.views_a)
     if (v.name == "tok_embeddings.weight") emb = &v;
   if (!emb || emb->shape != present->shape) return std::nullopt;
-  const Side p{in_a ? ctx.sa : ctx.sb, in_a ? ctx.ca : ctx.cb, *present, ctx.force_stream};
-  const Side e{in_a ? ctx.sb : ctx.sa, other, *emb, ctx.force_stream};
+  const Side p{in_a ? ctx.ca : ctx.cb, *present, ctx.force_stream};
+  const Side e{other, *emb, ctx.force_stream};
   ElementRule r = rule;  // a Q8_0 embedding against an fp32 classifier: the group bound
-  r.q8_bound = present->t->spec.dtype != emb->t->spec.dtype && !r.use_tol && !r.use_ulp;
+  r.q8_bound = tensor_of(in_a ? ctx.ca : ctx.cb, *present).spec.dtype != tensor_of(other, *emb).spec.dtype &&
+               !r.use_tol && !r.use_ulp;
   const auto pos = sample_positions(present->numel);
   const bool same = in_a ? fits(p, pos, e, pos, r) : fits(e, pos, p, pos, r);
   Diagnosis d;
@@ -286,4 +284,4 @@ std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& m, const 
   return swapped(ctx, m, td, rule);
 }
 
-}  // namespace ckpt::diffimpl
+}  // namespace ckpt::diffing

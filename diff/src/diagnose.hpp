@@ -9,12 +9,10 @@
 #include "compare_kernel.hpp"
 #include "match.hpp"
 
-namespace ckpt::diffimpl {
+namespace ckpt::diffing {
 
 struct DiagContext {
-  const ByteSource& sa;
   const Checkpoint& ca;
-  const ByteSource& sb;
   const Checkpoint& cb;
   const std::vector<View>& views_a;  // candidates for swapped / layers shifted
   const std::vector<View>& views_b;
@@ -31,4 +29,4 @@ std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& pair, con
 // model, stored another way), "untied_classifier" when it does not; else nullopt.
 std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair& pair, const ElementRule& rule);
 
-}  // namespace ckpt::diffimpl
+}  // namespace ckpt::diffing

@@ -10,12 +10,13 @@
 
 #include "compare_kernel.hpp"
 #include "diagnose.hpp"
+#include "ckpt/canonical.hpp"
 #include "match.hpp"
-#include "view_reader.hpp"
+#include "ckpt/view_reader.hpp"
 
 namespace ckpt {
 
-using namespace diffimpl;
+using namespace diffing;
 
 namespace {
 
@@ -24,7 +25,7 @@ struct Plan {
   TensorDiff td;
   ElementRule rule;
   uint64_t n = 0;   // elements to compare (present in both files)
-  int hs_side = 0;  // 0 none, 'a' or 'b': the Q8_0 side whose half steps bound the error
+  int half_step_side = 0;  // 0 none, 'a' or 'b': the Q8_0 side whose half steps bound the error
   PairAccum acc;
   bool compared = false;
 };
@@ -36,7 +37,7 @@ struct Job {
   std::optional<Error> error;
 };
 
-std::string dtype_of(const View& v) { return std::string(dtype_name(v.t->spec.dtype)); }
+std::string dtype_of(const Checkpoint& cp, const View& v) { return std::string(dtype_name(tensor_of(cp, v).spec.dtype)); }
 
 ElementRule base_rule(const DiffOptions& o) {
   ElementRule r;
@@ -54,26 +55,26 @@ bool rows_differ_only(const std::vector<uint64_t>& x, const std::vector<uint64_t
   return x.size() >= 2 && x.size() == y.size() && x[0] != y[0] && std::equal(x.begin() + 1, x.end(), y.begin() + 1);
 }
 
-Plan make_plan(const MatchedPair& m, const DiffOptions& o, const ByteSource& sa, const Checkpoint& ca,
-               const ByteSource& sb, const Checkpoint& cb) {
+Plan make_plan(const MatchedPair& m, const DiffOptions& o, const Checkpoint& ca, const Checkpoint& cb) {
   Plan p;
   p.pair = m;
   TensorDiff& td = p.td;
   td.name = m.name;
-  if (m.a) td.source_a = m.a->source, td.shape_a = m.a->shape, td.dtype_a = dtype_of(*m.a);
-  if (m.b) td.source_b = m.b->source, td.shape_b = m.b->shape, td.dtype_b = dtype_of(*m.b);
+  if (m.a) td.source_a = m.a->source, td.shape_a = m.a->shape, td.dtype_a = dtype_of(ca, *m.a);
+  if (m.b) td.source_b = m.b->source, td.shape_b = m.b->shape, td.dtype_b = dtype_of(cb, *m.b);
   if (!m.a || !m.b) {
     td.status = m.a ? DiffStatus::only_in_a : DiffStatus::only_in_b;
     const Checkpoint& other = m.a ? cb : ca;
-    td.layout_only = is_layout_only(m.name) || (is_training_state(m.name) && other.format != Format::ttml_msgpack);
+    // Training state is only a difference against a format that could have stored it.
+    td.layout_only = is_layout_only(m.name) || (is_training_state(m.name) && !other.format.has_tag("training_state"));
     td.numel = m.a ? m.a->numel : m.b->numel;
     return p;
   }
   p.rule = base_rule(o);
-  const bool qa = m.a->t->spec.dtype == DType::q8_0, qb = m.b->t->spec.dtype == DType::q8_0;
+  const bool qa = tensor_of(ca, *m.a).spec.dtype == DType::q8_0, qb = tensor_of(cb, *m.b).spec.dtype == DType::q8_0;
   if (qa != qb && !p.rule.use_tol && !p.rule.use_ulp) {
     p.rule.q8_bound = true;
-    p.hs_side = qa ? 'a' : 'b';
+    p.half_step_side = qa ? 'a' : 'b';
   }
   td.rule = p.rule.describe();
   uint64_t rows = 0;
@@ -91,7 +92,7 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const ByteSource& sa,
     td.status = DiffStatus::shape_mismatch;
     return p;
   }
-  const uint64_t av = std::min(ViewReader(sa, ca, *m.a).available(), ViewReader(sb, cb, *m.b).available());
+  const uint64_t av = std::min(ViewReader(ca, *m.a).available(), ViewReader(cb, *m.b).available());
   p.n = std::min(td.numel, av);
   td.missing = td.numel - p.n;
   p.compared = true;
@@ -99,9 +100,9 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const ByteSource& sa,
 }
 
 // Reads the extra rows of one side and says whether they are all zero (bounded reads).
-bool extra_rows_zero(const ByteSource& src, const Checkpoint& cp, const View& v, const ExtraRows& x, size_t chunk,
+bool extra_rows_zero(const Checkpoint& cp, const View& v, const ExtraRows& x, size_t chunk,
                      bool force_stream) {
-  ViewReader r(src, cp, v, force_stream);
+  ViewReader r(cp, v, force_stream);
   const uint64_t lo = x.first_row * v.cols(), hi = v.numel;
   if (r.available() < hi) return false;
   chunk = size_t(std::min<uint64_t>(chunk, std::max<uint64_t>(hi - lo, 1)));
@@ -117,9 +118,9 @@ bool extra_rows_zero(const ByteSource& src, const Checkpoint& cp, const View& v,
 
 class Runner {
  public:
-  Runner(const ByteSource& sa, const Checkpoint& ca, const ByteSource& sb, const Checkpoint& cb,
+  Runner(const Checkpoint& ca, const Checkpoint& cb,
          std::vector<Plan>& plans, const DiffOptions& o, const DiffProgress& progress)
-      : sa_(sa), ca_(ca), sb_(sb), cb_(cb), plans_(plans), o_(o), progress_(progress) {}
+      : ca_(ca), cb_(cb), plans_(plans), o_(o), progress_(progress) {}
 
   // Splits the large comparisons into one range per thread, keeps the rest whole.
   void plan_jobs() {
@@ -128,8 +129,8 @@ class Runner {
       const Plan& p = plans_[i];
       if (!p.compared || p.n == 0) continue;
       total_ += p.n * 8;
-      const bool random = ViewReader(sa_, ca_, *p.pair.a, o_.force_stream).random_access() &&
-                          ViewReader(sb_, cb_, *p.pair.b, o_.force_stream).random_access();
+      const bool random = ViewReader(ca_, *p.pair.a, o_.force_stream).random_access() &&
+                          ViewReader(cb_, *p.pair.b, o_.force_stream).random_access();
       const unsigned parts = random && p.n >= o_.split_elems ? t : 1;
       // Boundaries on multiples of 64 Ki elements keep Q8_0 groups whole.
       const uint64_t step = ((p.n + parts - 1) / parts + 65535) / 65536 * 65536;
@@ -167,23 +168,23 @@ class Runner {
 
  private:
   struct Buffers {
-    explicit Buffers(size_t n) : a(n), b(n), hs(n) {}
-    std::vector<float> a, b, hs;
+    explicit Buffers(size_t n) : a(n), b(n), half_steps(n) {}
+    std::vector<float> a, b, half_steps;
   };
 
   void run_job(Job& job, Buffers& buf) {
     const Plan& p = plans_[job.plan];
-    ViewReader ra(sa_, ca_, *p.pair.a, o_.force_stream), rb(sb_, cb_, *p.pair.b, o_.force_stream);
+    ViewReader ra(ca_, *p.pair.a, o_.force_stream), rb(cb_, *p.pair.b, o_.force_stream);
     const size_t chunk = buf.a.size();
     for (uint64_t i = job.lo; i < job.hi; i += chunk) {
       const size_t n = size_t(std::min<uint64_t>(chunk, job.hi - i));
-      auto x = ra.read(i, n, buf.a.data(), p.hs_side == 'a' ? buf.hs.data() : nullptr);
-      auto y = x ? rb.read(i, n, buf.b.data(), p.hs_side == 'b' ? buf.hs.data() : nullptr) : x;
+      auto x = ra.read(i, n, buf.a.data(), p.half_step_side == 'a' ? buf.half_steps.data() : nullptr);
+      auto y = x ? rb.read(i, n, buf.b.data(), p.half_step_side == 'b' ? buf.half_steps.data() : nullptr) : x;
       if (!y) {
         job.error = y.error();
         return;
       }
-      accumulate(p.rule, i, buf.a.data(), buf.b.data(), p.hs_side ? buf.hs.data() : nullptr, n, job.acc,
+      accumulate(p.rule, i, buf.a.data(), buf.b.data(), p.half_step_side ? buf.half_steps.data() : nullptr, n, job.acc,
                  size_t(o_.max_report));
       const uint64_t done = done_ += uint64_t(n) * 8;
       if (progress_) {
@@ -193,9 +194,7 @@ class Runner {
     }
   }
 
-  const ByteSource& sa_;
   const Checkpoint& ca_;
-  const ByteSource& sb_;
   const Checkpoint& cb_;
   std::vector<Plan>& plans_;
   const DiffOptions& o_;
@@ -230,11 +229,11 @@ void fill_metrics(Plan& p) {
 
 }  // namespace
 
-Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, const ByteSource& sb,
-                                    const Checkpoint& cb, const DiffOptions& o, const DiffProgress& progress) {
+Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, const DiffOptions& o,
+                                    const DiffProgress& progress) {
   DiffReport rep;
-  rep.path_a = ca.path.empty() ? sa.name() : ca.path;
-  rep.path_b = cb.path.empty() ? sb.name() : cb.path;
+  rep.path_a = ca.path;
+  rep.path_b = cb.path;
   rep.format_a = ca.format;
   rep.format_b = cb.format;
   rep.config_a = ca.config;
@@ -243,13 +242,13 @@ Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, 
 
   const std::vector<View> va = canonical_views(ca), vb = canonical_views(cb);
   std::vector<Plan> plans;
-  for (const auto& m : match_views(va, vb)) plans.push_back(make_plan(m, o, sa, ca, sb, cb));
+  for (const auto& m : match_views(va, vb)) plans.push_back(make_plan(m, o, ca, cb));
 
-  Runner runner(sa, ca, sb, cb, plans, o, progress);
+  Runner runner(ca, cb, plans, o, progress);
   runner.plan_jobs();
   if (auto err = runner.run()) return *err;
 
-  DiagContext ctx{sa, ca, sb, cb, va, vb, o.force_stream};
+  DiagContext ctx{ca, cb, va, vb, o.force_stream};
   for (auto& p : plans) {
     if (p.compared) {
       fill_metrics(p);
@@ -257,7 +256,7 @@ Result<DiffReport> diff_checkpoints(const ByteSource& sa, const Checkpoint& ca, 
         ExtraRows& x = *p.td.extra_rows;
         const View& v = x.side == 'a' ? *p.pair.a : *p.pair.b;
         x.all_zero =
-            extra_rows_zero(x.side == 'a' ? sa : sb, x.side == 'a' ? ca : cb, v, x, o.chunk_elems, o.force_stream);
+            extra_rows_zero(x.side == 'a' ? ca : cb, v, x, o.chunk_elems, o.force_stream);
         const uint64_t bigger = x.first_row + x.rows;
         const bool padding = is_vocab_tensor(p.td.name) && x.all_zero && bigger % 32 == 0 && x.rows < 32;
         if (!padding) p.td.status = DiffStatus::shape_mismatch;

@@ -5,9 +5,9 @@
 #include <cstring>
 
 #include "ckpt/tensor_stream.hpp"
-#include "view_reader.hpp"
+#include "ckpt/view_reader.hpp"
 
-namespace ckpt::diffimpl {
+namespace ckpt::diffing {
 
 namespace {
 
@@ -24,7 +24,7 @@ bool values_fit(const Values& a, const Values& b, const ElementRule& rule, doubl
   for (size_t i = 0; i < n; ++i) {
     const float x = factor == 1.0 ? a.v[i] : float(factor * double(a.v[i]));
     const float y = b.v[i];
-    const float h = std::max(float(a.hs[i] * std::fabs(factor)), b.hs[i]);
+    const float h = std::max(float(a.half_steps[i] * std::fabs(factor)), b.half_steps[i]);
     if (rule.equal(x, y, h)) continue;
     if (slack && std::isfinite(x) && std::isfinite(y) &&
         std::fabs(double(x) - double(y)) <= std::ldexp(std::max(std::fabs(double(x)), std::fabs(double(y))), -20))
@@ -38,11 +38,11 @@ bool values_fit(const Values& a, const Values& b, const ElementRule& rule, doubl
 
 // The values of a view at arbitrary positions (all below its available count). Random
 // access reads runs of consecutive positions at once; a stream is read once, in order.
-bool gather(const ByteSource& src, const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
+bool gather(const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
             Values& out, bool force_stream) {
-  ViewReader r(src, cp, view, force_stream);
+  ViewReader r(cp, view, force_stream);
   out.v.assign(pos.size(), 0.0f);
-  out.hs.assign(pos.size(), 0.0f);
+  out.half_steps.assign(pos.size(), 0.0f);
   std::vector<size_t> order(pos.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return pos[x] < pos[y]; });
@@ -50,7 +50,7 @@ bool gather(const ByteSource& src, const Checkpoint& cp, const View& view, const
   if (!r.random_access()) {
     const uint64_t eo = view.elem_offset();
     size_t k = 0;
-    auto s = stream_f32(src, cp, *view.t, [&](uint64_t first, const float* v, size_t n) {
+    auto s = stream_f32(cp, tensor_of(cp, view), [&](uint64_t first, const float* v, size_t n) {
       while (k < order.size() && eo + pos[order[k]] < first + n) {
         out.v[order[k]] = v[eo + pos[order[k]] - first];
         ++k;
@@ -59,16 +59,16 @@ bool gather(const ByteSource& src, const Checkpoint& cp, const View& view, const
     });
     return s.ok() && k == order.size();
   }
-  std::vector<float> vals, hs;
+  std::vector<float> vals, half_steps;
   for (size_t i = 0; i < order.size();) {
     size_t j = i + 1;
     while (j < order.size() && pos[order[j]] == pos[order[j - 1]] + 1 && j - i < 65536) ++j;
     vals.resize(j - i);
-    hs.resize(j - i);
-    if (!r.read(pos[order[i]], j - i, vals.data(), hs.data())) return false;
+    half_steps.resize(j - i);
+    if (!r.read(pos[order[i]], j - i, vals.data(), half_steps.data())) return false;
     for (size_t k = i; k < j; ++k) {
       out.v[order[k]] = vals[k - i];
-      out.hs[order[k]] = hs[k - i];
+      out.half_steps[order[k]] = half_steps[k - i];
     }
     i = j;
   }
@@ -83,12 +83,12 @@ bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, cons
   Values va, vb;
   if (pos_a.size() > kProbe) {
     std::vector<uint64_t> pa(pos_a.begin(), pos_a.begin() + kProbe), pb(pos_b.begin(), pos_b.begin() + kProbe);
-    if (!gather(a.src, a.cp, a.view, pa, va, a.force_stream) || !gather(b.src, b.cp, b.view, pb, vb, b.force_stream))
+    if (!gather(a.cp, a.view, pa, va, a.force_stream) || !gather(b.cp, b.view, pb, vb, b.force_stream))
       return false;
     if (!values_fit(va, vb, rule, factor, slack, kProbe)) return false;
   }
-  if (!gather(a.src, a.cp, a.view, pos_a, va, a.force_stream) ||
-      !gather(b.src, b.cp, b.view, pos_b, vb, b.force_stream))
+  if (!gather(a.cp, a.view, pos_a, va, a.force_stream) ||
+      !gather(b.cp, b.view, pos_b, vb, b.force_stream))
     return false;
   return values_fit(va, vb, rule, factor, slack, pos_a.size());
 }
@@ -109,4 +109,4 @@ std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_
   return s;
 }
 
-}  // namespace ckpt::diffimpl
+}  // namespace ckpt::diffing

@@ -8,7 +8,7 @@
 #include "compare_kernel.hpp"
 #include "match.hpp"
 
-namespace ckpt::diffimpl {
+namespace ckpt::diffing {
 
 constexpr size_t kSampleSize = 4096;
 
@@ -18,17 +18,16 @@ constexpr size_t kSampleSize = 4096;
 std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_t>& extra = {});
 
 struct Values {
-  std::vector<float> v, hs;  // hs: Q8_0 half steps (zeros for fp32)
+  std::vector<float> v, half_steps;  // Q8_0 half steps (zeros for fp32)
 };
 
 // The values of a view at arbitrary positions. Random access reads runs of consecutive
 // positions at once; a stream is read once, in order. False when a position is beyond
 // what the file holds or a read fails.
-bool gather(const ByteSource& src, const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
+bool gather(const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
             Values& out, bool force_stream);
 
 struct Side {
-  const ByteSource& src;
   const Checkpoint& cp;
   const View& view;
   bool force_stream = false;
@@ -41,4 +40,4 @@ struct Side {
 bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, const std::vector<uint64_t>& pos_b,
           const ElementRule& rule, double factor = 1.0, bool slack = false);
 
-}  // namespace ckpt::diffimpl
+}  // namespace ckpt::diffing

@@ -4,46 +4,16 @@
 
 #include "ckpt/hash.hpp"
 #include "ckpt/tensor_stream.hpp"
-#include "ckpt/ttml.hpp"
+#include "ckpt/canonical.hpp"
+#include "ckpt/views.hpp"
 
 namespace ckpt {
-
-std::pair<int64_t, std::string> canonical_rank(const std::string& name) {
-  static const char* const kLayerKinds[] = {
-      "attention_norm.weight", "attention.wq.weight",    "attention.wk.weight",    "attention.wv.weight",
-      "attention.wo.weight",   "ffn_norm.weight",        "feed_forward.w1.weight", "feed_forward.w2.weight",
-      "feed_forward.w3.weight"};
-  constexpr int64_t kAfterLayers = int64_t(1) << 40;
-  if (name == "tok_embeddings.weight") return {0, ""};
-  if (name.rfind("layers.", 0) == 0) {
-    const size_t dot = name.find('.', 7);
-    if (dot != std::string::npos) {
-      int64_t layer = 0;
-      bool digits = dot > 7;
-      for (size_t i = 7; i < dot && digits; ++i) {
-        digits = name[i] >= '0' && name[i] <= '9';
-        layer = layer * 10 + (name[i] - '0');
-        if (layer > (int64_t(1) << 30)) digits = false;
-      }
-      const std::string kind = name.substr(dot + 1);
-      for (int64_t k = 0; k < 9 && digits; ++k)
-        if (kind == kLayerKinds[k]) return {1 + layer * 16 + k, ""};
-    }
-  }
-  if (name == "norm.weight") return {kAfterLayers, ""};
-  if (name == "output.weight") return {kAfterLayers + 1, ""};
-  if (name == "freqs_cos") return {kAfterLayers + 2, ""};
-  if (name == "freqs_sin") return {kAfterLayers + 3, ""};
-  return {kAfterLayers * 2, name};
-}
 
 namespace {
 
 constexpr size_t kChunk = size_t(4) << 20;
 
-const std::string& display_name(const TensorInfo& t) { return t.alt_name.empty() ? t.spec.name : t.alt_name; }
-
-// What one hash line covers: a tensor, or (values mode, tt-train) a row range of one.
+// What one hash line covers: a tensor, or (values mode) a canonical view of one.
 struct Item {
   std::string name;
   const TensorInfo* t = nullptr;
@@ -54,24 +24,21 @@ bool is_rope(const Item& i) { return is_rope_table(i.name); }
 
 std::vector<Item> hash_items(const Checkpoint& cp, HashMode mode, std::optional<uint64_t> vocab_rows) {
   std::vector<Item> items;
-  if (mode == HashMode::values && cp.format == Format::ttml_msgpack) {
-    auto views = ttml_canonical_views(cp);
-    std::vector<const TensorInfo*> covered;
+  const auto views = canonical_views(cp);
+  if (mode == HashMode::values) {
+    // Layout-independent: the canonical tensors, whatever stores them.
     for (const auto& v : views) {
-      const TensorInfo* t = nullptr;
-      for (const auto& x : cp.tensors)
-        if (x.spec.name == v.source) t = &x;
-      if (!t) continue;
-      covered.push_back(t);
-      uint64_t rows = v.rows;
-      const bool vocab = v.name == "tok_embeddings.weight" || v.name == "output.weight";
-      if (vocab && vocab_rows && *vocab_rows < rows) rows = *vocab_rows;
-      items.push_back({v.name, t, v.row_begin * v.cols, rows * v.cols});
+      uint64_t rows = v.shape.size() >= 2 ? v.shape[0] : 1;
+      if (is_vocab_tensor(v.name) && vocab_rows && *vocab_rows < rows) rows = *vocab_rows;
+      const uint64_t count = v.shape.size() >= 2 ? rows * v.cols() : v.numel;
+      items.push_back({v.name, &cp.tensors[v.tensor], v.elem_offset(), count});
     }
-    for (const auto& t : cp.tensors)
-      if (std::find(covered.begin(), covered.end(), &t) == covered.end()) items.push_back({t.spec.name, &t, 0, 0});
   } else {
-    for (const auto& t : cp.tensors) items.push_back({display_name(t), &t, 0, 0});
+    // The bytes as stored: one line per stored tensor, under its canonical name(s).
+    for (size_t i = 0; i < cp.tensors.size(); ++i) {
+      const std::string joined = canonical_names_of(views, i, cp.tensors[i].spec.name);
+      items.push_back({joined.empty() ? cp.tensors[i].spec.name : joined, &cp.tensors[i], 0, 0});
+    }
   }
   std::stable_sort(items.begin(), items.end(),
                    [](const Item& a, const Item& b) { return canonical_rank(a.name) < canonical_rank(b.name); });
@@ -83,23 +50,23 @@ Result<bool> hash_range(const ByteSource& src, uint64_t off, uint64_t n, Hasher&
   for (uint64_t done = 0; done < n;) {
     const size_t k = size_t(std::min<uint64_t>(buf.size(), n - done));
     if (!src.read(off + done, buf.data(), k))
-      return Error{"io.read", "cannot read " + src.name() + " at byte " + std::to_string(off + done), off + done};
+      return Error{ErrorCode::io_read, "cannot read " + src.name() + " at byte " + std::to_string(off + done), off + done};
     h.update(buf.data(), k);
     done += k;
   }
   return true;
 }
 
-Result<bool> hash_tensor(const ByteSource& src, const Checkpoint& cp, const Item& item, HashMode mode, Hasher& h,
-                         std::vector<uint8_t>& buf) {
+Result<bool> hash_tensor(const Checkpoint& cp, const Item& item, HashMode mode, Hasher& h, std::vector<uint8_t>& buf) {
   const TensorInfo& t = *item.t;
   if (mode == HashMode::stored) {
+    const ByteSource& src = cp.source(t.place.source);
     auto r = hash_range(src, t.place.offset, t.place.nbytes, h, buf);
     if (!r || t.place.scale_nbytes == 0) return r;
     return hash_range(src, t.place.scale_offset, t.place.scale_nbytes, h, buf);
   }
   const uint64_t lo = item.first, hi = item.count ? item.first + item.count : UINT64_MAX;
-  auto r = stream_f32(src, cp, t, [&](uint64_t first, const float* v, size_t n) {
+  auto r = stream_f32(cp, t, [&](uint64_t first, const float* v, size_t n) {
     // Only the item's element range (a row range for tt-train views).
     const uint64_t a = std::max(first, lo), b = std::min<uint64_t>(first + n, hi);
     if (a < b) h.update(v + (a - first), size_t(b - a) * sizeof(float));  // little-endian: v0's bytes
@@ -111,8 +78,8 @@ Result<bool> hash_tensor(const ByteSource& src, const Checkpoint& cp, const Item
 
 }  // namespace
 
-Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, HashAlgo algo, HashMode mode,
-                                   unsigned threads, std::optional<uint64_t> vocab_rows) {
+Result<HashReport> hash_checkpoint(const Checkpoint& cp, HashAlgo algo, HashMode mode, unsigned threads,
+                                   std::optional<uint64_t> vocab_rows) {
   HashReport rep;
   rep.file = cp.path;
   rep.format = cp.format;
@@ -136,10 +103,10 @@ Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, 
     std::vector<uint8_t> buf;
     Result<bool> r = true;
     if (mode == HashMode::stored) {
-      r = hash_range(src, 0, src.size(), *h, buf);
+      r = hash_range(cp.source(), 0, cp.source().size(), *h, buf);
     } else {
       for (const Item& it : order)
-        if (r && !is_rope(it) && it.t->status == TensorStatus::complete) r = hash_tensor(src, cp, it, mode, *h, buf);
+        if (r && !is_rope(it) && it.t->status == TensorStatus::complete) r = hash_tensor(cp, it, mode, *h, buf);
     }
     if (!r) {
       failed = true;
@@ -154,7 +121,7 @@ Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, 
     for (size_t i = 0; i < order.size(); ++i) {
       if (order[i].t->status != TensorStatus::complete) continue;
       auto h = make_hasher(algo);
-      auto r = hash_tensor(src, cp, order[i], mode, *h, buf);
+      auto r = hash_tensor(cp, order[i], mode, *h, buf);
       if (!r) {
         tensor_failed = true;
         tensor_failure = r.error();

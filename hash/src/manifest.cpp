@@ -68,7 +68,7 @@ Result<Manifest> parse_manifest(const std::string& text) {
   std::optional<HashAlgo> algo;
   int lineno = 0;
   auto bad = [&](const std::string& why) {
-    return Error{"manifest.syntax", "line " + std::to_string(lineno) + ": " + why, {}};
+    return Error{ErrorCode::manifest_syntax, "line " + std::to_string(lineno) + ": " + why, {}};
   };
   while (std::getline(in, line)) {
     ++lineno;

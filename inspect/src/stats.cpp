@@ -106,14 +106,14 @@ TensorStats StatsAccumulator::result() const {
   return s;
 }
 
-Result<TensorStats> tensor_stats(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t) {
+Result<TensorStats> tensor_stats(const Checkpoint& cp, const TensorInfo& t) {
   StatsAccumulator acc;
   TensorStats out;
   if (t.spec.dtype == DType::q8_0) {
     int qmin = 127, qmax = -128;
     float smin = INFINITY, smax = -INFINITY;
     std::vector<float> deq;
-    auto r = stream_q8(src, cp, t, [&](const Q8Chunk& c) {
+    auto r = stream_q8(cp, t, [&](const Q8Chunk& c) {
       const size_t n = c.n_groups * c.group_size;
       for (size_t i = 0; i < n; ++i) {
         qmin = std::min<int>(qmin, c.q[i]);
@@ -142,7 +142,7 @@ Result<TensorStats> tensor_stats(const ByteSource& src, const Checkpoint& cp, co
       out.scale_max = smax;
     }
   } else {
-    auto r = stream_f32(src, cp, t, [&](uint64_t, const float* v, size_t n) {
+    auto r = stream_f32(cp, t, [&](uint64_t, const float* v, size_t n) {
       acc.add(v, n);
       return true;
     });
@@ -153,13 +153,13 @@ Result<TensorStats> tensor_stats(const ByteSource& src, const Checkpoint& cp, co
   return out;
 }
 
-std::vector<std::optional<TensorStats>> all_tensor_stats(const ByteSource& src, const Checkpoint& cp,
+std::vector<std::optional<TensorStats>> all_tensor_stats(const Checkpoint& cp,
                                                          unsigned threads) {
   std::vector<std::optional<TensorStats>> out(cp.tensors.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < cp.tensors.size(); i = next++) {
-      auto r = tensor_stats(src, cp, cp.tensors[i]);
+      auto r = tensor_stats(cp, cp.tensors[i]);
       if (r) out[i] = *r;
     }
   };

@@ -4,7 +4,7 @@
 #include "ckpt/inspect_report.hpp"
 #include "rules.hpp"
 
-namespace ckpt::vdetail {
+namespace ckpt::validation {
 
 namespace {
 
@@ -35,8 +35,8 @@ void check_array(const RuleContext& c, Collector& out, const TensorInfo& t, cons
 }  // namespace
 
 void check_alignment(const RuleContext& c, Collector& out) {
-  // Only the llama2.c layouts are mapped and cast in place; msgpack arrays are decoded.
-  if (!is_llama2c_checkpoint(c.cp.format)) return;
+  // Only formats that consumers map and cast in place ("mapped"); msgpack arrays are decoded.
+  if (!c.cp.format.has_tag("mapped")) return;
   for (const auto& t : c.cp.tensors) {
     if (t.status == TensorStatus::missing) continue;  // not in the file: size.truncated says so
     check_array(c, out, t, {"data", t.place.offset, t.place.nbytes, t.spec.dtype == DType::f32});
@@ -44,4 +44,4 @@ void check_alignment(const RuleContext& c, Collector& out) {
   }
 }
 
-}  // namespace ckpt::vdetail
+}  // namespace ckpt::validation

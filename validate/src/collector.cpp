@@ -3,7 +3,7 @@
 
 #include "rules.hpp"
 
-namespace ckpt::vdetail {
+namespace ckpt::validation {
 
 const HeaderValue* header_field(const Checkpoint& cp, std::string_view name) {
   for (const auto& h : cp.header)
@@ -60,4 +60,4 @@ size_t Collector::errors_in_family(std::string_view family) const {
   }));
 }
 
-}  // namespace ckpt::vdetail
+}  // namespace ckpt::validation

@@ -4,12 +4,12 @@
 #include "ckpt/manifest.hpp"
 #include "rules.hpp"
 
-namespace ckpt::vdetail {
+namespace ckpt::validation {
 
 void check_manifest(const RuleContext& c, Collector& out) {
   if (!c.opt.manifest || c.cp.format == Format::unknown) return;
   const Manifest& m = *c.opt.manifest;
-  auto rep = hash_checkpoint(c.src, c.cp, m.algo, m.mode, c.opt.threads);
+  auto rep = hash_checkpoint(c.cp, m.algo, m.mode, c.opt.threads);
   if (!rep) {
     out.tensor("io.read", "cannot hash the file for --manifest: " + rep.error().message, rep.error().offset);
     return;
@@ -54,4 +54,4 @@ void check_manifest(const RuleContext& c, Collector& out) {
   }
 }
 
-}  // namespace ckpt::vdetail
+}  // namespace ckpt::validation

@@ -23,17 +23,17 @@ Result<bool> parse_expectations(const std::string& text, Expectations& into) {
     pos = end + 1;
     if (item.empty()) continue;
     const size_t eq = item.find('=');
-    if (eq == std::string::npos) return Error{"expect.syntax", "'" + item + "' is not key=value", {}};
+    if (eq == std::string::npos) return Error{ErrorCode::expect_syntax, "'" + item + "' is not key=value", {}};
     const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
     const auto& keys = expectation_keys();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       std::string known;
       for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
-      return Error{"expect.syntax", "unknown key '" + key + "' (known: " + known + ")", {}};
+      return Error{ErrorCode::expect_syntax, "unknown key '" + key + "' (known: " + known + ")", {}};
     }
     if (key == "format") {
       auto f = parse_format_name(value);
-      if (!f) return Error{"expect.syntax", "format=" + value + ": unknown format name", {}};
+      if (!f) return Error{ErrorCode::expect_syntax, "format=" + value + ": unknown format name", {}};
       into.format = f;
       continue;
     }
@@ -43,14 +43,14 @@ Result<bool> parse_expectations(const std::string& text, Expectations& into) {
     } else {
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
       if (ec != std::errc() || p != value.data() + value.size() || value.empty())
-        return Error{"expect.syntax", key + "=" + value + ": not an integer", {}};
+        return Error{ErrorCode::expect_syntax, key + "=" + value + ": not an integer", {}};
     }
     into.values[key] = v;
   }
   return true;
 }
 
-namespace vdetail {
+namespace validation {
 
 namespace {
 
@@ -83,13 +83,15 @@ void check_expectations(const RuleContext& c, Collector& out) {
   for (const auto& [key, want] : e.values) {
     std::optional<int64_t> have;
     std::string field = key;
-    if (c.cp.format == Format::llama2c_tokenizer) {
+    if (c.cp.tokenizer) {
       // A tokenizer only knows its token count, which must equal the model's vocab_size.
       if (key == "vocab_size" && c.cp.tokenizer) have = int64_t(c.cp.tokenizer->n_tokens);
     } else if (c.cp.config) {
       have = actual_value(*c.cp.config, key, field);
     }
-    if (key == "shared_classifier" && c.cp.format == Format::llama2c_v0) field = "vocab_size";  // v0: the sign
+    // v0 stores the flag as vocab_size's sign: point at the field that holds it.
+    if (key == "shared_classifier" && !header_field(c.cp, "shared_classifier") && header_field(c.cp, "vocab_size"))
+      field = "vocab_size";
     const auto at = field_offset(c.cp, field);
     if (!have) {
       out.field("expect.config", key + ": expected " + std::to_string(want) + ", but the file has no such value",
@@ -101,7 +103,7 @@ void check_expectations(const RuleContext& c, Collector& out) {
 }
 
 void check_tokenizer_vocab(const RuleContext& c, Collector& out) {
-  if (!c.opt.tokenizer || !is_llama2c_checkpoint(c.cp.format) || !c.cp.config) return;
+  if (!c.opt.tokenizer || !c.cp.config) return;
   const TokenizerRef& t = *c.opt.tokenizer;
   const uint64_t vocab = uint64_t(c.cp.config->vocab_size);
   if (t.n_tokens != vocab)
@@ -111,5 +113,5 @@ void check_tokenizer_vocab(const RuleContext& c, Collector& out) {
               field_offset(c.cp, "vocab_size"), "vocab_size");
 }
 
-}  // namespace vdetail
+}  // namespace validation
 }  // namespace ckpt

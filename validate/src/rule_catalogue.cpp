@@ -173,21 +173,28 @@ const RuleInfo* find_rule(std::string_view id) {
 
 std::string_view rule_family(std::string_view id) { return id.substr(0, id.find('.')); }
 
-bool scope_covers(RuleScope scope, Format f) {
+std::string_view rule_scope_tag(RuleScope scope) {
   switch (scope) {
-    case RuleScope::any: return true;
-    case RuleScope::checkpoint: return is_llama2c_checkpoint(f);
-    case RuleScope::ak42: return is_ak42(f);
-    case RuleScope::q8: return is_q8(f);
-    case RuleScope::v2: return f == Format::ak42_v2_q8_0 || f == Format::ak42_v2_q8_0_scales_last;
-    case RuleScope::v0: return f == Format::llama2c_v0;
-    case RuleScope::tokenizer: return f == Format::llama2c_tokenizer;
-    case RuleScope::ttml: return f == Format::ttml_msgpack;
-    case RuleScope::expect: return true;
-    case RuleScope::manifest: return true;
-    case RuleScope::scan: return is_llama2c_checkpoint(f) || f == Format::ttml_msgpack;
+    case RuleScope::any: return "any";
+    case RuleScope::checkpoint: return "checkpoint";
+    case RuleScope::ak42: return "ak42";
+    case RuleScope::q8: return "q8";
+    case RuleScope::v2: return "v2";
+    case RuleScope::v0: return "v0";
+    case RuleScope::tokenizer: return "tokenizer";
+    case RuleScope::ttml: return "ttml";
+    case RuleScope::expect: return "expect";
+    case RuleScope::manifest: return "manifest";
+    case RuleScope::scan: return "scan";
   }
-  return false;
+  return "any";
+}
+
+bool scope_covers(RuleScope scope, Format f) {
+  // Options decide these three, whatever the format.
+  if (scope == RuleScope::any || scope == RuleScope::expect || scope == RuleScope::manifest) return true;
+  // The families tag their formats with the scopes that cover them (FormatInfo).
+  return f.has_tag(rule_scope_tag(scope));
 }
 
 }  // namespace ckpt

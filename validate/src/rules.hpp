@@ -8,7 +8,7 @@
 
 #include "ckpt/validate.hpp"
 
-namespace ckpt::vdetail {
+namespace ckpt::validation {
 
 // Collects findings for one file: looks the severity up in the catalogue, drops exact
 // duplicates (a parse finding and a rule saying the same thing at the same byte), and
@@ -43,9 +43,9 @@ class Collector {
 };
 
 struct RuleContext {
-  const ByteSource& src;
   const Checkpoint& cp;
   const ValidateOptions& opt;
+  const ByteSource& src() const { return cp.source(); }  // the input file itself
 };
 
 // The header field of that name, or nullptr (the field is cut off or not in this format).
@@ -59,7 +59,6 @@ void check_shared_flag(const RuleContext& c, Collector& out);     // header.shar
 void check_padding(const RuleContext& c, Collector& out);         // header.padding
 void check_head_config(const RuleContext& c, Collector& out);     // config.*
 void check_group_size(const RuleContext& c, Collector& out);      // quant.group_*
-void check_q8_order(const RuleContext& c, Collector& out);        // layout.q8_order when forced
 
 // alignment_rules.cpp
 void check_alignment(const RuleContext& c, Collector& out);  // align.f32, align.required
@@ -74,15 +73,4 @@ void check_manifest(const RuleContext& c, Collector& out);  // manifest.*
 // scan.cpp: the data rules (data.*, quant.scale_*, quant.int8_min). Returns bytes read.
 uint64_t scan_data(const RuleContext& c, Collector& out);
 
-// rescue.cpp: when no format fits, an ak42 file whose magic alone is damaged.
-std::optional<Format> ak42_with_bad_magic(const ByteSource& src);
-
-// q8_order.cpp: when the strict v2 order test rejects both orders, the order whose
-// sampled scales are clearly more plausible, with the message for layout.q8_order.
-struct OrderRescue {
-  Format format;
-  std::string message;
-};
-std::optional<OrderRescue> tolerant_v2_order(const ByteSource& src, const ModelConfig& c);
-
-}  // namespace ckpt::vdetail
+}  // namespace ckpt::validation

@@ -11,7 +11,7 @@
 #include "ckpt/tensor_stream.hpp"
 #include "rules.hpp"
 
-namespace ckpt::vdetail {
+namespace ckpt::validation {
 
 namespace {
 
@@ -64,6 +64,9 @@ void merge(Partial& into, const Partial& p) {
 
 bool is_rope(const TensorInfo& t) { return is_rope_table(t.spec.name); }
 
+// v0's RoPE tables are checked against the values the exporters compute.
+bool is_checked_rope(const Checkpoint& cp, const TensorInfo& t) { return is_rope(t) && cp.format.has_tag("v0"); }
+
 // Cuts the present part of every tensor into items of at most `chunk` elements.
 std::vector<Item> plan(const Checkpoint& cp, size_t chunk) {
   std::vector<Item> items;
@@ -71,14 +74,16 @@ std::vector<Item> plan(const Checkpoint& cp, size_t chunk) {
   for (size_t i = 0; i < cp.tensors.size(); ++i) {
     const TensorInfo& t = cp.tensors[i];
     if (t.status == TensorStatus::missing || t.spec.numel == 0) continue;
-    if (!is_llama2c_checkpoint(cp.format)) {
-      // Decoded formats (msgpack): floating-point tensors only; uint32 ones hold no floats.
+    const bool raw = t.place.storage == Storage::raw;
+    if (!raw || (t.spec.dtype != DType::f32 && t.spec.dtype != DType::q8_0)) {
+      // Decoded on the way (msgpack arrays, bfloat16): floating-point tensors only;
+      // uint32 ones hold no floats.
       if (t.spec.dtype == DType::f32 || t.spec.dtype == DType::bf16)
         items.push_back({i, Kind::streamed, 0, t.spec.numel});
       continue;
     }
-    Kind kind = t.spec.dtype == DType::q8_0 ? Kind::q8 : is_rope(t) && cp.format == Format::llama2c_v0 ? Kind::rope
-                                                                                                       : Kind::f32;
+    // Raw fp32 and Q8_0 are checked in place, item by item, with exact offsets.
+    Kind kind = t.spec.dtype == DType::q8_0 ? Kind::q8 : is_checked_rope(cp, t) ? Kind::rope : Kind::f32;
     uint64_t n = 0, step = chunk;
     if (kind == Kind::q8) {
       if (gs == 0) continue;
@@ -96,7 +101,7 @@ std::vector<Item> plan(const Checkpoint& cp, size_t chunk) {
 
 class Scanner {
  public:
-  Scanner(const ByteSource& src, const Checkpoint& cp, size_t chunk) : src_(src), cp_(cp), chunk_(chunk) {}
+  Scanner(const Checkpoint& cp, size_t chunk) : cp_(cp), chunk_(chunk) {}
 
   // Checks one item, reading it in pieces that stay in the core's L2 cache between the
   // read and the check (a 4 MiB item would round-trip through L3).
@@ -118,7 +123,7 @@ class Scanner {
       case Kind::streamed: {
         const bool bf16 = t.spec.dtype == DType::bf16;
         auto r = stream_f32(
-            src_, cp_, t,
+            cp_, t,
             [&](uint64_t first, const float* v, size_t n) {
               Partial c;
               c.f = check_f32(v, n);
@@ -148,7 +153,7 @@ class Scanner {
     const size_t n = size_t(end - begin);
     float* f = floats(n);
     const uint64_t off = t.place.offset + begin * 4;
-    if (!src_.read(off, f, n * 4)) {
+    if (!cp_.source(t.place.source).read(off, f, n * 4)) {
       p.read_failed_at = off;
       return p;
     }
@@ -168,11 +173,11 @@ class Scanner {
     int8_t* q = bytes(groups * gs);
     float* sc = floats(groups);
     const uint64_t qoff = t.place.offset + begin * gs, soff = t.place.scale_offset + begin * 4;
-    if (!src_.read(qoff, q, groups * gs)) {
+    if (!cp_.source(t.place.source).read(qoff, q, groups * gs)) {
       p.read_failed_at = qoff;
       return p;
     }
-    if (!src_.read(soff, sc, groups * 4)) {
+    if (!cp_.source(t.place.source).read(soff, sc, groups * 4)) {
       p.read_failed_at = soff;
       return p;
     }
@@ -193,7 +198,6 @@ class Scanner {
     if (n > q_cap_) q_.reset(new int8_t[q_cap_ = n]);
     return q_.get();
   }
-  const ByteSource& src_;
   const Checkpoint& cp_;
   size_t chunk_;
   std::unique_ptr<float[]> f_;
@@ -205,9 +209,10 @@ std::string plural(uint64_t n, const char* what) { return std::to_string(n) + " 
 
 void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, const Partial& p) {
   const std::string& name = t.spec.name;
-  const bool llama = is_llama2c_checkpoint(c.cp.format);
+  // Raw fp32 elements have their own offsets; decoded ones are located by their tensor.
+  const bool positional = t.place.storage == Storage::raw && t.spec.dtype == DType::f32;
   const uint64_t gs = c.cp.config && c.cp.config->group_size > 0 ? uint64_t(c.cp.config->group_size) : 1;
-  auto f32_at = [&](uint64_t e) { return llama ? t.place.offset + 4 * e : t.place.offset; };
+  auto f32_at = [&](uint64_t e) { return positional ? t.place.offset + 4 * e : t.place.offset; };
   if (p.read_failed_at) {
     out.tensor("io.read", "cannot read the data at byte " + std::to_string(*p.read_failed_at), p.read_failed_at,
                name);
@@ -245,7 +250,7 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
   const bool zero = t.spec.dtype == DType::q8_0 ? p.q.all_zero : p.f.all_zero;
   if (matrix && zero && p.bytes > 0)
     out.tensor("data.zero_matrix", "every value is zero", t.place.offset, name);
-  if (is_rope(t) && c.cp.format == Format::llama2c_v0 && p.bytes > 0) {
+  if (is_checked_rope(c.cp, t) && p.bytes > 0) {
     if (p.r.all_zero) {
       out.tensor("data.rope", "the table is all zeros: this producer did not write the RoPE tables", t.place.offset,
                  name);
@@ -268,7 +273,9 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
 }  // namespace
 
 uint64_t scan_data(const RuleContext& c, Collector& out) {
-  if (!c.cp.config && is_llama2c_checkpoint(c.cp.format)) return 0;
+  // Q8_0 and the RoPE tables need the config; a header too broken to hold one is
+  // reported by the structure rules.
+  if (!c.cp.config && c.cp.format.has_tag("checkpoint")) return 0;
   // Items of 1 Mi elements: few enough that their results stay small (a few hundred bytes
   // per 4 MiB), many enough that two threads share a large tensor evenly.
   const size_t chunk = kDefaultChunkElems;
@@ -286,7 +293,7 @@ uint64_t scan_data(const RuleContext& c, Collector& out) {
 
   std::atomic<size_t> next{0};
   auto work = [&] {
-    Scanner s(c.src, c.cp, chunk);
+    Scanner s(c.cp, chunk);
     for (size_t i = next++; i < items.size(); i = next++) parts[i] = s.run(items[i]);
   };
   std::vector<std::thread> pool;
@@ -306,4 +313,4 @@ uint64_t scan_data(const RuleContext& c, Collector& out) {
   return bytes;
 }
 
-}  // namespace ckpt::vdetail
+}  // namespace ckpt::validation

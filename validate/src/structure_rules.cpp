@@ -3,7 +3,7 @@
 
 #include "rules.hpp"
 
-namespace ckpt::vdetail {
+namespace ckpt::validation {
 
 namespace {
 
@@ -16,33 +16,29 @@ std::string str(int64_t v) { return std::to_string(v); }
 }  // namespace
 
 void check_header_values(const RuleContext& c, Collector& out) {
-  const Format f = c.cp.format;
-  if (!is_llama2c_checkpoint(f)) return;
+  if (!c.cp.format.has_tag("checkpoint")) return;
   for (const char* name : {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "seq_len"}) {
     const HeaderValue* h = header_field(c.cp, name);
     if (!h) continue;  // cut off: header.truncated says so
     if (h->value <= 0)
       out.field("header.value", std::string(name) + " is " + str(h->value) + ": it must be positive", h->offset, name);
   }
-  if (const HeaderValue* n = header_field(c.cp, "n_layers"); n && n->value > kMaxLayers)
-    out.field("header.value", "n_layers is " + str(n->value) + ": more than " + str(kMaxLayers) + " layers is not a model",
+  const int64_t max_layers = c.cp.limits.max_layers;
+  if (const HeaderValue* n = header_field(c.cp, "n_layers"); n && n->value > max_layers)
+    out.field("header.value", "n_layers is " + str(n->value) + ": more than " + str(max_layers) + " layers is not a model",
               n->offset, "n_layers");
   if (const HeaderValue* s = header_field(c.cp, "seq_len"); s && s->value > kMaxSeqLen)
     out.field("header.value",
               "seq_len is " + str(s->value) + ": more than " + str(kMaxSeqLen) +
                   " positions (run.c's KV cache could not be allocated)",
               s->offset, "seq_len");
-  if (const HeaderValue* v = header_field(c.cp, "vocab_size")) {
-    if (v->value == 0)
-      out.field("header.value", "vocab_size is 0: it must be non-zero", v->offset, "vocab_size");
-    else if (v->value < 0 && is_ak42(f))
-      out.field("header.value", "vocab_size is " + str(v->value) + ": ak42 headers store it positive", v->offset,
-                "vocab_size");
-  }
+  // A negative ak42 vocab_size is the reader's finding (the family knows the sign rule).
+  if (const HeaderValue* v = header_field(c.cp, "vocab_size"); v && v->value == 0)
+    out.field("header.value", "vocab_size is 0: it must be non-zero", v->offset, "vocab_size");
 }
 
 void check_shared_flag(const RuleContext& c, Collector& out) {
-  if (!is_ak42(c.cp.format)) return;
+  if (!c.cp.format.has_tag("ak42")) return;
   const HeaderValue* h = header_field(c.cp, "shared_classifier");
   if (h && h->value != 0 && h->value != 1)
     out.field("header.shared_flag", "shared_classifier byte is " + str(h->value) + ": expected 0 or 1", h->offset,
@@ -50,14 +46,15 @@ void check_shared_flag(const RuleContext& c, Collector& out) {
 }
 
 void check_padding(const RuleContext& c, Collector& out) {
-  const Format f = c.cp.format;
-  if (!is_ak42(f)) return;
-  // Padding starts after the last header field of this layout and runs to byte 256.
+  // A header cut short (no config) has no padding to check.
+  if (!c.cp.format.has_tag("ak42") || !c.cp.config) return;
+  // Padding starts after the last header field of this layout and runs to the header end.
   uint64_t start = 0;
-  for (const auto& field : header_fields(f)) start = std::max(start, field.offset + field.size);
-  const uint64_t end = header_size(f);
-  uint8_t buf[256];
-  const size_t got = c.src.read_available(start, buf, size_t(end - start));
+  for (const auto& field : c.cp.header) start = std::max(start, field.offset + field.size);
+  const uint64_t end = c.cp.header_size;
+  if (start >= end || end - start > 4096) return;
+  uint8_t buf[4096];
+  const size_t got = c.src().read_available(start, buf, size_t(end - start));
   uint64_t nonzero = 0, first = 0;
   for (size_t i = 0; i < got; ++i)
     if (buf[i] != 0 && nonzero++ == 0) first = start + i;
@@ -70,7 +67,7 @@ void check_padding(const RuleContext& c, Collector& out) {
 }
 
 void check_head_config(const RuleContext& c, Collector& out) {
-  if (!is_llama2c_checkpoint(c.cp.format) || !c.cp.config) return;
+  if (!c.cp.format.has_tag("checkpoint") || !c.cp.config) return;
   const ModelConfig& m = *c.cp.config;
   const auto heads_at = field_offset(c.cp, "n_heads"), kv_at = field_offset(c.cp, "n_kv_heads");
   if (m.dim > 0 && m.n_heads > 0) {
@@ -92,7 +89,7 @@ void check_head_config(const RuleContext& c, Collector& out) {
 }
 
 void check_group_size(const RuleContext& c, Collector& out) {
-  if (!is_q8(c.cp.format) || !c.cp.config) return;
+  if (!c.cp.format.has_tag("q8") || !c.cp.config) return;
   const ModelConfig& m = *c.cp.config;
   const auto at = field_offset(c.cp, "group_size");
   const int64_t gs = m.group_size;
@@ -119,21 +116,4 @@ void check_group_size(const RuleContext& c, Collector& out) {
   }
 }
 
-void check_q8_order(const RuleContext& c, Collector& out) {
-  // Detection reports the decision; a forced v2 format skips detection, so say it here.
-  const Format f = c.cp.format;
-  if ((f != Format::ak42_v2_q8_0 && f != Format::ak42_v2_q8_0_scales_last) || !c.cp.q8_order) return;
-  if (out.has("layout.q8_order")) return;
-  const auto& d = *c.cp.q8_order;
-  const bool forced_fits = f == Format::ak42_v2_q8_0 ? d.interleaved_fits : d.scales_last_fits;
-  if (!d.interleaved_fits && !d.scales_last_fits)
-    out.with_severity("layout.q8_order", Severity::error, "neither v2 order fits: " + d.decided_by, uint64_t(256));
-  else if (!forced_fits)
-    out.with_severity("layout.q8_order", Severity::warning,
-                      "forced " + std::string(format_name(f)) + " but the bytes fit the other order: " + d.decided_by,
-                      uint64_t(256));
-  else
-    out.with_severity("layout.q8_order", Severity::info, "Q8_0 order: " + d.decided_by, uint64_t(256));
-}
-
-}  // namespace ckpt::vdetail
+}  // namespace ckpt::validation

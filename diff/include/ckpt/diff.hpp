@@ -30,15 +30,16 @@ struct DiffOptions {
 // Called from worker threads with the bytes compared so far and the total to compare.
 using DiffProgress = std::function<void(uint64_t done, uint64_t total)>;
 
-// Compares the tensors of two files. Fails ("io.read") only when a file cannot be read;
-// every difference, including truncation, is part of the report.
-Result<DiffReport> diff_checkpoints(const ByteSource& a, const Checkpoint& ca, const ByteSource& b,
-                                    const Checkpoint& cb, const DiffOptions& opt, const DiffProgress& progress = {});
+// Compares the tensors of two files through their canonical views. Fails (io_read) only
+// when a file cannot be read; every difference, including truncation, is part of the
+// report.
+Result<DiffReport> diff_checkpoints(const Checkpoint& a, const Checkpoint& b, const DiffOptions& opt,
+                                    const DiffProgress& progress = {});
 
 // Compares two files byte by byte and maps the first differing ranges to what they hold
-// in each file. Fails ("io.read") when a file cannot be read.
-Result<ByteDiff> diff_bytes(const ByteSource& a, const Checkpoint& ca, const ByteSource& b, const Checkpoint& cb,
-                            uint64_t max_report, const DiffProgress& progress = {});
+// in each file. Fails (io_read) when a file cannot be read.
+Result<ByteDiff> diff_bytes(const Checkpoint& a, const Checkpoint& b, uint64_t max_report,
+                            const DiffProgress& progress = {});
 
 // The config fields that differ (group_size is layout, not config, and is never reported).
 std::vector<ConfigDifference> diff_configs(const Checkpoint& a, const Checkpoint& b);

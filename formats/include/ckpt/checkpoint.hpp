@@ -1,7 +1,10 @@
 #pragma once
-// The common model of a parsed file: format and how it was detected, header values,
-// config, tensor table with byte ranges and per-tensor status, and parse findings.
+// The common model of a parsed input, whatever its family: format and how it was
+// detected, header values, config, tensor table with byte ranges and per-tensor status,
+// metadata, and parse findings. The checkpoint also holds the files it was read from, so
+// that its tensors can be streamed later (tensor_stream.hpp).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,27 +13,13 @@
 #include "ckpt/config.hpp"
 #include "ckpt/finding.hpp"
 #include "ckpt/format.hpp"
-#include "ckpt/layout.hpp"
+#include "ckpt/limits.hpp"
 #include "ckpt/result.hpp"
-#include "ckpt/ttml_model.hpp"
+#include "ckpt/tensor.hpp"
 
 namespace ckpt {
 
-enum class TensorStatus { complete, truncated, missing };
-std::string_view tensor_status_name(TensorStatus s);
-
-struct TensorInfo {
-  TensorSpec spec;
-  Placement place;
-  TensorStatus status = TensorStatus::complete;
-  // Bytes of data and of scales actually inside the file (equal to nbytes when complete).
-  uint64_t data_available = 0;
-  uint64_t scale_available = 0;
-  // For truncated tensors: the file offset where the bytes stop (the file size).
-  std::optional<uint64_t> truncated_at;
-  std::string alt_name;  // the name in another naming scheme (tt-train), when one exists
-};
-
+// One field of a fixed binary header: its name, bytes and value.
 struct HeaderValue {
   std::string name;
   uint64_t offset;
@@ -38,20 +27,31 @@ struct HeaderValue {
   int64_t value;
 };
 
-// How the Q8_0 v2 ordering was decided (FORMATS.md: the plausibility test).
-struct Q8OrderDecision {
-  bool interleaved_fits = false;
-  bool scales_last_fits = false;
-  std::string decided_by;  // which test decided, in one line
-};
-
+// A tokenizer file: how many tokens it holds and how far it parses.
 struct TokenizerInfo {
   bool has_scores = true;  // false for the July 2023 variant (lengths and bytes only)
   int64_t max_token_length = 0;
   uint64_t n_tokens = 0;
-  uint64_t parsed_bytes = 0;      // bytes covered by complete entries
-  int64_t longest_token = 0;      // longest entry actually present
+  uint64_t parsed_bytes = 0;  // bytes covered by complete entries
+  int64_t longest_token = 0;  // longest entry actually present
   std::optional<uint64_t> first_bad_offset;
+};
+
+// A value of the file that is not a tensor (tt-train's `adamw/steps`, a pickle's
+// `iter_num`), as text.
+struct MetadataEntry {
+  std::string key;
+  int64_t variant = -1;  // tt-train msgpack: the std::variant index, else -1
+  std::string type;      // the stored type's name
+  std::string value;     // the value as text (arrays and binaries summarised)
+  uint64_t offset = 0;   // first byte of the key
+  uint64_t nbytes = 0;   // bytes of the key and its value
+};
+
+// What only the family that read the file needs (the msgpack key index, the Q8_0 order
+// decision): families derive from it and find their own type again.
+struct FamilyData {
+  virtual ~FamilyData() = default;
 };
 
 struct Checkpoint {
@@ -60,27 +60,40 @@ struct Checkpoint {
   std::string detection;  // how the format was decided, one line
   uint64_t file_size = 0;
   std::vector<HeaderValue> header;
-  std::optional<ModelConfig> config;  // absent when the header is too broken to hold one
+  uint64_t header_size = 0;  // bytes of a fixed-size header (padding included), 0 if none
+  std::optional<ModelConfig> config;  // absent when the input is too broken to hold one
   std::optional<uint64_t> expected_size;
   std::vector<TensorInfo> tensors;
   uint64_t trailing_bytes = 0;
-  std::optional<Q8OrderDecision> q8_order;
-  std::optional<TokenizerInfo> tokenizer;
-  std::vector<MetadataEntry> metadata;  // keys that are not tensors (tt-train msgpack)
-  std::optional<TtmlInfo> ttml;         // the msgpack index (ttml-msgpack only)
+  std::optional<TokenizerInfo> tokenizer;  // tokenizer files
+  std::vector<MetadataEntry> metadata;
   std::vector<Finding> findings;
+  OpenLimits limits;  // the caps it was opened with; streams apply them too
+  std::shared_ptr<const FamilyData> family_data;
+  // The files the tensors live in (Placement::source indexes them); [0] is the input.
+  std::vector<std::shared_ptr<const ByteSource>> sources;
 
   const TensorInfo* find(std::string_view name) const;
   bool has_errors() const;
+  const ByteSource& source(size_t i = 0) const { return *sources.at(i); }
+  // The family data as its own type, or nullptr when the family stored something else.
+  template <class T>
+  const T* data_as() const {
+    return dynamic_cast<const T*>(family_data.get());
+  }
 };
 
 struct OpenOptions {
   std::optional<Format> forced_format;  // skip detection
+  OpenLimits limits;
 };
 
 // Detects the format of a source and parses as much of it as there is: header, config,
 // tensor table with statuses, findings. Broken files are findings, not failures: fails
-// only when the bytes match no known format (code "detect.unknown", or "detect.empty").
+// only when the bytes match no known format (ErrorCode::detect_unknown, detect_empty,
+// detect_truncated). The checkpoint refers to `src` (it must outlive the checkpoint).
 Result<Checkpoint> open_checkpoint(const ByteSource& src, const OpenOptions& opt = {});
+// The same for a source the checkpoint shares ownership of.
+Result<Checkpoint> open_checkpoint(std::shared_ptr<const ByteSource> src, const OpenOptions& opt = {});
 
 }  // namespace ckpt

@@ -1,33 +1,48 @@
 #pragma once
-// Conversion between llama2.c layouts: decides the output config, refuses conversions
-// that lose information unless allowed, and runs the reference writer.
+// Conversion between any format ckpt reads and any it writes: the source's family
+// supplies the config (completed with what the user passes for values the file does not
+// store), the target's family decides the output config and writes it from the source's
+// canonical views. Nothing here depends on a particular format.
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "ckpt/writer.hpp"
+#include "ckpt/byte_sink.hpp"
+#include "ckpt/checkpoint.hpp"
+#include "ckpt/weights.hpp"
 
 namespace ckpt {
 
 struct ConvertOptions {
   Format to = Format::unknown;
-  std::optional<int64_t> group_size;  // default: the input's, else the exporter's back-off
+  std::optional<int64_t> group_size;  // Q8_0 targets; default: the input's, else the exporter's back-off
   bool allow_lossy = false;
+  // Values some sources do not store (tt-train stores neither n_heads nor seq_len).
+  std::optional<int64_t> n_heads, vocab_size, seq_len;
+  std::string prefix = "llama/llama";  // ttml-msgpack targets: the key prefix of the model
 };
 
 struct ConvertPlan {
-  ModelConfig config;            // the output's config
+  Format to = Format::unknown;
+  ModelConfig config;              // the output's config
   std::vector<std::string> notes;  // what the user should know (lossy steps taken)
+  std::string prefix;              // ttml-msgpack targets
 };
 
-// Decides the output config for converting cp. Fails with "convert.lossy" when the
-// conversion loses information and allow_lossy is false, "convert.unsupported" for a
-// target that is not a llama2.c checkpoint, "convert.input" when cp is broken.
+// Decides the output for converting cp. Fails with convert_lossy when the conversion
+// loses information and allow_lossy is false, convert_unsupported for a target nothing
+// writes, convert_input when cp is broken or lacks what the target needs.
 Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& opt);
 
-// A llama2.c checkpoint can be converted when it has a config and a tensor table whose
-// tensors are all complete (RoPE tables aside: they are recomputed). "convert.input"
-// otherwise, naming the first incomplete tensor and where it is.
+// Writes the planned output from cp's weights. Fails with the source's or the sink's error.
+Result<WriteStats> write_conversion(ByteSink& out, const Checkpoint& cp, const ConvertPlan& plan);
+
+// Every canonical tensor of cp is complete (RoPE tables aside: they are recomputed), and
+// there is a config and at least one tensor. convert_input otherwise, naming the first
+// incomplete tensor and where it is.
 std::optional<Error> check_convertible(const Checkpoint& cp);
+
+// The formats some family writes, in registry order.
+std::vector<Format> writable_formats();
 
 }  // namespace ckpt

@@ -1,18 +1,62 @@
 #pragma once
 // Errors as data: the library never prints or exits. A Result holds either a value or
-// an Error that names the reason and, when there is one, the byte offset.
+// an Error that names the reason (a code from one catalogue) and, when there is one, the
+// byte offset.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
 namespace ckpt {
 
+// Why an operation failed. Problems inside a file are findings (finding.hpp), not errors:
+// an Error means the operation itself could not be done. Names and meanings are in
+// error_codes(); the names ("io.read", ...) are what JSON prints and never change.
+enum class ErrorCode {
+  io_open,
+  io_read,
+  io_create,
+  io_write,
+  io_commit,
+  detect_empty,
+  detect_unknown,
+  detect_truncated,
+  detect_forced,
+  layout_config,
+  layout_format,
+  layout_overflow,
+  stream_dtype,
+  stream_group_size,
+  write_source,
+  write_group_size,
+  write_size,
+  convert_input,
+  convert_lossy,
+  convert_unsupported,
+  convert_group_size,
+  convert_rope_size,
+  inspect_tensor,
+  expect_syntax,
+  manifest_syntax,
+};
+
+struct ErrorCodeInfo {
+  ErrorCode code;
+  std::string_view name;     // stable id, e.g. "io.read"
+  std::string_view meaning;  // one line for the README and --help texts
+};
+// Every error code, in declaration order.
+std::span<const ErrorCodeInfo> error_codes();
+std::string_view error_code_name(ErrorCode c);
+
 struct Error {
-  std::string code;     // stable machine-readable id, e.g. "io.open", "detect.unknown"
+  ErrorCode code = ErrorCode::io_read;
   std::string message;  // one line, no trailing period
   std::optional<uint64_t> offset;
+  std::string_view code_name() const { return error_code_name(code); }
 };
 
 template <class T>

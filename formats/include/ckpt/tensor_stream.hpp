@@ -1,6 +1,7 @@
 #pragma once
 // Streaming access to tensor values with bounded memory: any tensor as fp32 chunks
-// (Q8_0 dequantized on the fly, msgpack decoded), or a Q8_0 tensor as raw int8 + scales.
+// (Q8_0 dequantized on the fly, other element types widened, encoded tensors decoded by
+// their family), or a Q8_0 tensor as raw int8 + scales.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -12,10 +13,6 @@ namespace ckpt {
 // Elements per chunk by default: 1 Mi floats (4 MiB), big enough to stream at memory
 // bandwidth, small enough that two files side by side stay far below 256 MB.
 constexpr size_t kDefaultChunkElems = size_t(1) << 20;
-
-// Q8_0 groups larger than this are not streamed (a group is the unit of a read): no
-// exporter uses more than 64, and the bound keeps a hostile header from sizing buffers.
-constexpr int64_t kMaxStreamGroupSize = int64_t(1) << 20;
 
 // Receives consecutive chunks: `first` is the flat index of values[0]. Returning false
 // stops the stream early (the count returned is then what was delivered).
@@ -30,22 +27,24 @@ struct Q8Chunk {
 };
 using Q8Sink = std::function<bool(const Q8Chunk&)>;  // false stops early
 
-// Streams the fp32 values of `t` that are present in the file, in flat row-major order;
-// a truncated tensor streams its complete prefix (for Q8_0: its groups whose int8 data
-// and scale are both present). Returns the number of elements streamed; fails with
-// "io.read" when the file cannot be read.
-Result<uint64_t> stream_f32(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
+// Elements of t present in the file that can be streamed: its complete prefix (for
+// Q8_0, the groups whose int8 data and scale are both present; for an encoded tensor,
+// all of it when complete, else none).
+uint64_t streamable_elements(const Checkpoint& cp, const TensorInfo& t);
+
+// Streams the fp32 values of `t` that are present in the file, in flat row-major order.
+// Returns the number of elements streamed; fails with io_read when the file cannot be
+// read.
+Result<uint64_t> stream_f32(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
                             size_t chunk_elems = kDefaultChunkElems);
 
 // Streams a Q8_0 tensor's complete groups as raw int8 data and scales. Returns the
-// number of groups streamed; fails with "stream.dtype" for a tensor that is not Q8_0.
-Result<uint64_t> stream_q8(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t, const Q8Sink& sink,
+// number of groups streamed; fails with stream_dtype for a tensor that is not Q8_0.
+Result<uint64_t> stream_q8(const Checkpoint& cp, const TensorInfo& t, const Q8Sink& sink,
                            size_t chunk_elems = kDefaultChunkElems);
 
-namespace detail {
-// The msgpack reader's own streaming, defined next to it.
-Result<uint64_t> stream_ttml_f32(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t,
-                                 const F32Sink& sink, size_t chunk_elems);
-}  // namespace detail
+// Reads raw elements [first, first + n) of a raw (not encoded) f32, bf16 or u32 tensor
+// as fp32. Fails with stream_dtype for other tensors and io_read past the file's end.
+Result<bool> read_raw_f32(const Checkpoint& cp, const TensorInfo& t, uint64_t first, size_t n, float* out);
 
 }  // namespace ckpt

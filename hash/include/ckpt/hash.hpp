@@ -45,16 +45,12 @@ struct HashReport {
   std::string model_hex;  // stored: the whole file; values: every weight tensor's values in canonical order
 };
 
-// The canonical rank of a tensor name (FORMATS.md's table order, layers in order), for
-// ordering hashes independently of the file layout. Unknown names sort last, by name.
-std::pair<int64_t, std::string> canonical_rank(const std::string& name);
-
-// Hashes every tensor and the model, streaming with bounded memory on `threads` threads.
-// In values mode a tt-train Llama file is hashed through its canonical views (kv_linear
-// as wk and wv, llama2.c names), so that it hashes like the same weights in a llama2.c
-// layout; `vocab_rows` then keeps only the first rows of the (padded) embedding and
-// classifier. Fails with "io.read" when the file cannot be read.
-Result<HashReport> hash_checkpoint(const ByteSource& src, const Checkpoint& cp, HashAlgo algo, HashMode mode,
-                                   unsigned threads = 2, std::optional<uint64_t> vocab_rows = std::nullopt);
+// Hashes every tensor and the model, streaming with bounded memory on `threads` threads,
+// in canonical order (canonical.hpp). In values mode every file is hashed through its
+// canonical views (a tt-train kv_linear as wk and wv, llama2.c names), so that the same
+// weights hash alike in any layout; `vocab_rows` then keeps only the first rows of the
+// (padded) embedding and classifier. Fails with io_read when the file cannot be read.
+Result<HashReport> hash_checkpoint(const Checkpoint& cp, HashAlgo algo, HashMode mode, unsigned threads = 2,
+                                   std::optional<uint64_t> vocab_rows = std::nullopt);
 
 }  // namespace ckpt

@@ -29,8 +29,7 @@ struct InspectReport {
   Checkpoint cp;
   uint64_t parameters = 0;  // elements of every weight tensor (RoPE tables excluded)
   std::vector<std::optional<TensorStats>> stats;  // parallel to cp.tensors when requested
-  std::optional<Location> at;
-  std::optional<double> at_value;  // the value stored at `at` (f32, int8 or scale) when in the file
+  std::optional<Location> at;  // its `value` is the number stored there, when the file holds one
   std::optional<TensorValues> values;
 };
 
@@ -39,7 +38,8 @@ struct InspectReport {
 uint64_t alignment_of(uint64_t offset);
 
 // Builds the report. Without stats or values it reads nothing beyond what opening the
-// file read. Fails with "inspect.tensor" when --tensor names no tensor.
-Result<InspectReport> build_inspect_report(const ByteSource& src, Checkpoint cp, const InspectOptions& opt);
+// file read. --tensor takes a stored or a canonical name. Fails with inspect_tensor when
+// it names no tensor.
+Result<InspectReport> build_inspect_report(Checkpoint cp, const InspectOptions& opt);
 
 }  // namespace ckpt

@@ -35,11 +35,10 @@ class StatsAccumulator {
 
 // Statistics of one tensor's values present in the file (Q8_0 dequantized, plus its
 // int8 and scale ranges). Fails with "io.read" when the file cannot be read.
-Result<TensorStats> tensor_stats(const ByteSource& src, const Checkpoint& cp, const TensorInfo& t);
+Result<TensorStats> tensor_stats(const Checkpoint& cp, const TensorInfo& t);
 
 // Statistics of every tensor, computed on `threads` threads (tensors are independent).
 // A tensor that cannot be read gets nullopt.
-std::vector<std::optional<TensorStats>> all_tensor_stats(const ByteSource& src, const Checkpoint& cp,
-                                                         unsigned threads);
+std::vector<std::optional<TensorStats>> all_tensor_stats(const Checkpoint& cp, unsigned threads);
 
 }  // namespace ckpt

@@ -10,7 +10,8 @@
 
 namespace ckpt {
 
-// Which files a rule can apply to: decides the JUnit testcases listed for a file.
+// Which files a rule can apply to: decides the JUnit testcases listed for a file. A
+// format is covered by a scope when its family tags it so (FormatInfo::tags).
 enum class RuleScope {
   any,         // every file (detection)
   checkpoint,  // every llama2.c layout (v0 and ak42)
@@ -40,6 +41,9 @@ const std::vector<RuleInfo>& rule_catalogue();
 const RuleInfo* find_rule(std::string_view id);
 // The family of a rule id: the part before the first dot ("size.truncated" -> "size").
 std::string_view rule_family(std::string_view id);
+// The tag of a scope ("checkpoint", "q8", ...): formats list the tags that cover them
+// (FormatInfo::tags), so no rule names a format.
+std::string_view rule_scope_tag(RuleScope scope);
 // Whether a rule's scope covers a file of this format (scan and expect scopes also need
 // the matching option; the caller decides those).
 bool scope_covers(RuleScope scope, Format f);

@@ -1,0 +1,153 @@
+// What tt-train msgpack files show beyond the common model: the era, the model and prefix,
+// every key with its byte range, the metadata, and per-tensor encodings.
+#include <fmt/format.h>
+
+#include "family_render.hpp"
+#include "ttml/ttml.hpp"
+
+namespace ckpt::cli {
+
+using nlohmann::json;
+using namespace ttml;
+
+namespace {
+
+std::string elements_text(const TtmlEntry& e) {
+  if (e.type != MsgType::array) return "";
+  std::string s;
+  auto add = [&](uint64_t n, std::string_view what) {
+    if (n) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n, what);
+  };
+  add(e.n_int, "int");
+  add(e.n_f32, "float32");
+  add(e.n_f64, "float64");
+  add(e.n_other, "other");
+  return s;
+}
+
+json opt_int(int64_t v) { return v >= 0 ? json(v) : json(nullptr); }
+
+std::string ttml_text(const Checkpoint& cp) {
+  const TtmlInfo* found = info_of(cp);
+  if (!found) return {};
+  const TtmlInfo& info = *found;
+  std::string out;
+  auto line = [&](std::string s) { out += s + "\n"; };
+  line("\nmsgpack");
+  line(fmt::format("  era {} ({})", ttml_era_name(info.era), info.era_reason));
+  line(fmt::format("  model {}, prefix \"{}\"", info.model.empty() ? "not recognised" : info.model, info.prefix));
+  if (auto l = llama_shape(cp))
+    line(
+        fmt::format("  llama: dim {}, hidden_dim {}, n_layers {}, vocabulary rows {} (padded to a multiple of 32), "
+                    "kv_dim {} (n_kv_heads = kv_dim / (dim / n_heads)), classifier {}; not stored: n_heads, seq_len",
+                    l->dim, l->hidden_dim, l->n_layers, l->vocab_rows, l->kv_rows / 2,
+                    l->shared_classifier ? "shared (no fc/weight)" : "fc/weight"));
+  line(fmt::format("  map declares {} entries, {} read, {} tensors, {} metadata keys", info.map_count,
+                   info.entries.size(), cp.tensors.size(), cp.metadata.size()));
+  line(fmt::format("\nkeys ({})", info.entries.size()));
+  line(fmt::format("  {:>12} {:>12} {:>7} {:<8} {:>10}  {}", "offset", "end", "variant", "type", "count", "key"));
+  for (const auto& e : info.entries) {
+    std::string extra = elements_text(e);
+    if (e.numpy) extra = "numpy " + e.numpy_type;
+    if (e.shadowed) extra += extra.empty() ? "shadowed by a later duplicate" : "; shadowed by a later duplicate";
+    if (!e.complete) extra += extra.empty() ? "incomplete" : "; incomplete";
+    line(fmt::format("  {:>12} {:>12} {:>7} {:<8} {:>10}  {}{}", e.key_offset, e.end,
+                     e.variant >= 0 ? std::to_string(e.variant) : "-", msg_type_name(e.type), e.count, e.key,
+                     extra.empty() ? "" : " (" + extra + ")"));
+  }
+  if (!cp.metadata.empty()) {
+    line(fmt::format("\nmetadata ({})", cp.metadata.size()));
+    for (const auto& m : cp.metadata)
+      line(fmt::format("  {} = {} [variant {}, {}, byte {}]", m.key, m.value,
+                       m.variant >= 0 ? std::to_string(m.variant) : "-", m.type, m.offset));
+  }
+  return out;
+}
+
+json ttml_json(const Checkpoint& cp) {
+  const TtmlInfo* found = info_of(cp);
+  if (!found) return nullptr;
+  const TtmlInfo& info = *found;
+  json keys = json::array();
+  for (const auto& e : info.entries) {
+    json k{{"key", e.key},
+           {"variant", e.variant >= 0 ? json(e.variant) : json(nullptr)},
+           {"type", msg_type_name(e.type)},
+           {"key_offset", e.key_offset},
+           {"value_offset", e.value_offset},
+           {"payload_offset", e.payload_offset},
+           {"end", e.end},
+           {"count", e.count},
+           {"complete", e.complete},
+           {"shadowed", e.shadowed},
+           {"value", e.preview}};
+    if (e.type == MsgType::array)
+      k["elements"] = {{"int", e.n_int}, {"float32", e.n_f32}, {"float64", e.n_f64}, {"other", e.n_other}};
+    if (e.numpy)
+      k["numpy"] = {{"type", e.numpy_type},
+                    {"shape", e.numpy_shape},
+                    {"data_offset", e.numpy_data_offset},
+                    {"data_bytes", e.numpy_data_bytes}};
+    keys.push_back(std::move(k));
+  }
+  json llama = nullptr;
+  if (auto l = llama_shape(cp))
+    llama = {{"dim", l->dim},
+             {"hidden_dim", l->hidden_dim},
+             {"n_layers", l->n_layers},
+             {"vocab_rows", l->vocab_rows},
+             {"kv_dim", l->kv_rows / 2},
+             {"shared_classifier", l->shared_classifier}};
+  return json{{"era", ttml_era_name(info.era)},
+              {"llama", llama},
+              {"era_reason", info.era_reason},
+              {"model", info.model.empty() ? json(nullptr) : json(info.model)},
+              {"prefix", info.prefix},
+              {"map_count", info.map_count},
+              {"keys", keys}};
+}
+
+json metadata_json(const Checkpoint& cp) {
+  json out = json::array();
+  for (const auto& m : cp.metadata)
+    out.push_back({{"key", m.key},
+                   {"variant", m.variant >= 0 ? json(m.variant) : json(nullptr)},
+                   {"type", m.type},
+                   {"value", m.value},
+                   {"offset", m.offset},
+                   {"nbytes", m.nbytes}});
+  return out;
+}
+
+json ttml_tensor_json(const Checkpoint& cp, const TensorInfo& t) {
+  const TtmlInfo* info = info_of(cp);
+  const TtmlTensor* x = info ? info->find_tensor(t.spec.name) : nullptr;
+  if (!x) return nullptr;
+  json j{{"encoding", x->encoding == TtmlTensor::Encoding::raw ? "numpy" : "msgpack-array"},
+         {"key", info->entries[x->entry].key},
+         {"elements_offset", x->elements_offset},
+         {"elements_present", x->elements_present},
+         {"data_type", opt_int(x->data_type)},
+         {"layout", opt_int(x->layout)},
+         {"storage_type", opt_int(x->storage_type)},
+         {"requires_grads", x->requires_grads ? json(*x->requires_grads) : json(nullptr)},
+         {"has_grads", x->has_grads ? json(*x->has_grads) : json(nullptr)}};
+  if (x->encoding == TtmlTensor::Encoding::raw) j["element_type"] = x->element_type;
+  return j;
+}
+
+void add_ttml_json(const Checkpoint& cp, json& doc) {
+  if (!info_of(cp)) return;
+  doc["msgpack"] = ttml_json(cp);
+  doc["metadata"] = metadata_json(cp);
+}
+
+void add_ttml_tensor_json(const Checkpoint& cp, const TensorInfo& t, json& tensor) {
+  if (json x = ttml_tensor_json(cp, t); !x.is_null()) tensor["msgpack"] = std::move(x);
+}
+
+}  // namespace
+
+const FamilyRenderer kTtmlRenderer{ttml_text, add_ttml_json, add_ttml_tensor_json};
+
+}  // namespace ckpt::cli

@@ -1,0 +1,56 @@
+// The small queries of the common model and the names of its enums.
+#include <algorithm>
+
+#include "ckpt/checkpoint.hpp"
+
+namespace ckpt {
+
+std::string_view tensor_status_name(TensorStatus s) {
+  switch (s) {
+    case TensorStatus::complete: return "complete";
+    case TensorStatus::truncated: return "truncated";
+    case TensorStatus::missing: return "missing";
+  }
+  return "missing";
+}
+
+std::string_view dtype_name(DType d) {
+  switch (d) {
+    case DType::f32: return "f32";
+    case DType::q8_0: return "q8_0";
+    case DType::bf16: return "bf16";
+    case DType::u32: return "u32";
+  }
+  return "f32";
+}
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::info: return "info";
+    case Severity::warning: return "warning";
+    case Severity::error: return "error";
+  }
+  return "error";
+}
+
+const TensorInfo* Checkpoint::find(std::string_view name) const {
+  for (const auto& t : tensors)
+    if (t.spec.name == name) return &t;
+  return nullptr;
+}
+
+bool Checkpoint::has_errors() const {
+  return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::error; });
+}
+
+}  // namespace ckpt
+
+namespace ckpt {
+
+int64_t exporter_group_size(int64_t dim, int64_t start) {
+  int64_t gs = start;
+  while (gs > 1 && dim % gs != 0) gs /= 2;
+  return gs;
+}
+
+}  // namespace ckpt

@@ -1,0 +1,27 @@
+#pragma once
+// Every cap a reader applies to numbers it takes from a file, in one place. A file that
+// needs more is a finding, never an allocation. The defaults hold every real file we know
+// of with room to spare; fuzzing tightens them (OpenOptions::limits).
+#include <cstddef>
+#include <cstdint>
+
+namespace ckpt {
+
+struct OpenLimits {
+  // Layers of a model: the largest real ones have about 130. A hostile header must not
+  // size the tensor table (9 entries per layer).
+  int64_t max_layers = 1024;
+  // Q8_0 group size a stream reads as one unit: no exporter uses more than 64.
+  int64_t max_group_size = int64_t(1) << 20;
+  // A tokenizer.bin is read whole to decide what it is: 32000 tokens take 434 KB.
+  uint64_t max_tokenizer_bytes = uint64_t(64) << 20;
+  // Longest single token a tokenizer may declare.
+  int64_t max_token_length = int64_t(1) << 16;
+  // tt-train msgpack: keys in the top-level map (real files have about 20 k), bytes of
+  // one key, and container nesting (tt-train nests 3 deep, msgpack_numpy 5).
+  uint64_t max_msgpack_entries = uint64_t(1) << 17;
+  uint64_t max_msgpack_key_bytes = 64 * 1024;
+  size_t max_msgpack_depth = 32;
+};
+
+}  // namespace ckpt

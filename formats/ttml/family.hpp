@@ -1,0 +1,11 @@
+#pragma once
+// The tt-train family: msgpack weights (MsgPackFile and the Python exporters).
+#include <memory>
+
+#include "core/family.hpp"
+
+namespace ckpt::ttml {
+
+std::unique_ptr<core::FormatFamily> make_family();
+
+}  // namespace ckpt::ttml

@@ -1,0 +1,193 @@
+// The tt-train msgpack reference writer. msgpack-c's own packer encodes every value, as
+// tt-train's MsgPackFile does, so number encodings (integral floats as integers, others
+// as float32; the smallest integer forms) are msgpack-c's by construction.
+#include <cstring>
+#include <map>
+#include <msgpack.hpp>
+
+#include "ckpt/canonical.hpp"
+#include "ttml.hpp"
+
+namespace ckpt::ttml {
+
+namespace {
+
+// msgpack-c's packer writes into any type with write(const char*, size_t): this one
+// buffers 4 MiB and hands full buffers to the sink, remembering the first error.
+class SinkStream {
+ public:
+  explicit SinkStream(ByteSink& sink) : sink_(sink) { buf_.reserve(kBuf); }
+  void write(const char* p, size_t n) {
+    while (n > 0 && status_) {
+      const size_t take = std::min(n, kBuf - buf_.size());
+      buf_.insert(buf_.end(), p, p + take);
+      p += take;
+      n -= take;
+      if (buf_.size() == kBuf) flush();
+    }
+  }
+  void flush() {
+    if (buf_.empty() || !status_) return;
+    status_ = sink_.write_at(pos_, buf_.data(), buf_.size());
+    pos_ += buf_.size();
+    buf_.clear();
+  }
+  const Result<bool>& status() const { return status_; }
+  uint64_t position() const { return pos_ + buf_.size(); }
+
+ private:
+  static constexpr size_t kBuf = size_t(4) << 20;
+  ByteSink& sink_;
+  std::vector<char> buf_;
+  uint64_t pos_ = 0;
+  Result<bool> status_ = true;
+};
+
+// The variant indices of MsgPackFile's value type (2025 table).
+enum Variant : unsigned { kBool = 0, kInt = 2, kVecFloat = 10, kVecU8 = 12 };
+
+// A data array: canonical tensors concatenated (kv_linear = wk then wv), then zero rows.
+struct Segment {
+  std::string canonical;
+  uint64_t numel;
+};
+struct Item {
+  enum Kind { shape, integer, boolean, data } kind;
+  std::vector<uint32_t> dims;
+  int value = 0;
+  std::vector<Segment> segments;
+  uint64_t zeros = 0;
+};
+
+struct Param {
+  std::string name;  // below the prefix
+  std::vector<uint32_t> dims;
+  std::vector<Segment> segments;
+  uint64_t zeros = 0;
+};
+
+// The parameters of a config, from the one name table: each holds its canonical tensors'
+// rows back to back, then the vocabulary padding.
+std::vector<Param> llama_params(const ModelConfig& c) {
+  std::map<std::string, TensorSpec> canonical;
+  for (auto& t : canonical_llama_tensors(c)) canonical.emplace(t.name, t);
+  std::vector<Param> ps;
+  auto add = [&](const LlamaParam& p, int64_t layer) {
+    Param out;
+    out.name = with_layer(p.ttml, layer);
+    uint64_t rows = 0, cols = 0;
+    for (std::string_view pattern : p.canonical) {
+      if (pattern.empty()) continue;
+      auto it = canonical.find(with_layer(pattern, layer));
+      if (it == canonical.end()) return;  // output.weight of a shared classifier
+      const TensorSpec& t = it->second;
+      rows += t.shape.size() == 2 ? t.shape[0] : 1;
+      cols = t.shape.back();
+      out.segments.push_back({t.name, t.numel});
+    }
+    const uint64_t padded = p.vocab ? uint64_t(padded_vocab(c.vocab_size)) : rows;
+    out.zeros = (padded - rows) * cols;
+    const bool vector = p.canonical[0].find("norm") != std::string_view::npos;
+    out.dims = vector ? std::vector<uint32_t>{1, 1, 1, uint32_t(cols)}
+                      : std::vector<uint32_t>{1, 1, uint32_t(padded), uint32_t(cols)};
+    ps.push_back(std::move(out));
+  };
+  for (const auto& p : kLlamaParams) {
+    if (p.ttml.find("{i}") == std::string_view::npos) add(p, -1);
+    else
+      for (int64_t l = 0; l < c.n_layers; ++l) add(p, l);
+  }
+  return ps;
+}
+
+// Every key of the file with what it holds, ordered byte-wise (std::map on std::string).
+std::map<std::string, Item> file_items(const ModelConfig& c, const std::string& prefix) {
+  std::map<std::string, Item> items;
+  for (auto& p : llama_params(c)) {
+    const std::string t = prefix + "/" + p.name;
+    // tt-train's own reader accepts only bfloat16 and uint32 tensors: data_type 0
+    // (bfloat16) with full fp32 values in the array, layout 1 (tile), storage 1 (device).
+    items[t + "/value/shape"] = Item{Item::shape, p.dims, 0, {}, 0};
+    items[t + "/value/data_type"] = Item{Item::integer, {}, 0, {}, 0};
+    items[t + "/value/layout"] = Item{Item::integer, {}, 1, {}, 0};
+    items[t + "/value/storage_type"] = Item{Item::integer, {}, 1, {}, 0};
+    items[t + "/value/data"] = Item{Item::data, {}, 0, std::move(p.segments), p.zeros};
+    items[t + "/requires_grads"] = Item{Item::boolean, {}, 1, {}, 0};
+    items[t + "/has_grads"] = Item{Item::boolean, {}, 0, {}, 0};
+  }
+  return items;
+}
+
+Result<bool> pack_data(msgpack::packer<SinkStream>& pk, SinkStream& st, const Item& it, const WeightSource& w) {
+  uint64_t total = it.zeros;
+  for (const auto& s : it.segments) total += s.numel;
+  if (total > UINT32_MAX)
+    return Error{ErrorCode::write_size, "a tensor of more than 2^32 elements cannot be a msgpack array", {}};
+  pk.pack_array(uint32_t(total));
+  for (const auto& s : it.segments) {
+    TensorSpec spec;
+    spec.name = s.canonical;
+    spec.numel = s.numel;
+    auto n = w.values(spec, [&](uint64_t, const float* v, size_t k) {
+      for (size_t i = 0; i < k; ++i) pk.pack_float(v[i]);
+      return bool(st.status());
+    });
+    if (!n) return n.error();
+    if (!st.status()) return st.status();
+    if (*n != s.numel)
+      return Error{ErrorCode::write_source,
+                   s.canonical + ": source gave " + std::to_string(*n) + " values, expected " + std::to_string(s.numel),
+                   {}};
+  }
+  for (uint64_t i = 0; i < it.zeros; ++i) pk.pack_float(0.0f);
+  return true;
+}
+
+}  // namespace
+
+Result<WriteStats> write_llama_msgpack(ByteSink& out, const ModelConfig& c, const WeightSource& w,
+                                       const std::string& prefix) {
+  if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 || c.vocab_size <= 0 ||
+      c.dim % c.n_heads != 0)
+    return Error{ErrorCode::layout_config, "the config cannot describe a Llama model", {}};
+  const auto items = file_items(c, prefix);
+  SinkStream st(out);
+  msgpack::packer<SinkStream> pk(st);
+  pk.pack_map(uint32_t(items.size()));
+  for (const auto& [key, it] : items) {
+    pk.pack(key);
+    pk.pack_array(2);
+    switch (it.kind) {
+      case Item::shape: {
+        pk.pack(unsigned(kVecU8));
+        std::vector<uint8_t> bytes(it.dims.size() * 4);
+        for (size_t i = 0; i < it.dims.size(); ++i) std::memcpy(&bytes[i * 4], &it.dims[i], 4);  // LE host
+        pk.pack_bin(uint32_t(bytes.size()));
+        pk.pack_bin_body(reinterpret_cast<const char*>(bytes.data()), uint32_t(bytes.size()));
+        break;
+      }
+      case Item::integer:
+        pk.pack(unsigned(kInt));
+        pk.pack(it.value);
+        break;
+      case Item::boolean:
+        pk.pack(unsigned(kBool));
+        pk.pack(it.value != 0);
+        break;
+      case Item::data: {
+        pk.pack(unsigned(kVecFloat));
+        auto r = pack_data(pk, st, it, w);
+        if (!r) return r.error();
+        break;
+      }
+    }
+    if (!st.status()) return st.status().error();
+  }
+  st.flush();
+  if (!st.status()) return st.status().error();
+  WriteStats stats;
+  stats.bytes = st.position();
+  return stats;
+}
+
+}  // namespace ckpt::ttml
