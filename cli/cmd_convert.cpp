@@ -15,14 +15,6 @@ namespace ckpt::cli {
 
 namespace {
 
-struct ConvertArgs {
-  std::string in, out, to, format;
-  std::string prefix = "llama/llama";
-  int64_t group_size = 0;
-  int64_t n_heads = 0, vocab_size = 0, seq_len = 0;  // reading tt-train files
-  bool allow_lossy = false, force = false;
-};
-
 // An interrupt must not leave a half-written temporary file behind: the handler removes
 // it (unlink is async-signal-safe) and then dies of the same signal.
 char g_temp_path[4096];
@@ -66,19 +58,18 @@ class TempGuard {
   bool blocked_ = true;
 };
 
-int run_convert(const ConvertArgs& a) {
+}  // namespace
+
+Outcome run_convert(const ConvertArgs& a) {
+  Outcome out;
   std::optional<Format> to, forced;
-  if (!parse_format_option(a.to, to) || !parse_format_option(a.format, forced)) return kExitCannotRun;
-  if (!to) {
-    print_error_line("convert needs --to FORMAT");
-    return kExitCannotRun;
-  }
-  if (same_file(a.in, a.out) && !a.force) {
-    print_error_line(fmt::format("{}: refusing to overwrite the input (pass --force to replace it atomically)", a.out));
-    return kExitCannotRun;
-  }
-  auto in = open_input(a.in, forced);
-  if (!in) return kExitCannotRun;
+  if (!parse_format_option(a.to, to, out) || !parse_format_option(a.format, forced, out)) return out;
+  if (!to) return out.usage_error("convert needs --to FORMAT");
+  if (same_file(a.in, a.out) && !a.force)
+    return out.usage_error(
+        fmt::format("{}: refusing to overwrite the input (pass --force to replace it atomically)", a.out));
+  auto cp = open_input(a.in, forced, out);
+  if (!cp) return out;
   ConvertOptions opt;
   opt.to = *to;
   if (a.group_size > 0) opt.group_size = a.group_size;
@@ -87,38 +78,24 @@ int run_convert(const ConvertArgs& a) {
   if (a.vocab_size > 0) opt.vocab_size = a.vocab_size;
   if (a.seq_len > 0) opt.seq_len = a.seq_len;
   opt.prefix = a.prefix;
-  auto plan = plan_conversion(in->cp, opt);
-  if (!plan) {
-    print_error(a.in, plan.error());
-    return kExitCannotRun;
-  }
+  auto plan = plan_conversion(*cp, opt);
+  if (!plan) return out.error(a.in, plan.error());
   // SIGXFSZ kills by default: ignore it so that a size limit is an ordinary write error.
   std::signal(SIGXFSZ, SIG_IGN);
   TempGuard guard;
   auto file = AtomicFile::create(a.out);
-  if (!file) {
-    print_error_line(file.error().message);
-    return kExitCannotRun;
-  }
+  if (!file) return out.error("", file.error());  // the message names the folder
   guard.arm((*file)->temp_path());
-  auto stats = write_conversion(**file, in->cp, *plan);
-  if (!stats) {
-    print_error(a.out, stats.error());
-    return kExitCannotRun;  // the AtomicFile destructor removes the temporary file
-  }
-  auto done = (*file)->commit();
-  if (!done) {
-    print_error(a.out, done.error());
-    return kExitCannotRun;
-  }
-  for (const auto& note : plan->notes) fmt::print(stderr, "ckpt: note: {}\n", note);
+  auto stats = write_conversion(**file, *cp, *plan);
+  // On failure the AtomicFile destructor removes the temporary file.
+  if (!stats) return out.error(a.out, stats.error());
+  if (auto done = (*file)->commit(); !done) return out.error(a.out, done.error());
+  for (const auto& note : plan->notes) out.note(note);
   if (plan->config.group_size > 0 && stats->copied_q8 == 0)
-    fmt::print(stderr, "ckpt: note: max quantization error {:.6g}\n", stats->max_quant_error);
-  fmt::print(stderr, "ckpt: wrote {} ({}, {} bytes)\n", a.out, format_name(*to), stats->bytes);
-  return kExitOk;
+    out.note(fmt::format("max quantization error {:.6g}", stats->max_quant_error));
+  out.info(fmt::format("wrote {} ({}, {} bytes)", a.out, to->name(), stats->bytes));
+  return out;
 }
-
-}  // namespace
 
 void add_convert_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ConvertArgs>();
@@ -135,7 +112,7 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   sub->add_option("--vocab-size", args->vocab_size,
                   "ttml-msgpack input: vocabulary size; drops the padding rows (default: the padded rows)");
   sub->add_option("--seq-len", args->seq_len, "ttml-msgpack input: sequence length for the header (not stored in the file)");
-  sub->callback([args, &exit_code] { exit_code = run_convert(*args); });
+  sub->callback([args, &exit_code] { exit_code = emit(run_convert(*args), false, "ckpt.convert/1"); });
 }
 
 }  // namespace ckpt::cli

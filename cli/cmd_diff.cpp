@@ -16,15 +16,6 @@ namespace ckpt::cli {
 
 namespace {
 
-struct DiffArgs {
-  std::string a, b, format_a, format_b;
-  std::optional<double> atol, rtol;
-  std::optional<uint64_t> ulp;
-  bool equal_nan = false, json = false, bytes = false, no_diagnose = false;
-  uint64_t max_report = 10;
-  unsigned threads = 0;
-};
-
 // "\rckpt diff: 42% of 2.1 GB" on stderr, at most five times a second, and only when
 // stderr is a terminal and the run is long enough to be worth it.
 class Progress {
@@ -50,43 +41,38 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
-int run_diff(const DiffArgs& a) {
+}  // namespace
+
+Outcome run_diff(const DiffArgs& a) {
+  Outcome out;
   std::optional<Format> fa, fb;
-  if (!parse_format_option(a.format_a, fa) || !parse_format_option(a.format_b, fb)) return kExitCannotRun;
+  if (!parse_format_option(a.format_a, fa, out) || !parse_format_option(a.format_b, fb, out)) return out;
   for (auto v : {a.atol, a.rtol})
-    if (v && !(*v >= 0)) {
-      print_error_line("tolerances must be non-negative numbers");
-      return kExitCannotRun;
-    }
-  auto ia = open_input(a.a, fa);
-  if (!ia) return kExitCannotRun;
-  auto ib = open_input(a.b, fb);
-  if (!ib) return kExitCannotRun;
+    if (v && !(*v >= 0)) return out.usage_error("tolerances must be non-negative numbers");
+  auto ca = open_input(a.a, fa, out);
+  if (!ca) return out;
+  auto cb = open_input(a.b, fb, out);
+  if (!cb) return out;
   DiffReport report;
   Progress progress;
   if (a.bytes) {
-    auto bytes = diff_bytes(ia->cp, ib->cp, a.max_report, progress.callback());
-    if (!bytes) {
-      print_error(a.a, bytes.error());
-      return kExitCannotRun;
-    }
+    auto bytes = diff_bytes(*ca, *cb, a.max_report, progress.callback());
+    if (!bytes) return out.error(a.a, bytes.error());
     report.path_a = a.a;
     report.path_b = a.b;
-    report.format_a = ia->cp.format;
-    report.format_b = ib->cp.format;
-    report.config_a = ia->cp.config;
-    report.config_b = ib->cp.config;
+    report.format_a = ca->format;
+    report.format_b = cb->format;
+    report.config_a = ca->config;
+    report.config_b = cb->config;
     report.bytes = std::move(*bytes);
-    if (ia->cp.format != ib->cp.format)
+    if (ca->format != cb->format)
       report.notes.push_back(
           "the layouts differ: bytes differ even where the values are equal (compare values without --bytes)");
   } else {
-    for (const auto* in : {&*ia, &*ib})
-      if (!in->cp.format.has_tag("weights")) {
-        print_error_line(fmt::format("{}: {} is not a weight file; compare it with --bytes", in->cp.path,
-                   format_name(in->cp.format)));
-        return kExitCannotRun;
-      }
+    for (const Checkpoint* cp : {&*ca, &*cb})
+      if (!cp->format.has_tag("weights"))
+        return out.usage_error(fmt::format("{}: {} is not a weight file; compare it with --bytes", cp->path,
+                                           cp->format.name()));
     DiffOptions opt;
     opt.atol = a.atol;
     opt.rtol = a.rtol;
@@ -95,23 +81,17 @@ int run_diff(const DiffArgs& a) {
     opt.max_report = a.max_report;
     opt.diagnose = !a.no_diagnose;
     opt.threads = a.threads ? a.threads : std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
-    auto r = diff_checkpoints(ia->cp, ib->cp, opt, progress.callback());
-    if (!r) {
-      print_error(r.error().message.find(a.b) != std::string::npos ? a.b : a.a, r.error());
-      return kExitCannotRun;
-    }
+    auto r = diff_checkpoints(*ca, *cb, opt, progress.callback());
+    if (!r) return out.error(r.error().message.find(a.b) != std::string::npos ? a.b : a.a, r.error());
     report = std::move(*r);
     report.path_a = a.a;
     report.path_b = a.b;
   }
-  if (a.json)
-    print_json(diff_json(report));
-  else
-    fmt::print("{}", diff_text(report));
-  return report.equal() ? kExitOk : kExitFinding;
+  if (a.json) out.document = diff_json(report);
+  else out.text = diff_text(report);
+  out.worsen(report.equal() ? Verdict::ok : Verdict::finding);
+  return out;
 }
-
-}  // namespace
 
 void add_diff_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DiffArgs>();
@@ -130,10 +110,7 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   sub->add_option("--threads", args->threads, "worker threads (default: 2, or 1 on a single core)");
   sub->add_option("--format-a", args->format_a, "force A's layout instead of detecting it");
   sub->add_option("--format-b", args->format_b, "force B's layout instead of detecting it");
-  sub->callback([args, &exit_code] {
-    exit_code = run_diff(*args);
-    if (args->json) finish_json("ckpt.diff/1");
-  });
+  sub->callback([args, &exit_code] { exit_code = emit(run_diff(*args), args->json, "ckpt.diff/1"); });
 }
 
 }  // namespace ckpt::cli

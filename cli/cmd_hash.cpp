@@ -10,37 +10,21 @@
 
 namespace ckpt::cli {
 
-namespace {
-
-struct HashArgs {
-  std::vector<std::string> files;
-  std::string algo = "xxh64", format;
-  bool values = false, json = false;
-  int64_t vocab_size = 0;
-};
-
-int run_hash(const HashArgs& a) {
+Outcome run_hash(const HashArgs& a) {
+  Outcome out;
   auto algo = parse_hash_algo(a.algo);
-  if (!algo) {
-    print_error_line(fmt::format("unknown --algo '{}' (known: xxh64, xxh3-128, sha256)", a.algo));
-    return kExitCannotRun;
-  }
+  if (!algo) return out.usage_error(fmt::format("unknown --algo '{}' (known: xxh64, xxh3-128, sha256)", a.algo));
   std::optional<Format> forced;
-  if (!parse_format_option(a.format, forced)) return kExitCannotRun;
+  if (!parse_format_option(a.format, forced, out)) return out;
   nlohmann::json files = nlohmann::json::array();
-  int code = kExitOk;
   for (const auto& path : a.files) {
-    auto in = open_input(path, forced);
-    if (!in) {
-      code = kExitCannotRun;
-      continue;
-    }
+    auto cp = open_input(path, forced, out);
+    if (!cp) continue;  // recorded; the other files are still hashed
     std::optional<uint64_t> vocab;
     if (a.vocab_size > 0) vocab = uint64_t(a.vocab_size);
-    auto rep = hash_checkpoint(in->cp, *algo, a.values ? HashMode::values : HashMode::stored, 2, vocab);
+    auto rep = hash_checkpoint(*cp, *algo, a.values ? HashMode::values : HashMode::stored, 2, vocab);
     if (!rep) {
-      print_error(path, rep.error());
-      code = kExitCannotRun;
+      out.error(path, rep.error());
       continue;
     }
     if (a.json) {
@@ -55,17 +39,15 @@ int run_hash(const HashArgs& a) {
                        {"model", rep->model_hex.empty() ? nlohmann::json(nullptr) : nlohmann::json(rep->model_hex)},
                        {"tensors", tensors}});
     } else {
-      if (a.files.size() > 1) fmt::print("# file: {}\n", path);
-      fmt::print("{}", manifest_text(*rep));
+      if (a.files.size() > 1) out.text += fmt::format("# file: {}\n", path);
+      out.text += manifest_text(*rep);
       for (const auto& t : rep->tensors)
-        if (!t.hex) print_error_line(fmt::format("{}: {} is {}: not hashed", path, t.name, t.status));
+        if (!t.hex) out.warn(fmt::format("{}: {} is {}: not hashed", path, t.name, t.status));
     }
   }
-  if (a.json) print_json(nlohmann::json{{"schema", "ckpt.hash/1"}, {"files", files}, {"errors", recorded_errors()}});
-  return code;
+  if (a.json) out.document = nlohmann::json{{"schema", "ckpt.hash/1"}, {"files", files}, {"errors", out.errors_json()}};
+  return out;
 }
-
-}  // namespace
 
 void add_hash_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<HashArgs>();
@@ -77,10 +59,7 @@ void add_hash_command(CLI::App& app, int& exit_code) {
   sub->add_option("--vocab-size", args->vocab_size,
                   "with --values on a tt-train file: hash only the first N rows of the padded embedding/classifier");
   sub->add_option("--format", args->format, "force the input's layout instead of detecting it");
-  sub->callback([args, &exit_code] {
-    exit_code = run_hash(*args);
-    if (args->json) finish_json("ckpt.hash/1");
-  });
+  sub->callback([args, &exit_code] { exit_code = emit(run_hash(*args), args->json, "ckpt.hash/1"); });
 }
 
 }  // namespace ckpt::cli

@@ -13,13 +13,6 @@ namespace ckpt::cli {
 
 namespace {
 
-struct InspectArgs {
-  std::string file;
-  bool json = false, stats = false;
-  std::string at, tensor, format;
-  uint64_t limit = 16;
-};
-
 // Accepts decimal or 0x-prefixed hexadecimal.
 std::optional<uint64_t> parse_offset(const std::string& s) {
   try {
@@ -33,39 +26,32 @@ std::optional<uint64_t> parse_offset(const std::string& s) {
   }
 }
 
-int run_inspect(const InspectArgs& a) {
+}  // namespace
+
+Outcome run_inspect(const InspectArgs& a) {
+  Outcome out;
   std::optional<Format> forced;
-  if (!parse_format_option(a.format, forced)) return kExitCannotRun;
+  if (!parse_format_option(a.format, forced, out)) return out;
   InspectOptions opt;
   opt.stats = a.stats;
   opt.limit = a.limit;
   opt.threads = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
   if (!a.at.empty()) {
     opt.at = parse_offset(a.at);
-    if (!opt.at) {
-      print_error_line(fmt::format("--at {}: not a byte offset (decimal or 0x hex)", a.at));
-      return kExitCannotRun;
-    }
+    if (!opt.at) return out.usage_error(fmt::format("--at {}: not a byte offset (decimal or 0x hex)", a.at));
   }
   if (!a.tensor.empty()) opt.tensor = a.tensor;
-  auto in = open_input(a.file, forced);
-  if (!in) return kExitCannotRun;
-  const bool unknown = in->cp.format == Format::unknown;
-  auto report = build_inspect_report(std::move(in->cp), opt);
-  if (!report) {
-    print_error(a.file, report.error());
-    return kExitCannotRun;
-  }
-  if (a.json) print_json(inspect_json(*report));
-  else fmt::print("{}", inspect_text(*report));
-  if (unknown) {
-    print_error_line(fmt::format("{}: no known format fits: {}", a.file, report->cp.detection));
-    return kExitCannotRun;
-  }
-  return kExitOk;
+  auto cp = open_input(a.file, forced, out);
+  if (!cp) return out;
+  const bool unknown = !cp->format.known();
+  auto report = build_inspect_report(std::move(*cp), opt);
+  if (!report) return out.error(a.file, report.error());
+  if (a.json) out.document = inspect_json(*report);
+  else out.text = inspect_text(*report);
+  // An ak42 file of an unknown version still shows its header, but nothing ran on it.
+  if (unknown) out.usage_error(fmt::format("{}: no known format fits: {}", a.file, report->cp.detection));
+  return out;
 }
-
-}  // namespace
 
 void add_inspect_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<InspectArgs>();
@@ -77,10 +63,7 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   sub->add_option("--limit", args->limit, "how many values --tensor prints (default 16)");
   sub->add_option("--at", args->at, "say what the byte at this offset (decimal or 0x hex) belongs to");
   sub->add_option("--format", args->format, "force a layout instead of detecting it");
-  sub->callback([args, &exit_code] {
-    exit_code = run_inspect(*args);
-    if (args->json) finish_json("ckpt.inspect/1");
-  });
+  sub->callback([args, &exit_code] { exit_code = emit(run_inspect(*args), args->json, "ckpt.inspect/1"); });
 }
 
 }  // namespace ckpt::cli

@@ -17,34 +17,26 @@ namespace ckpt::cli {
 
 namespace {
 
-struct ValidateArgs {
-  std::vector<std::string> files, expect;
-  std::string format, tokenizer, junit, manifest;
-  bool json = false, strict = false, no_scan = false, list_rules = false;
-  uint64_t require_alignment = 0;
-  unsigned threads = 2;
-};
-
-bool write_junit(const std::string& path, const std::string& xml) {
+bool write_junit(const std::string& path, const std::string& xml, Outcome& out) {
   auto f = AtomicFile::create(path);
   if (!f) {
-    print_error_line(fmt::format("--junit {}: {}", path, f.error().message));
+    out.usage_error(fmt::format("--junit {}: {}", path, f.error().message));
     return false;
   }
   auto w = (*f)->write_at(0, xml.data(), xml.size());
   if (w) w = (*f)->commit();
   if (!w) {
-    print_error_line(fmt::format("--junit {}: {}", path, w.error().message));
+    out.usage_error(fmt::format("--junit {}: {}", path, w.error().message));
     return false;
   }
   return true;
 }
 
 // Opens and checks the --tokenizer file: its own report, and its token count for the models.
-bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<FileReport>& reports) {
+bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<FileReport>& reports, Outcome& out) {
   auto src = FileSource::open(path);
   if (!src) {
-    print_error_line(fmt::format("--tokenizer {}", src.error().message));
+    out.usage_error(fmt::format("--tokenizer {}", src.error().message));
     return false;
   }
   // --tokenizer names a llama2.c tokenizer.bin: read it as one, whatever detection says.
@@ -59,69 +51,57 @@ bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<F
   return true;
 }
 
-int run_validate(const ValidateArgs& a) {
+}  // namespace
+
+Outcome run_validate(const ValidateArgs& a) {
+  Outcome out;
   if (a.list_rules) {
-    if (a.json) print_json(rules_json());
-    else fmt::print("{}", rules_text());
-    return kExitOk;
+    if (a.json) out.document = rules_json();
+    else out.text = rules_text();
+    return out;
   }
-  if (a.files.empty()) {
-    print_error_line("validate needs at least one FILE (or --list-rules)");
-    return kExitCannotRun;
-  }
+  if (a.files.empty()) return out.usage_error("validate needs at least one FILE (or --list-rules)");
   // The report must never replace what it reports on: refuse before checking anything.
   if (!a.junit.empty()) {
     std::vector<std::string> inputs = a.files;
     for (const auto* extra : {&a.tokenizer, &a.manifest})
       if (!extra->empty()) inputs.push_back(*extra);
     for (const auto& in : inputs)
-      if (same_file(a.junit, in)) {
-        print_error_line(fmt::format("--junit {}: refusing to overwrite the input {}", a.junit, in));
-        return kExitCannotRun;
-      }
+      if (same_file(a.junit, in))
+        return out.usage_error(fmt::format("--junit {}: refusing to overwrite the input {}", a.junit, in));
   }
   ValidateRun run;
   run.strict = a.strict;
   ValidateOptions& opt = run.options;
-  if (!parse_format_option(a.format, opt.forced_format)) return kExitCannotRun;
+  if (!parse_format_option(a.format, opt.forced_format, out)) return out;
   for (const auto& e : a.expect) {
     auto r = parse_expectations(e, opt.expect);
-    if (!r) {
-      print_error_line(fmt::format("--expect {}: {}", e, r.error().message));
-      return kExitCannotRun;
-    }
+    if (!r) return out.usage_error(fmt::format("--expect {}: {}", e, r.error().message));
   }
   if (a.require_alignment != 0 &&
-      (a.require_alignment > 4096 || (a.require_alignment & (a.require_alignment - 1)) != 0)) {
-    print_error_line(fmt::format("--require-alignment {}: must be a power of two from 1 to 4096", a.require_alignment));
-    return kExitCannotRun;
-  }
+      (a.require_alignment > 4096 || (a.require_alignment & (a.require_alignment - 1)) != 0))
+    return out.usage_error(
+        fmt::format("--require-alignment {}: must be a power of two from 1 to 4096", a.require_alignment));
   opt.require_alignment = a.require_alignment;
   opt.scan = !a.no_scan;
   opt.threads = std::max(1u, std::min(a.threads, std::max(1u, std::thread::hardware_concurrency())));
 
   if (!a.manifest.empty()) {
     std::ifstream in(a.manifest, std::ios::binary);
-    if (!in) {
-      print_error_line(fmt::format("--manifest {}: cannot open it", a.manifest));
-      return kExitCannotRun;
-    }
+    if (!in) return out.usage_error(fmt::format("--manifest {}: cannot open it", a.manifest));
     std::string text((std::istreambuf_iterator<char>(in)), {});
     auto m = parse_manifest(text);
-    if (!m) {
-      print_error_line(fmt::format("--manifest {}: {}", a.manifest, m.error().message));
-      return kExitCannotRun;
-    }
+    if (!m) return out.usage_error(fmt::format("--manifest {}: {}", a.manifest, m.error().message));
     opt.manifest = std::move(*m);
   }
 
   std::vector<FileReport> tokenizer_report;
-  if (!a.tokenizer.empty() && !load_tokenizer(a.tokenizer, opt, tokenizer_report)) return kExitCannotRun;
+  if (!a.tokenizer.empty() && !load_tokenizer(a.tokenizer, opt, tokenizer_report, out)) return out;
 
   for (const auto& path : a.files) {
     auto src = FileSource::open(path);
     if (!src) {
-      print_open_error(src.error());
+      out.error("", src.error());  // the message names the file
       run.files.push_back(unreadable_file_report(path, src.error().message));
       continue;
     }
@@ -133,19 +113,13 @@ int run_validate(const ValidateArgs& a) {
     run.files.push_back(std::move(t));
   }
 
-  if (a.json) print_json(validate_json(run));
-  else fmt::print("{}", validate_text(run));
-
-  int code = kExitOk;
-  for (const auto& f : run.files) {
-    if (f.could_not_run) code = kExitCannotRun;
-    else if (!f.valid(a.strict) && code == kExitOk) code = kExitFinding;
-  }
-  if (!a.junit.empty() && !write_junit(a.junit, validate_junit(run))) return kExitCannotRun;
-  return code;
+  if (a.json) out.document = validate_json(run);
+  else out.text = validate_text(run);
+  for (const auto& f : run.files) out.worsen(f.could_not_run ? Verdict::cannot_run : f.valid(a.strict) ? Verdict::ok : Verdict::finding);
+  if (!a.junit.empty()) write_junit(a.junit, validate_junit(run), out);
+  return out;
 }
 
-}  // namespace
 
 void add_validate_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ValidateArgs>();
@@ -167,10 +141,7 @@ void add_validate_command(CLI::App& app, int& exit_code) {
                   "every array must start at a multiple of N bytes (a power of two up to 4096)");
   sub->add_option("--threads", args->threads, "threads for the data scan (default 2)");
   sub->add_flag("--list-rules", args->list_rules, "print the rule catalogue (with --json: as JSON) and exit");
-  sub->callback([args, &exit_code] {
-    exit_code = run_validate(*args);
-    if (args->json) finish_json("ckpt.validate/1");
-  });
+  sub->callback([args, &exit_code] { exit_code = emit(run_validate(*args), args->json, "ckpt.validate/1"); });
 }
 
 }  // namespace ckpt::cli

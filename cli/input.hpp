@@ -1,24 +1,20 @@
 #pragma once
-// Opening an input for a command: file, then format, with one error message shape
+// Opening an input for a command: file, then format, with one error shape
 // ("ckpt: FILE: reason (at byte N)") for every command.
-#include <memory>
 #include <optional>
 #include <string>
 
 #include "ckpt/checkpoint.hpp"
-#include "output.hpp"
+#include "outcome.hpp"
 
 namespace ckpt::cli {
 
-struct Input {
-  Checkpoint cp;  // owns the file it was read from
-};
+// The checkpoint (owning its file), or nullopt with the reason recorded in `out` when the
+// file cannot be opened or no format fits.
+std::optional<Checkpoint> open_input(const std::string& path, std::optional<Format> forced, Outcome& out);
 
-// Prints the error to stderr and returns nullopt when the file cannot be opened or no
-// format fits.
-std::optional<Input> open_input(const std::string& path, std::optional<Format> forced = std::nullopt);
-
-// Parses --format NAME; prints an error and returns false for an unknown name.
-bool parse_format_option(const std::string& name, std::optional<Format>& out);
+// Parses --format NAME into `format` (left empty for an empty name); records a usage
+// error naming the known formats and returns false for an unknown one.
+bool parse_format_option(const std::string& name, std::optional<Format>& format, Outcome& out);
 
 }  // namespace ckpt::cli

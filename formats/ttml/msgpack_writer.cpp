@@ -118,12 +118,15 @@ std::map<std::string, Item> file_items(const ModelConfig& c, const std::string& 
   return items;
 }
 
-Result<bool> pack_data(msgpack::packer<SinkStream>& pk, SinkStream& st, const Item& it, const WeightSource& w) {
+// Elements of a data array: its canonical tensors and the padding zeros.
+uint64_t data_elements(const Item& it) {
   uint64_t total = it.zeros;
   for (const auto& s : it.segments) total += s.numel;
-  if (total > UINT32_MAX)
-    return Error{ErrorCode::write_size, "a tensor of more than 2^32 elements cannot be a msgpack array", {}};
-  pk.pack_array(uint32_t(total));
+  return total;
+}
+
+Result<bool> pack_data(msgpack::packer<SinkStream>& pk, SinkStream& st, const Item& it, const WeightSource& w) {
+  pk.pack_array(uint32_t(data_elements(it)));  // checked below 2^32 before writing began
   for (const auto& s : it.segments) {
     TensorSpec spec;
     spec.name = s.canonical;
@@ -151,6 +154,10 @@ Result<WriteStats> write_llama_msgpack(ByteSink& out, const ModelConfig& c, cons
       c.dim % c.n_heads != 0)
     return Error{ErrorCode::layout_config, "the config cannot describe a Llama model", {}};
   const auto items = file_items(c, prefix);
+  // A msgpack array holds at most 2^32 - 1 elements: refuse before writing anything.
+  for (const auto& [key, it] : items)
+    if (it.kind == Item::data && data_elements(it) > UINT32_MAX)
+      return Error{ErrorCode::write_size, key + ": more than 2^32 - 1 elements cannot be one msgpack array", {}};
   SinkStream st(out);
   msgpack::packer<SinkStream> pk(st);
   pk.pack_map(uint32_t(items.size()));
