@@ -20,8 +20,42 @@ std::string_view dtype_name(DType d) {
     case DType::q8_0: return "q8_0";
     case DType::bf16: return "bf16";
     case DType::u32: return "u32";
+    case DType::f16: return "f16";
+    case DType::f64: return "f64";
+    case DType::i8: return "i8";
+    case DType::i16: return "i16";
+    case DType::i32: return "i32";
+    case DType::i64: return "i64";
+    case DType::u8: return "u8";
+    case DType::u16: return "u16";
+    case DType::u64: return "u64";
+    case DType::boolean: return "bool";
   }
   return "f32";
+}
+
+uint32_t dtype_width(DType d) {
+  switch (d) {
+    case DType::q8_0: return 0;
+    case DType::i8:
+    case DType::u8:
+    case DType::boolean: return 1;
+    case DType::bf16:
+    case DType::f16:
+    case DType::i16:
+    case DType::u16: return 2;
+    case DType::f32:
+    case DType::u32:
+    case DType::i32: return 4;
+    case DType::f64:
+    case DType::i64:
+    case DType::u64: return 8;
+  }
+  return 0;
+}
+
+bool dtype_is_float(DType d) {
+  return d == DType::f32 || d == DType::bf16 || d == DType::f16 || d == DType::f64 || d == DType::q8_0;
 }
 
 std::string_view severity_name(Severity s) {

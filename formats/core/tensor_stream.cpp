@@ -26,34 +26,33 @@ uint64_t complete_groups(const Checkpoint& cp, const TensorInfo& t) {
   return std::min({by_data, by_scales, t.spec.numel / gs});
 }
 
-// Bytes per element of the raw types read_raw_f32 widens.
-uint32_t raw_width(DType d) {
-  switch (d) {
-    case DType::f32:
-    case DType::u32: return 4;
-    case DType::bf16: return 2;
-    case DType::q8_0: return 0;
+// Converts n raw little-endian elements (`bytes` holds n * width bytes) to fp32. Eigen's
+// half and bfloat16 do the 16-bit floats exactly; f64 rounds to nearest.
+template <class T>
+void convert(const uint8_t* bytes, size_t n, float* out) {
+  for (size_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, bytes + sizeof(T) * i, sizeof(T));
+    out[i] = static_cast<float>(v);
   }
-  return 0;
 }
 
-// Widens n raw elements (`bytes` holds n * width bytes) to fp32.
 void widen(DType d, const uint8_t* bytes, size_t n, float* out) {
   switch (d) {
     case DType::f32: std::memcpy(out, bytes, n * 4); break;  // little-endian host (checked in CMake)
-    case DType::u32:
-      for (size_t i = 0; i < n; ++i) {
-        uint32_t u;
-        std::memcpy(&u, bytes + 4 * i, 4);
-        out[i] = float(u);
-      }
-      break;
-    case DType::bf16:
-      for (size_t i = 0; i < n; ++i) {
-        uint16_t bits;
-        std::memcpy(&bits, bytes + 2 * i, 2);
-        out[i] = float(Eigen::numext::bit_cast<Eigen::bfloat16>(bits));
-      }
+    case DType::bf16: convert<Eigen::bfloat16>(bytes, n, out); break;
+    case DType::f16: convert<Eigen::half>(bytes, n, out); break;
+    case DType::f64: convert<double>(bytes, n, out); break;
+    case DType::i8: convert<int8_t>(bytes, n, out); break;
+    case DType::i16: convert<int16_t>(bytes, n, out); break;
+    case DType::i32: convert<int32_t>(bytes, n, out); break;
+    case DType::i64: convert<int64_t>(bytes, n, out); break;
+    case DType::u8: convert<uint8_t>(bytes, n, out); break;
+    case DType::u16: convert<uint16_t>(bytes, n, out); break;
+    case DType::u32: convert<uint32_t>(bytes, n, out); break;
+    case DType::u64: convert<uint64_t>(bytes, n, out); break;
+    case DType::boolean:
+      for (size_t i = 0; i < n; ++i) out[i] = bytes[i] != 0 ? 1.0f : 0.0f;
       break;
     case DType::q8_0: break;
   }
@@ -67,7 +66,7 @@ uint64_t streamable_elements(const Checkpoint& cp, const TensorInfo& t) {
     const uint64_t gs = uint64_t(cp.config ? cp.config->group_size : 0);
     return complete_groups(cp, t) * gs;
   }
-  const uint32_t w = raw_width(t.spec.dtype);
+  const uint32_t w = dtype_width(t.spec.dtype);
   return w ? std::min(t.spec.numel, t.data_available / w) : 0;
 }
 
@@ -100,9 +99,9 @@ Result<uint64_t> stream_q8(const Checkpoint& cp, const TensorInfo& t, const Q8Si
 }
 
 Result<bool> read_raw_f32(const Checkpoint& cp, const TensorInfo& t, uint64_t first, size_t n, float* out) {
-  const uint32_t w = raw_width(t.spec.dtype);
+  const uint32_t w = dtype_width(t.spec.dtype);
   if (t.place.storage != Storage::raw || w == 0)
-    return Error{ErrorCode::stream_dtype, t.spec.name + ": not a raw f32, bf16 or u32 tensor", {}};
+    return Error{ErrorCode::stream_dtype, t.spec.name + ": not stored element by element", {}};
   const ByteSource& src = cp.source(t.place.source);
   const uint64_t off = t.place.offset + first * w;
   if (t.spec.dtype == DType::f32) {
@@ -137,7 +136,7 @@ Result<uint64_t> stream_f32(const Checkpoint& cp, const TensorInfo& t, const F32
     return *r * uint64_t(cp.config->group_size);
   }
   const uint64_t n_elems = streamable_elements(cp, t);
-  if (raw_width(t.spec.dtype) == 0) return Error{ErrorCode::stream_dtype, t.spec.name + ": unsupported dtype", {}};
+  if (dtype_width(t.spec.dtype) == 0) return Error{ErrorCode::stream_dtype, t.spec.name + ": unsupported dtype", {}};
   const size_t cap = size_t(std::min<uint64_t>(chunk_elems, std::max<uint64_t>(n_elems, 1)));
   std::unique_ptr<float[]> buf(new float[cap]);  // uninitialised: filled by each read
   for (uint64_t i = 0; i < n_elems; i += cap) {

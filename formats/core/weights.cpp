@@ -43,23 +43,28 @@ Result<uint64_t> CheckpointWeights::values(const TensorSpec& spec, const F32Sink
   // A view may hold more than the target needs (the rows of a padded vocabulary, or the
   // first values --tensor prints): its first spec.numel values stream.
   if (v->numel < spec.numel) return count_error(spec, v->numel);
-  const uint64_t first = v->elem_offset(), want = spec.numel;
-  uint64_t sent = 0;
-  auto r = stream_f32(cp_, t, [&](uint64_t at, const float* x, size_t n) {
-    const uint64_t lo = std::max(at, first), hi = std::min<uint64_t>(at + n, first + want);
-    if (lo < hi) {
-      if (!sink(sent, x + (lo - at), size_t(hi - lo))) return false;
-      sent += hi - lo;
-    }
-    return at + n < first + want;
-  });
-  if (!r) return r.error();
-  return sent;
+  if (v->simple()) {
+    // One stored tensor in order: its own stream (encoded formats can only stream).
+    const uint64_t first = v->elem_offset(), want = spec.numel;
+    uint64_t sent = 0;
+    auto r = stream_f32(cp_, t, [&](uint64_t at, const float* x, size_t n) {
+      const uint64_t lo = std::max(at, first), hi = std::min<uint64_t>(at + n, first + want);
+      if (lo < hi) {
+        if (!sink(sent, x + (lo - at), size_t(hi - lo))) return false;
+        sent += hi - lo;
+      }
+      return at + n < first + want;
+    });
+    if (!r) return r.error();
+    return sent;
+  }
+  // Shards or permuted rows: through the view reader.
+  return stream_view_f32(cp_, *v, 0, spec.numel, sink);
 }
 
 bool CheckpointWeights::has_raw_q8(const TensorSpec& spec, int64_t gs) const {
   const CanonicalView* v = lookup(spec.name);
-  if (!v || v->row_begin != 0) return false;
+  if (!v || !v->simple() || v->row_begin != 0) return false;
   const TensorInfo& t = cp_.tensors[v->tensor];
   return t.spec.dtype == DType::q8_0 && cp_.config && cp_.config->group_size == gs &&
          t.status == TensorStatus::complete && t.spec.numel == spec.numel;

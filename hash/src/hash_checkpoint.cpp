@@ -17,27 +17,38 @@ constexpr size_t kChunk = size_t(4) << 20;
 struct Item {
   std::string name;
   const TensorInfo* t = nullptr;
-  uint64_t first = 0, count = 0;  // element range; count 0 = the whole tensor
+  uint64_t first = 0, count = 0;      // element range; count 0 = the whole tensor
+  const CanonicalView* view = nullptr;  // values mode: read through it when not simple
+  TensorStatus status = TensorStatus::complete;
 };
 
 bool is_rope(const Item& i) { return is_rope_table(i.name); }
 
-std::vector<Item> hash_items(const Checkpoint& cp, HashMode mode, std::optional<uint64_t> vocab_rows) {
+// A view is complete when every stored tensor it reads is.
+TensorStatus view_status(const Checkpoint& cp, const CanonicalView& v) {
+  TensorStatus s = cp.tensors[v.tensor].status;
+  for (size_t i : v.shards)
+    if (cp.tensors[i].status != TensorStatus::complete) s = cp.tensors[i].status;
+  return s;
+}
+
+std::vector<Item> hash_items(const Checkpoint& cp, const std::vector<CanonicalView>& views, HashMode mode,
+                             std::optional<uint64_t> vocab_rows) {
   std::vector<Item> items;
-  const auto views = canonical_views(cp);
   if (mode == HashMode::values) {
     // Layout-independent: the canonical tensors, whatever stores them.
     for (const auto& v : views) {
       uint64_t rows = v.shape.size() >= 2 ? v.shape[0] : 1;
       if (is_vocab_tensor(v.name) && vocab_rows && *vocab_rows < rows) rows = *vocab_rows;
       const uint64_t count = v.shape.size() >= 2 ? rows * v.cols() : v.numel;
-      items.push_back({v.name, &cp.tensors[v.tensor], v.elem_offset(), count});
+      items.push_back({v.name, &cp.tensors[v.tensor], v.elem_offset(), count, &v, view_status(cp, v)});
     }
   } else {
     // The bytes as stored: one line per stored tensor, under its canonical name(s).
     for (size_t i = 0; i < cp.tensors.size(); ++i) {
       const std::string joined = canonical_names_of(views, i, cp.tensors[i].spec.name);
-      items.push_back({joined.empty() ? cp.tensors[i].spec.name : joined, &cp.tensors[i], 0, 0});
+      items.push_back({joined.empty() ? cp.tensors[i].spec.name : joined, &cp.tensors[i], 0, 0, nullptr,
+                       cp.tensors[i].status});
     }
   }
   std::stable_sort(items.begin(), items.end(),
@@ -65,6 +76,14 @@ Result<bool> hash_tensor(const Checkpoint& cp, const Item& item, HashMode mode, 
     if (!r || t.place.scale_nbytes == 0) return r;
     return hash_range(src, t.place.scale_offset, t.place.scale_nbytes, h, buf);
   }
+  if (item.view && !item.view->simple()) {
+    auto r = stream_view_f32(cp, *item.view, 0, item.count, [&](uint64_t, const float* v, size_t n) {
+      h.update(v, n * sizeof(float));
+      return true;
+    });
+    if (!r) return r.error();
+    return true;
+  }
   const uint64_t lo = item.first, hi = item.count ? item.first + item.count : UINT64_MAX;
   auto r = stream_f32(cp, t, [&](uint64_t first, const float* v, size_t n) {
     // Only the item's element range (a row range for tt-train views).
@@ -85,13 +104,14 @@ Result<HashReport> hash_checkpoint(const Checkpoint& cp, HashAlgo algo, HashMode
   rep.format = cp.format;
   rep.algo = algo;
   rep.mode = mode;
-  const std::vector<Item> order = hash_items(cp, mode, vocab_rows);
+  const auto views = canonical_views(cp);
+  const std::vector<Item> order = hash_items(cp, views, mode, vocab_rows);
   rep.tensors.resize(order.size());
   bool all_complete = true;
   for (size_t i = 0; i < order.size(); ++i) {
     rep.tensors[i].name = order[i].name;
-    rep.tensors[i].status = std::string(tensor_status_name(order[i].t->status));
-    if (!is_rope(order[i])) all_complete &= order[i].t->status == TensorStatus::complete;
+    rep.tensors[i].status = std::string(tensor_status_name(order[i].status));
+    if (!is_rope(order[i])) all_complete &= order[i].status == TensorStatus::complete;
   }
 
   // One job hashes the model (the whole file, or every weight tensor's values in
@@ -106,7 +126,7 @@ Result<HashReport> hash_checkpoint(const Checkpoint& cp, HashAlgo algo, HashMode
       r = hash_range(cp.source(), 0, cp.source().size(), *h, buf);
     } else {
       for (const Item& it : order)
-        if (r && !is_rope(it) && it.t->status == TensorStatus::complete) r = hash_tensor(cp, it, mode, *h, buf);
+        if (r && !is_rope(it) && it.status == TensorStatus::complete) r = hash_tensor(cp, it, mode, *h, buf);
     }
     if (!r) {
       failed = true;
@@ -119,7 +139,7 @@ Result<HashReport> hash_checkpoint(const Checkpoint& cp, HashAlgo algo, HashMode
   auto tensor_job = [&] {
     std::vector<uint8_t> buf;
     for (size_t i = 0; i < order.size(); ++i) {
-      if (order[i].t->status != TensorStatus::complete) continue;
+      if (order[i].status != TensorStatus::complete) continue;
       auto h = make_hasher(algo);
       auto r = hash_tensor(cp, order[i], mode, *h, buf);
       if (!r) {

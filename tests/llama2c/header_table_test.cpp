@@ -35,14 +35,18 @@ TEST(HeaderTable, FieldFindingsCarryTheTableOffset) {
         // inspect's view: the parse findings.
         if (auto cp = test::open_bytes(bytes)) {
           for (const auto& x : cp->findings)
-            if (x.subject == field.name) EXPECT_EQ(x.offset, std::optional<uint64_t>(field.offset)) << what << " " << x.rule;
+            if (x.subject == field.name) {
+              EXPECT_EQ(x.offset, std::optional<uint64_t>(field.offset)) << what << " " << x.rule;
+            }
         }
         // validate's view: every rule.
         MemorySource src(bytes);
         ValidateOptions opt;
         opt.scan = false;
         for (const auto& x : validate_source(src, opt).findings)
-          if (x.field == field.name) EXPECT_EQ(x.offset, std::optional<uint64_t>(field.offset)) << what << " " << x.rule;
+          if (x.field == field.name) {
+            EXPECT_EQ(x.offset, std::optional<uint64_t>(field.offset)) << what << " " << x.rule;
+          }
       }
     }
   }

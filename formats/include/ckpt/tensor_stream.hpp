@@ -43,8 +43,8 @@ Result<uint64_t> stream_f32(const Checkpoint& cp, const TensorInfo& t, const F32
 Result<uint64_t> stream_q8(const Checkpoint& cp, const TensorInfo& t, const Q8Sink& sink,
                            size_t chunk_elems = kDefaultChunkElems);
 
-// Reads raw elements [first, first + n) of a raw (not encoded) f32, bf16 or u32 tensor
-// as fp32. Fails with stream_dtype for other tensors and io_read past the file's end.
+// Reads raw elements [first, first + n) of a raw (not encoded, not Q8_0) tensor as fp32.
+// Fails with stream_dtype for other tensors and io_read past the file's end.
 Result<bool> read_raw_f32(const Checkpoint& cp, const TensorInfo& t, uint64_t first, size_t n, float* out);
 
 }  // namespace ckpt

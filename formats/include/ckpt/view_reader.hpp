@@ -40,6 +40,9 @@ class ViewReader {
  private:
   Result<bool> read_q8(uint64_t e0, size_t n, float* out, float* half_step);
   Result<bool> read_stream(uint64_t e0, size_t n, float* out, float* half_step);
+  // Shards and row orders: row by row, each row (or row part) a raw range of a shard.
+  Result<bool> read_mapped(uint64_t first, size_t n, float* out);
+  Result<bool> read_row(uint64_t row, uint64_t col, size_t count, float* out);
   const Checkpoint& cp_;
   const CanonicalView& v_;
   const TensorInfo& t_;
