@@ -73,6 +73,14 @@ class FormatFamily {
   // Streams a tensor whose Storage is encoded (only the family can decode it).
   virtual Result<uint64_t> stream_encoded(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
                                           size_t chunk_elems) const;
+  // The data scan's stream of an encoded tensor: stream_encoded, plus findings about
+  // stored bytes that never become values (non-zero tile padding, block-float exponents
+  // out of range), with their offsets. Default: stream_encoded, no findings.
+  virtual Result<uint64_t> scan_encoded(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
+                                        size_t chunk_elems, std::vector<Finding>& findings) const;
+  // The first byte (in source t.place.source) of element `element` of an encoded tensor,
+  // so that findings about values point at their bytes; nullopt when the family cannot say.
+  virtual std::optional<uint64_t> element_offset(const Checkpoint& cp, const TensorInfo& t, uint64_t element) const;
   // The canonical tensors of the file. Default: one view per stored tensor.
   virtual std::vector<CanonicalView> views(const Checkpoint& cp) const;
   // What lives at a byte of the input. Default: header fields and raw placements.

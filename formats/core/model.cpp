@@ -30,13 +30,17 @@ std::string_view dtype_name(DType d) {
     case DType::u16: return "u16";
     case DType::u64: return "u64";
     case DType::boolean: return "bool";
+    case DType::bfp8_b: return "bfp8_b";
+    case DType::bfp4_b: return "bfp4_b";
   }
   return "f32";
 }
 
 uint32_t dtype_width(DType d) {
   switch (d) {
-    case DType::q8_0: return 0;
+    case DType::q8_0:
+    case DType::bfp8_b:
+    case DType::bfp4_b: return 0;
     case DType::i8:
     case DType::u8:
     case DType::boolean: return 1;
@@ -55,7 +59,8 @@ uint32_t dtype_width(DType d) {
 }
 
 bool dtype_is_float(DType d) {
-  return d == DType::f32 || d == DType::bf16 || d == DType::f16 || d == DType::f64 || d == DType::q8_0;
+  return d == DType::f32 || d == DType::bf16 || d == DType::f16 || d == DType::f64 || d == DType::q8_0 ||
+         d == DType::bfp8_b || d == DType::bfp4_b;
 }
 
 std::string_view severity_name(Severity s) {
