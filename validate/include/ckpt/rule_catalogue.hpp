@@ -24,6 +24,8 @@ enum class RuleScope {
   expect,      // only when --expect is given
   manifest,    // only when --manifest is given
   scan,        // checkpoints, only when the data is scanned
+  tensorbin,   // tt-train flatbuffer checkpoints and ttnn .tensorbin files
+  tar,         // tar archives (a packed tt-train checkpoint folder)
 };
 
 struct RuleInfo {
