@@ -146,7 +146,7 @@ class TtmlFamily final : public core::FormatFamily {
     return source;
   }
 
-  bool writes(Format f) const override { return f == msgpack_weights || f == ttml_tar; }
+  bool writes(Format f) const override { return f == msgpack_weights || f == ttml_flatbuffer || f == ttml_tar; }
 
   Result<ConvertPlan> plan(const Checkpoint& from, const core::SourceConfig& source,
                            const ConvertOptions& opt) const override {
@@ -175,6 +175,19 @@ class TtmlFamily final : public core::FormatFamily {
     const std::string prefix = plan.prefix.empty() ? "llama/llama" : plan.prefix;
     if (plan.to == ttml_tar) return write_fb_tar(out, plan.config, w, prefix);
     return write_llama_msgpack(out, plan.config, w, prefix);
+  }
+
+  // The checkpoint folder: each file committed as soon as it is written (a model with its
+  // optimizer state has thousands), the folder renamed into place by the caller.
+  Result<WriteStats> write_folder(AtomicFolder& out, const ConvertPlan& plan, const WeightSource& w) const override {
+    auto write_file = [&](const std::string& file, const std::function<Result<bool>(ByteSink&)>& fill) -> Result<bool> {
+      auto f = out.file(file);
+      if (!f) return f.error();
+      auto r = fill(**f);
+      if (!r) return r;
+      return (*f)->commit();
+    };
+    return write_fb_folder(write_file, plan.config, w, plan.prefix.empty() ? "llama/llama" : plan.prefix);
   }
 
  private:

@@ -4,6 +4,11 @@
 
 #include <cstring>
 
+#include "ttml_fb/tensor_2025_06_generated.h"
+#include "ttml_fb/tensor_generated.h"
+#include "ttml_fb/ttml_metadata_generated.h"
+#include "ttml_fb/ttml_tensor_generated.h"
+
 namespace ckpt::ttml::fb {
 
 namespace {
@@ -338,6 +343,16 @@ class Walker {
 };
 
 }  // namespace
+
+bool flatbuffers_verify(std::span<const uint8_t> buf, const TableDesc& root) {
+  if (buf.size() >= kMaxBuffer) return false;
+  flatbuffers::Verifier v(buf.data(), buf.size());
+  if (&root == &kTtmlData) return v.VerifyBuffer<::ttml::flatbuffer::TTMLData>(nullptr);
+  if (&root == &kTtmlDataPr32326) return v.VerifyBuffer<::ttml::flatbuffer::pr32326::TTMLData>(nullptr);
+  if (&root == &kTensor) return v.VerifyBuffer<::ttnn::flatbuffer::Tensor>(nullptr);
+  if (&root == &kTensor2025_06) return v.VerifyBuffer<::ttnn::flatbuffer::v2025_06::Tensor>(nullptr);
+  return false;
+}
 
 std::optional<Problem> locate_problem(std::span<const uint8_t> buf, const TableDesc& root, const CheckLimits& limits) {
   return Walker(buf, limits).root(root);

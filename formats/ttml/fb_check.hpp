@@ -73,6 +73,11 @@ struct Problem {
   std::string what;     // one line: the structure and the rule it breaks
 };
 
+// The flatbuffers library's Verifier (generated VerifyBuffer of the schema `root`
+// describes, no file identifier required), with its default limits: the reference the
+// walk below agrees with.
+bool flatbuffers_verify(std::span<const uint8_t> buf, const TableDesc& root);
+
 // Walks `buf` as a flatbuffer whose root is `root`: nullopt when every check passes,
 // else the first problem. Never reads outside `buf`.
 std::optional<Problem> locate_problem(std::span<const uint8_t> buf, const TableDesc& root,

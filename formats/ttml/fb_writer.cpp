@@ -12,20 +12,15 @@
 #include <cstring>
 
 #include "ckpt/checked.hpp"
+#include "fb_build.hpp"
 #include "fb_internal.hpp"
 #include "llama_params.hpp"
 #include "tile_codec.hpp"
 #include "ttml.hpp"
-#include "ttml_fb/tensor_generated.h"
-#include "ttml_fb/ttml_metadata_generated.h"
 
 namespace ckpt::ttml {
 
 namespace {
-
-namespace tf = ::ttnn::flatbuffer;
-namespace mf = ::ttml::flatbuffer;
-namespace df = ::tt::tt_metal::distributed::flatbuffer;
 
 constexpr uint64_t kTileBytesBf16 = 2048;
 constexpr int kDataTypeBf16 = 0, kLayoutTile = 1, kStorageDevice = 1;
@@ -39,32 +34,15 @@ std::string file_name_of(const std::string& key) {
   return f + ".tensorbin";
 }
 
-// The flatbuffer header of a single-device bfloat16 TILE tensor of `nbytes` data bytes,
-// padded with zeros to a multiple of 8 (ttnn aligns it so).
+// The header of a single-device bfloat16 TILE tensor of `nbytes` data bytes: ttnn's
+// defaults (mesh [1, 1], one shard at [0, 0], a replicated topology).
 std::vector<uint8_t> tensor_header(const std::vector<uint32_t>& dims, uint64_t nbytes) {
-  flatbuffers::FlatBufferBuilder fbb(1024);
-  auto shape = fbb.CreateVector(dims);
-  auto tile = tf::CreateTile(fbb, kTile, kTile, false);
-  auto page = tf::CreateTilePageConfig(fbb, tile);
-  auto mem = tf::CreateMemoryConfig(fbb);  // DRAM, interleaved: every field its default
-  auto align = fbb.CreateVector(std::vector<uint32_t>{kTile, kTile});
-  auto layout = tf::CreateTensorLayout(fbb, tf::DataType_BFloat16, tf::PageConfig_tile, page.Union(), mem, align);
-  auto spec = tf::CreateTensorSpec(fbb, shape, layout);
-  auto mesh = tf::CreateMeshShape(fbb, fbb.CreateVector(std::vector<uint32_t>{1, 1}));
-  auto coord = df::CreateMeshCoordinate(fbb, fbb.CreateVector(std::vector<uint32_t>{0, 0}));
-  const tf::InlineFileStorage storage(0, nbytes);
-  auto shard = tf::CreateTensorShard(fbb, tf::TensorBuffer_InlineFileStorage, fbb.CreateStruct(storage).Union(), coord);
-  auto shards = fbb.CreateVector(std::vector<flatbuffers::Offset<tf::TensorShard>>{shard});
-  auto dist = tf::CreateMeshShape(fbb, fbb.CreateVector(std::vector<uint32_t>{1}));
-  auto placement = tf::CreateMeshMapperPlacement(fbb, tf::MeshMapperPlacementType_Replicate, -1);
-  auto placements = fbb.CreateVector(std::vector<flatbuffers::Offset<tf::MeshMapperPlacement>>{placement});
-  auto tcoord = df::CreateMeshCoordinate(fbb, fbb.CreateVector(std::vector<uint32_t>{0, 0}));
-  auto coords = fbb.CreateVector(std::vector<flatbuffers::Offset<df::MeshCoordinate>>{tcoord});
-  auto topo = tf::CreateTensorTopology(fbb, dist, placements, coords);
-  fbb.Finish(tf::CreateTensor(fbb, spec, mesh, shards, topo));
-  std::vector<uint8_t> out(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
-  out.resize((out.size() + 7) / 8 * 8, 0);
-  return out;
+  TensorbinSpec spec;
+  spec.shape = dims;
+  spec.data_type = uint8_t(TtDType::bfloat16);
+  spec.tile = true;
+  spec.shards = {TensorbinShardSpec{{0, 0}, 0, nbytes}};
+  return build_tensorbin_header(spec);
 }
 
 // A parameter's file: its header and where its tiles go.
@@ -186,28 +164,22 @@ Result<bool> write_tensorbin(ByteSink& out, uint64_t base, const TensorFile& f, 
 // metadata.flatbuffer: scalars in put() order (per parameter data_type, layout,
 // storage_type, then requires_grads, has_grads), then the shapes, then the file names.
 std::vector<uint8_t> metadata_bytes(const std::vector<TensorFile>& files) {
-  flatbuffers::FlatBufferBuilder fbb(4096);
-  std::vector<flatbuffers::Offset<mf::KeyValuePair>> pairs;
-  auto pair = [&](const std::string& key, mf::SerializableType type, flatbuffers::Offset<void> value) {
-    pairs.push_back(mf::CreateKeyValuePair(fbb, fbb.CreateString(key), type, value));
-  };
+  std::vector<MetaPairSpec> pairs;
   for (const auto& f : files) {
-    pair(f.key + "/data_type", mf::SerializableType_IntValue, mf::CreateIntValue(fbb, kDataTypeBf16).Union());
-    pair(f.key + "/layout", mf::SerializableType_IntValue, mf::CreateIntValue(fbb, kLayoutTile).Union());
-    pair(f.key + "/storage_type", mf::SerializableType_IntValue, mf::CreateIntValue(fbb, kStorageDevice).Union());
+    pairs.push_back(MetaPairSpec::number(f.key + "/data_type", MetaKind::i32, kDataTypeBf16));
+    pairs.push_back(MetaPairSpec::number(f.key + "/layout", MetaKind::i32, kLayoutTile));
+    pairs.push_back(MetaPairSpec::number(f.key + "/storage_type", MetaKind::i32, kStorageDevice));
     const std::string param = f.key.substr(0, f.key.size() - 6);  // without "/value"
-    pair(param + "/requires_grads", mf::SerializableType_BoolValue, mf::CreateBoolValue(fbb, true).Union());
-    pair(param + "/has_grads", mf::SerializableType_BoolValue, mf::CreateBoolValue(fbb, false).Union());
+    pairs.push_back(MetaPairSpec::number(param + "/requires_grads", MetaKind::boolean, 1));
+    pairs.push_back(MetaPairSpec::number(param + "/has_grads", MetaKind::boolean, 0));
   }
   for (const auto& f : files) {
     std::vector<uint8_t> shape(f.param->dims.size() * 4);
     std::memcpy(shape.data(), f.param->dims.data(), shape.size());  // ttnn::Shape's bytes (LE host)
-    pair(f.key + "/shape", mf::SerializableType_VectorUInt8, mf::CreateVectorUInt8(fbb, fbb.CreateVector(shape)).Union());
+    pairs.push_back(MetaPairSpec::byte_vector(f.key + "/shape", std::move(shape)));
   }
-  for (const auto& f : files)
-    pair(f.key, mf::SerializableType_StringValue, mf::CreateStringValue(fbb, fbb.CreateString(f.file)).Union());
-  fbb.Finish(mf::CreateTTMLData(fbb, fbb.CreateVector(pairs)));
-  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  for (const auto& f : files) pairs.push_back(MetaPairSpec::text(f.key, f.file));
+  return build_metadata(pairs);
 }
 
 std::optional<Error> check_config(const ModelConfig& c) {

@@ -26,7 +26,7 @@ inline constexpr Format msgpack_weights{kMsgpackInfo};
 // tt-train's checkpoints since 2025-12-10 (FlatBufferFile): a folder of metadata.flatbuffer
 // and one ttnn .tensorbin per tensor; read as the folder or through its metadata file.
 // "tensorbin" is the validate scope of their rules (flatbuffer.*, tensorbin.*, ttckpt.*).
-inline constexpr std::string_view kFlatbufferTags[] = {"tensorbin", "scan", "training_state", "weights"};
+inline constexpr std::string_view kFlatbufferTags[] = {"tensorbin", "folder", "scan", "training_state", "weights"};
 inline constexpr FormatInfo kFlatbufferInfo{
     "ttml-flatbuffer", "ttml",
     "tt-train checkpoint folder (metadata.flatbuffer + one .tensorbin per tensor), or its metadata.flatbuffer",
