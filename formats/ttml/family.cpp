@@ -48,8 +48,11 @@ class TtmlFamily final : public core::FormatFamily {
       return;
     }
     std::string why_tar;
-    if (auto tar = probe_checkpoint_tar(src, limits, why_tar)) {
-      core::DetectCandidate c{ttml_tar, core::kScoreMagic, "a ustar archive holding a tt-train metadata flatbuffer"};
+    bool broken = false;
+    if (auto tar = probe_checkpoint_tar(src, limits, why_tar, broken)) {
+      core::DetectCandidate c{ttml_tar, broken ? core::kScoreRepaired : core::kScoreMagic,
+                              broken ? "a ustar archive whose member headers break before the end"
+                                     : "a ustar archive holding a tt-train metadata flatbuffer"};
       c.found = std::move(tar);
       out.push_back(std::move(c));
       return;
@@ -64,7 +67,9 @@ class TtmlFamily final : public core::FormatFamily {
       out.push_back({ttml_flatbuffer, core::kScoreStructure, "verifies as tt-train's ttml.flatbuffer.TTMLData"});
       return;
     }
-    out.push_back({Format::unknown, 0, "not a msgpack map, a tt-train flatbuffer or a .tensorbin", 0});
+    // The msgpack reason alone: the flatbuffer probes decline without a word (a file that
+    // is none of them is not a msgpack map first of all).
+    out.push_back({Format::unknown, 0, "not a msgpack map", 0});
   }
 
   Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how,

@@ -197,10 +197,13 @@ class Walker {
     return false;
   }
   // Verifier::Verify(elem, len): the range lies inside the buffer (len < size, as there).
-  bool in_range(uint64_t at, uint64_t len, const std::string& what) {
+  // A range that leaves the buffer is reported at `blame`: the field that declared it
+  // (an offset or a length), not the bytes it points at.
+  bool in_range(uint64_t at, uint64_t len, const std::string& what, std::optional<uint64_t> blame = std::nullopt) {
     if (len < b_.size() && at <= b_.size() - len) return true;
-    return fail(at, what + ": bytes " + std::to_string(at) + ".." + std::to_string(at + len) +
-                        " are outside the " + std::to_string(b_.size()) + "-byte buffer");
+    return fail(blame.value_or(std::min<uint64_t>(at, b_.size())),
+                what + ": bytes " + std::to_string(at) + ".." + std::to_string(at + len) + " are outside the " +
+                    std::to_string(b_.size()) + "-byte buffer");
   }
   bool aligned(uint64_t at, uint64_t align, const std::string& what) {
     if (at % align == 0) return true;
@@ -222,7 +225,7 @@ class Walker {
     const uint32_t o = u32(at);
     if (o == 0) return fail(at, what + " is 0 (points at itself)");
     if (o >= 0x80000000u) return fail(at, what + " " + std::to_string(o) + " is 2^31 or more");
-    if (!in_range(at + o, 1, what + " (to byte " + std::to_string(at + o) + ")")) return false;
+    if (!in_range(at + o, 1, what + " (to byte " + std::to_string(at + o) + ")", at)) return false;
     target = at + o;
     return true;
   }
@@ -232,21 +235,22 @@ class Walker {
     count = u32(at);
     if (count >= kMaxBuffer / elem)
       return fail(at, what + " declares " + std::to_string(count) + " elements: more than a flatbuffer can hold");
-    return in_range(at, 4 + elem * count, what + " (" + std::to_string(count) + " elements)");
+    return in_range(at, 4 + elem * count, what + " (" + std::to_string(count) + " elements)", at);
   }
   bool string_at(uint64_t at, const std::string& what) {
     uint64_t len = 0;
     if (!vector_at(at, 1, what, len)) return false;
     const uint64_t end = at + 4 + len;
-    if (!in_range(end, 1, what + " terminator")) return false;
+    if (!in_range(end, 1, what + " terminator", at)) return false;
     if (b_[end] != 0) return fail(end, what + " is not NUL-terminated");
     return true;
   }
 
-  bool table(uint64_t at, const TableDesc& t, const std::string& path) {
+  // `from`: the offset field that led here (blamed when the table lies outside).
+  bool table(uint64_t at, const TableDesc& t, const std::string& path, std::optional<uint64_t> from = std::nullopt) {
     const std::string what = "table " + path;
     // Verifier::VerifyTableStart: the soffset first, then the depth and table count.
-    if (!aligned(at, 4, what + " start") || !in_range(at, 4, what + " start")) return false;
+    if (!aligned(at, 4, what + " start") || !in_range(at, 4, what + " start", from)) return false;
     if (++depth_ > lim_.max_depth) return fail(at, what + " is nested more than " + std::to_string(lim_.max_depth) + " deep");
     if (++tables_ > lim_.max_tables)
       return fail(at, what + ": more than " + std::to_string(lim_.max_tables) + " tables in the buffer");
@@ -261,10 +265,10 @@ class Walker {
     const int64_t vt = int64_t(at) - int64_t(soff);
     if (vt < 0) return fail(at, what + ": its vtable offset " + std::to_string(soff) + " points before the buffer");
     const uint64_t vtable = uint64_t(vt);
-    if (!aligned(vtable, 2, what + " vtable") || !in_range(vtable, 2, what + " vtable")) return false;
+    if (!aligned(vtable, 2, what + " vtable") || !in_range(vtable, 2, what + " vtable", at)) return false;
     const uint16_t vsize = u16(vtable);
     if (vsize % 2 != 0) return fail(vtable, what + " vtable size " + std::to_string(vsize) + " is odd");
-    if (!in_range(vtable, vsize, what + " vtable")) return false;
+    if (!in_range(vtable, vsize, what + " vtable", vtable)) return false;
     uint8_t union_type = 0;
     for (size_t i = 0; i < t.fields.size(); ++i) {
       const FieldDesc& f = t.fields[i];
@@ -284,13 +288,13 @@ class Walker {
       const uint64_t pos = at + foff;
       switch (f.slot) {
         case Slot::scalar:
-          if (!aligned(pos, f.size, fw) || !in_range(pos, f.size, fw)) return false;
+          if (!aligned(pos, f.size, fw) || !in_range(pos, f.size, fw, vtable + slot)) return false;
           if (f.size == 1 && i + 1 < t.fields.size() && t.fields[i + 1].slot == Slot::union_value)
             union_type = b_[pos];
           break;
         case Slot::table: {
           uint64_t target = 0;
-          if (!offset_at(pos, fw, target) || !table(target, *f.table, fw)) return false;
+          if (!offset_at(pos, fw, target) || !table(target, *f.table, fw, pos)) return false;
           break;
         }
         case Slot::string: {
@@ -313,7 +317,7 @@ class Walker {
             const uint64_t e = target + 4 + 4 * k;
             const uint64_t dest = e + u32(e);
             const std::string ew = fw + "[" + std::to_string(k) + "]";
-            const bool ok = f.slot == Slot::table_vector ? table(dest, *f.table, ew) : string_at(dest, ew);
+            const bool ok = f.slot == Slot::table_vector ? table(dest, *f.table, ew, e) : string_at(dest, ew);
             if (!ok) return false;
           }
           break;
@@ -325,8 +329,8 @@ class Walker {
           if (!m) break;  // NONE or a type this schema does not know: not verified
           const std::string mw = fw + " (" + std::string(m->name) + ")";
           if (m->table) {
-            if (!table(target, *m->table, mw)) return false;
-          } else if (!aligned(target, m->struct_align, mw) || !in_range(target, m->struct_size, mw)) {
+            if (!table(target, *m->table, mw, pos)) return false;
+          } else if (!aligned(target, m->struct_align, mw) || !in_range(target, m->struct_size, mw, pos)) {
             return false;
           }
           break;

@@ -20,8 +20,10 @@ namespace ckpt::ttml {
 
 // Detection (headers only).
 bool looks_like_metadata_file(const ByteSource& src, const OpenLimits& limits);
-// A tar holding a .flatbuffer member: its index (for open), or nullptr with `why`.
-std::shared_ptr<const FamilyData> probe_checkpoint_tar(const ByteSource& src, const OpenLimits& limits, std::string& why);
+// A tar holding a .flatbuffer member, or one whose headers break before the end: its
+// index, or nullptr with `why`. `broken` says the walk stopped at a bad header.
+std::shared_ptr<const FamilyData> probe_checkpoint_tar(const ByteSource& src, const OpenLimits& limits, std::string& why,
+                                                       bool& broken);
 
 // Opening. Each reads the metadata and every .tensorbin header, never tensor data.
 // The folder fails (detect_forced) only when it holds no *.flatbuffer at all.

@@ -451,7 +451,7 @@ Checkpoint open_tensorbin_file(const ByteSource& src, const OpenOptions& opt) {
 }
 
 std::shared_ptr<const FamilyData> probe_checkpoint_tar(const ByteSource& src, const OpenLimits& limits,
-                                                       std::string& why) {
+                                                       std::string& why, bool& broken) {
   if (!looks_like_tar(src)) {
     why = "not a ustar archive";
     return nullptr;
@@ -461,7 +461,10 @@ std::shared_ptr<const FamilyData> probe_checkpoint_tar(const ByteSource& src, co
   info->tar = index_tar(src, limits, ignored);
   const bool has = std::any_of(info->tar.members.begin(), info->tar.members.end(),
                                [](const TarMember& m) { return m.is_file() && m.name.ends_with(".flatbuffer"); });
-  if (!has) {
+  // An archive whose walk stopped at a broken header may hold the metadata further on:
+  // it is still read as one (with the findings that say where it broke).
+  broken = info->tar.stopped;
+  if (!has && !broken) {
     why = "a ustar archive without a .flatbuffer member";
     return nullptr;
   }

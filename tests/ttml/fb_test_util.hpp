@@ -112,4 +112,49 @@ inline size_t find_bytes(const std::vector<uint8_t>& hay, const std::string& nee
   return it == hay.end() ? SIZE_MAX : size_t(it - hay.begin());
 }
 
+// A minimal flatbuffer navigator, written apart from the reader so that tests compute
+// the offsets they expect independently: positions are within `b` (a flatbuffer starting
+// at `base`).
+struct FbNav {
+  const std::vector<uint8_t>& b;
+  uint64_t base = 0;
+  uint32_t u32(uint64_t at) const { return get_u32(b, base + at); }
+  uint16_t u16(uint64_t at) const {
+    uint16_t v;
+    std::memcpy(&v, b.data() + base + at, 2);
+    return v;
+  }
+  uint64_t root() const { return u32(0); }
+  // The slot of field `id` of the table at `t` (0 when absent).
+  uint64_t slot(uint64_t t, int id) const {
+    int32_t soff;
+    std::memcpy(&soff, b.data() + base + t, 4);
+    const uint64_t vt = uint64_t(int64_t(t) - soff);
+    const uint16_t vsize = u16(vt);
+    const uint64_t at = 4 + 2 * uint64_t(id);
+    const uint16_t off = at < vsize ? u16(vt + at) : 0;
+    return off ? t + off : 0;
+  }
+  // What the offset in field `id` points at.
+  uint64_t target(uint64_t t, int id) const {
+    const uint64_t s = slot(t, id);
+    return s + u32(s);
+  }
+  // Element i of a vector of offsets at `v`: where it points.
+  uint64_t element(uint64_t v, uint32_t i) const {
+    const uint64_t e = v + 4 + 4 * uint64_t(i);
+    return e + u32(e);
+  }
+  std::string string_at(uint64_t s) const { return std::string(reinterpret_cast<const char*>(b.data() + base + s + 4), u32(s)); }
+  // metadata.flatbuffer: the KeyValuePair table of `key` (0 when absent).
+  uint64_t pair(const std::string& key) const {
+    const uint64_t v = target(root(), 0);
+    for (uint32_t i = 0; i < u32(v); ++i) {
+      const uint64_t p = element(v, i);
+      if (string_at(target(p, 0)) == key) return p;
+    }
+    return 0;
+  }
+};
+
 }  // namespace ckpt::test::fb
