@@ -193,7 +193,8 @@ class Walker {
 
  private:
   bool fail(uint64_t at, std::string what) {
-    if (!problem_) problem_ = Problem{at, std::move(what)};
+    // Every blamed position is inside the buffer; the end stands for "past it".
+    if (!problem_) problem_ = Problem{std::min<uint64_t>(at, b_.size()), std::move(what)};
     return false;
   }
   // Verifier::Verify(elem, len): the range lies inside the buffer (len < size, as there).
@@ -205,9 +206,10 @@ class Walker {
                 what + ": bytes " + std::to_string(at) + ".." + std::to_string(at + len) + " are outside the " +
                     std::to_string(b_.size()) + "-byte buffer");
   }
-  bool aligned(uint64_t at, uint64_t align, const std::string& what) {
+  bool aligned(uint64_t at, uint64_t align, const std::string& what, std::optional<uint64_t> blame = std::nullopt) {
     if (at % align == 0) return true;
-    return fail(at, what + " at byte " + std::to_string(at) + " is not aligned to " + std::to_string(align));
+    return fail(at < b_.size() ? at : blame.value_or(b_.size()),
+                what + " at byte " + std::to_string(at) + " is not aligned to " + std::to_string(align));
   }
   uint32_t u32(uint64_t at) const {
     uint32_t v;
@@ -250,7 +252,7 @@ class Walker {
   bool table(uint64_t at, const TableDesc& t, const std::string& path, std::optional<uint64_t> from = std::nullopt) {
     const std::string what = "table " + path;
     // Verifier::VerifyTableStart: the soffset first, then the depth and table count.
-    if (!aligned(at, 4, what + " start") || !in_range(at, 4, what + " start", from)) return false;
+    if (!aligned(at, 4, what + " start", from) || !in_range(at, 4, what + " start", from)) return false;
     if (++depth_ > lim_.max_depth) return fail(at, what + " is nested more than " + std::to_string(lim_.max_depth) + " deep");
     if (++tables_ > lim_.max_tables)
       return fail(at, what + ": more than " + std::to_string(lim_.max_tables) + " tables in the buffer");
@@ -265,7 +267,7 @@ class Walker {
     const int64_t vt = int64_t(at) - int64_t(soff);
     if (vt < 0) return fail(at, what + ": its vtable offset " + std::to_string(soff) + " points before the buffer");
     const uint64_t vtable = uint64_t(vt);
-    if (!aligned(vtable, 2, what + " vtable") || !in_range(vtable, 2, what + " vtable", at)) return false;
+    if (!aligned(vtable, 2, what + " vtable", at) || !in_range(vtable, 2, what + " vtable", at)) return false;
     const uint16_t vsize = u16(vtable);
     if (vsize % 2 != 0) return fail(vtable, what + " vtable size " + std::to_string(vsize) + " is odd");
     if (!in_range(vtable, vsize, what + " vtable", vtable)) return false;
@@ -288,7 +290,7 @@ class Walker {
       const uint64_t pos = at + foff;
       switch (f.slot) {
         case Slot::scalar:
-          if (!aligned(pos, f.size, fw) || !in_range(pos, f.size, fw, vtable + slot)) return false;
+          if (!aligned(pos, f.size, fw, vtable + slot) || !in_range(pos, f.size, fw, vtable + slot)) return false;
           if (f.size == 1 && i + 1 < t.fields.size() && t.fields[i + 1].slot == Slot::union_value)
             union_type = b_[pos];
           break;
@@ -330,7 +332,7 @@ class Walker {
           const std::string mw = fw + " (" + std::string(m->name) + ")";
           if (m->table) {
             if (!table(target, *m->table, mw, pos)) return false;
-          } else if (!aligned(target, m->struct_align, mw) || !in_range(target, m->struct_size, mw, pos)) {
+          } else if (!aligned(target, m->struct_align, mw, pos) || !in_range(target, m->struct_size, mw, pos)) {
             return false;
           }
           break;
