@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "fb_internal.hpp"
+#include "fb_rules.hpp"
 #include "msgpack_internal.hpp"
 #include "ttml.hpp"
 
@@ -39,6 +40,7 @@ class TtmlFamily final : public core::FormatFamily {
  public:
   std::string_view name() const override { return "ttml"; }
   std::span<const Format> formats() const override { return kFormats; }
+  std::span<const FamilyRule> rules() const override { return flatbuffer_rules(); }
 
   void detect(const ByteSource& src, const OpenLimits& limits, bool thorough,
               std::vector<core::DetectCandidate>& out) const override {

@@ -2,6 +2,8 @@
 // are generated from the same entries, so the documentation cannot drift from the code.
 #include "ckpt/rule_catalogue.hpp"
 
+#include "ckpt/family_rules.hpp"
+
 #include <algorithm>
 
 namespace ckpt {
@@ -11,7 +13,7 @@ namespace {
 using S = Severity;
 using R = RuleScope;
 
-const std::vector<RuleInfo> kRules{
+const std::vector<RuleInfo> kOwnRules{
     // Detection and I/O: the file could not be checked at all (exit 2).
     {"detect.empty", S::error, R::any, false, "the file has at least one byte",
      "an empty file is a failed download or copy; no format fits it"},
@@ -160,82 +162,24 @@ const std::vector<RuleInfo> kRules{
      "run.c ignores the tables, but a converter that wrote them wrong (or as zeros) may have more wrong"},
     {"data.bf16", S::info, R::ttml, true, "bfloat16 tensors hold only values bfloat16 can represent (low 16 bits zero)",
      "tt-train widens bfloat16 to fp32; other low bits mean the tensor was not bfloat16 or was altered"},
-
-    // tt-train flatbuffer checkpoints (2025-12-10 on): metadata.flatbuffer, ttnn .tensorbin
-    // files, the folder packed as a tar. Offsets are the file's that the message names.
-    {"flatbuffer.verify", S::error, R::tensorbin, false,
-     "metadata.flatbuffer and every .tensorbin header pass the flatbuffers Verifier; the finding names the first "
-     "byte that breaks one of its checks",
-     "tt-train and ttnn read them with generated accessors that trust every offset: a bad one crashes the loader "
-     "or reads garbage"},
-    {"tensorbin.header", S::error, R::tensorbin, false,
-     "a .tensorbin's u64 header size fits the file, is a multiple of 8, and at most 64 MiB; schema_version is at "
-     "most 1 (warning)",
-     "ttnn finds the flatbuffer and the data region from that number alone"},
-    {"tensorbin.spec", S::error, R::tensorbin, false,
-     "the tensor spec can be decoded: data type 0..7, row-major or 32x32 tiles (not transposed), block floats only "
-     "in tiles, at most 8 dims, sizes within 64 bits",
-     "without it no element can be placed"},
-    {"tensorbin.shards", S::error, R::tensorbin, false,
-     "every shard record has a buffer, and the mesh coordinates with the topology make one whole tensor (warning "
-     "when the file holds only some pieces)",
-     "multi-device files are put together from these records; a gap or a repeat misplaces whole blocks"},
-    {"tensorbin.data_length", S::error, R::tensorbin, false,
-     "every shard has exactly the bytes its spec needs (padded shape x element size, or tiles x tile size)",
-     "a writer that tilized the data but labelled it ROW_MAJOR (or the reverse) leaves the other layout's length, "
-     "which the message names; any other mismatch misreads every element"},
-    {"tensorbin.truncated", S::error, R::tensorbin, false, "every shard's bytes lie inside the file",
-     "a cut copy: the tensor cannot be loaded"},
-    {"tensorbin.tile_padding", S::warning, R::tensorbin, true,
-     "the padding of tiled tensors (rows and columns beyond the logical shape) is zero",
-     "ttnn never reads it, but non-zero padding came from a device buffer that was not cleared; code that keeps "
-     "padded shapes (a [1, 1, 1, n] gamma is stored as 32 rows) leaks it into results"},
-    {"tensorbin.bfp_exponent", S::error, R::tensorbin, true, "no block-float shared exponent is 255",
-     "255 is fp32's Inf/NaN exponent: the face row decodes to Inf or NaN; tt-metal's packer writes it only when "
-     "given non-finite values"},
-    {"ttckpt.missing_file", S::error, R::tensorbin, false,
-     "every .tensorbin the metadata names is in the folder (or the archive)",
-     "tt-train's loader stops at the first tensor it cannot open"},
-    {"ttckpt.orphan_file", S::warning, R::tensorbin, false,
-     "every .tensorbin in the folder (or the archive) is named by a metadata key",
-     "a file no key names is never loaded: a leftover of another save, or a key lost from the metadata"},
-    {"ttckpt.file_collision", S::error, R::tensorbin, false, "no two metadata keys name the same tensor file",
-     "tt-train replaces '/' by '_' in file names, so a/b_c and a_b/c share one file: one tensor overwrote the "
-     "other"},
-    {"ttckpt.file_name", S::error, R::tensorbin, false,
-     "the metadata names tensor files inside the checkpoint (no absolute path, no '..', no backslash)",
-     "a hostile metadata file must not send a reader to files elsewhere"},
-    {"ttckpt.spec_mismatch", S::error, R::tensorbin, false,
-     "the shape, data_type and layout the metadata stores beside a tensor agree with its .tensorbin header",
-     "tt-train writes both from one tensor: a disagreement means one of the files was replaced or edited"},
-    {"ttckpt.duplicate_key", S::warning, R::tensorbin, false, "no metadata key appears twice",
-     "tt-train's deserialize keeps the last value; the earlier one is silently ignored"},
-    {"ttckpt.value_type", S::error, R::tensorbin, false, "every metadata value has a union type its schema defines",
-     "an unknown type (the PR branch's TensorValue = 18) cannot be read by tt-train"},
-    {"ttckpt.too_many_pairs", S::error, R::tensorbin, false, "the metadata has at most 2^20 pairs",
-     "the reader stops there so that memory cannot follow a hostile file's counts"},
-    {"ttckpt.metadata_size", S::error, R::tensorbin, false, "the metadata file is at most 64 MiB",
-     "it is read whole to be verified: real ones are kilobytes"},
-    {"ttckpt.too_many_files", S::error, R::tensorbin, false, "the checkpoint folder has at most 65536 files",
-     "the listing stops there; files after it are reported missing"},
-    {"tar.checksum", S::error, R::tar, false, "every member header's checksum adds up",
-     "tar refuses the archive there: the header (name, size) cannot be trusted"},
-    {"tar.size", S::error, R::tar, false,
-     "every member's size field is an octal number and its data lies inside the archive",
-     "a size that lies shifts every later header or cuts the member short"},
-    {"tar.truncated", S::error, R::tar, false, "the archive does not end inside a member header",
-     "a cut copy: the members after it are missing"},
-    {"tar.too_many_members", S::error, R::tar, false, "the archive has at most 2^20 members",
-     "the index stops there so that memory cannot follow a hostile archive"},
 };
 
 }  // namespace
 
-const std::vector<RuleInfo>& rule_catalogue() { return kRules; }
+const std::vector<RuleInfo>& rule_catalogue() {
+  static const std::vector<RuleInfo> all = [] {
+    std::vector<RuleInfo> rules = kOwnRules;
+    for (const FamilyRule& r : family_rules())
+      rules.emplace_back(r.id, r.severity, RuleScope::tagged, r.needs_scan, r.what, r.why, r.scope);
+    return rules;
+  }();
+  return all;
+}
 
 const RuleInfo* find_rule(std::string_view id) {
-  auto it = std::find_if(kRules.begin(), kRules.end(), [&](const RuleInfo& r) { return r.id == id; });
-  return it == kRules.end() ? nullptr : &*it;
+  const auto& rules = rule_catalogue();
+  auto it = std::find_if(rules.begin(), rules.end(), [&](const RuleInfo& r) { return r.id == id; });
+  return it == rules.end() ? nullptr : &*it;
 }
 
 std::string_view rule_family(std::string_view id) { return id.substr(0, id.find('.')); }
@@ -253,10 +197,13 @@ std::string_view rule_scope_tag(RuleScope scope) {
     case RuleScope::expect: return "expect";
     case RuleScope::manifest: return "manifest";
     case RuleScope::scan: return "scan";
-    case RuleScope::tensorbin: return "tensorbin";
-    case RuleScope::tar: return "tar";
+    case RuleScope::tagged: return "tagged";
   }
   return "any";
+}
+
+bool rule_covers(const RuleInfo& rule, Format f) {
+  return rule.scope == RuleScope::tagged ? f.has_tag(rule.tag) : scope_covers(rule.scope, f);
 }
 
 bool scope_covers(RuleScope scope, Format f) {
