@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "sample_check.hpp"
+#include "tile_layout.hpp"
 #include "ckpt/view_reader.hpp"
 
 namespace ckpt::diffing {
@@ -281,6 +282,7 @@ std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& m, const 
   if (auto d = scaled(ctx, m, td, rule, *acc)) return d;
   if (auto d = transposed(ctx, m, td, rule)) return d;
   if (auto d = rotary(ctx, m, td, rule)) return d;
+  if (auto d = tile_layout(ctx, m, td, rule)) return d;  // tile_layout.cpp
   return swapped(ctx, m, td, rule);
 }
 

@@ -130,3 +130,52 @@ TEST(FbCli, DiffComparesTiledAndRowMajorByValue) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// Two folders holding t.tensorbin: a correct tiled file, and the same bytes under the
+// other layout label.
+std::pair<std::string, std::string> mislabelled_pair(const std::string& name, bool tiled_bytes) {
+  std::vector<float> v(64 * 96);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = float(int(i % 97) - 48) / 8;
+  std::vector<uint8_t> tiles = test::fb::tilize_bf16(v, 64, 96), rm;
+  for (float x : v) {
+    const uint16_t h = ttml::to_bf16_bits(x);
+    rm.push_back(uint8_t(h)), rm.push_back(uint8_t(h >> 8));
+  }
+  auto file = [&](bool tile, const std::vector<uint8_t>& data) {
+    ttml::TensorbinSpec spec;
+    spec.shape = {1, 1, 64, 96};
+    spec.tile = tile;
+    spec.shards = {{{0, 0}, 0, data.size()}};
+    return ttml::build_tensorbin(spec, data);
+  };
+  const std::string a = test::temp_dir() + "/" + name + "_a", b = test::temp_dir() + "/" + name + "_b";
+  std::filesystem::create_directories(a);
+  std::filesystem::create_directories(b);
+  test::write_temp(name + "_a/t.tensorbin", file(true, tiles));
+  // Tiled bytes labelled ROW_MAJOR, or row-major bytes labelled TILE.
+  test::write_temp(name + "_b/t.tensorbin", tiled_bytes ? file(false, tiles) : file(true, rm));
+  return {a + "/t.tensorbin", b + "/t.tensorbin"};
+}
+
+TEST(FbCli, DiffDiagnosesATensorWithTheWrongLayoutLabel) {
+  for (bool tiled_bytes : {true, false}) {
+    const auto [a, b] = mislabelled_pair(tiled_bytes ? "rm_label" : "tile_label", tiled_bytes);
+    auto r = test::run_ckpt({"diff", a, b, "--json"});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    const json d = json::parse(r.out);
+    bool seen = false;
+    for (const auto& t : d["tensors"]) {
+      if (!t.contains("diagnosis")) continue;
+      seen = true;
+      EXPECT_EQ(t["diagnosis"]["kind"], "tile_layout") << t.dump();
+      EXPECT_EQ(t["diagnosis"]["direction"], tiled_bytes ? "labelled_row_major" : "labelled_tile") << t.dump();
+    }
+    EXPECT_TRUE(seen) << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace ckpt

@@ -31,13 +31,14 @@ struct Extremum {
 struct Diagnosis {
   // "transposed", "rotary_permutation", "swapped", "layers_shifted", "scaled",
   // "sign_flipped", "zero_filled", "truncated", "padded", "shared_classifier",
-  // "untied_classifier".
+  // "untied_classifier", "tile_layout" (tt-metal tiles read with the wrong layout label).
   std::string kind;
   std::string detail;            // one line for people
   std::string other;             // swapped / layers_shifted: the tensor of A that B holds here
   std::optional<double> factor;  // scaled: B = factor * A
   std::optional<int64_t> shift;  // layers_shifted: B layer i holds A layer i + shift
-  std::string direction;         // rotary_permutation: "hf_to_meta" or "meta_to_hf" (applied to A gives B)
+  std::string direction;         // rotary_permutation: "hf_to_meta" or "meta_to_hf" (applied to A gives B);
+                                 // tile_layout: "labelled_row_major" or "labelled_tile" (B's label)
   uint64_t checked = 0;          // positions the hypothesis was checked on
 };
 
