@@ -237,6 +237,20 @@ ShardGrid build_grid(const TensorbinHeader& h, const std::string& subject, std::
     }
     if (s.has_buffer) g.shard_at[flat] = i;
   }
+  // Pieces of one tensor hold distinct bytes (only replicas share theirs): pieces that
+  // overlap would make a small file stream as a huge tensor.
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (size_t s : g.shard_at)
+    if (s != ShardGrid::kNoShard) ranges.push_back({h.shards[s].offset, h.shards[s].size});
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].first - ranges[i - 1].first < ranges[i - 1].second) {
+      note(Severity::error,
+           fmt::format("two pieces of the tensor share bytes {}..{} of the data region; shard 0 read alone",
+                       ranges[i].first, ranges[i - 1].first + ranges[i - 1].second),
+           h.shards[0].record_offset);
+      return single(0, "overlapping shards (shard 0 read)");
+    }
   g.complete = std::none_of(g.shard_at.begin(), g.shard_at.end(), [](size_t x) { return x == ShardGrid::kNoShard; });
   for (size_t d = 0; d < R; ++d) g.full_shape[d] = S[d] * g.blocks[d];
   const size_t missing = size_t(std::count(g.shard_at.begin(), g.shard_at.end(), ShardGrid::kNoShard));
