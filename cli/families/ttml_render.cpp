@@ -54,8 +54,10 @@ std::string fb_text(const Checkpoint& cp, const FbInfo& info) {
     line(fmt::format("  metadata {} ({} bytes at {}), {}: {}; {} pairs", info.metadata_name, info.metadata_size,
                      info.metadata_offset, meta_schema_name(info.metadata.schema), info.metadata.schema_reason,
                      info.metadata.pairs.size()));
-  line(fmt::format("  model {}, prefix \"{}\"", info.model.empty() ? "not recognised" : info.model, info.prefix));
-  out += llama_line(cp);
+  if (info.container != FbContainer::tensorbin) {
+    line(fmt::format("  model {}, prefix \"{}\"", info.model.empty() ? "not recognised" : info.model, info.prefix));
+    out += llama_line(cp);
+  }
   if (info.container == FbContainer::tar)
     line(fmt::format("  archive: {} members, {}", info.tar.members.size(),
                      info.tar.end_marker ? "closed by zero blocks" : "no end marker"));
