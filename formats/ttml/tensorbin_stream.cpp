@@ -266,7 +266,7 @@ ShardGrid build_grid(const TensorbinHeader& h, const std::string& subject, std::
 }
 
 Result<uint64_t> stream_tensorbin(const ByteSource& src, const TensorbinHeader& h, const ShardGrid& g,
-                                  const F32Sink& sink, size_t chunk_elems, ScanFinds* scan) {
+                                  const F32Sink& sink, size_t chunk_elems, ScanFinds* scan, size_t budget) {
   if (!h.geometry || !g.complete)
     return Error{ErrorCode::stream_dtype, src.name() + ": the tensor cannot be decoded", {}};
   const ShardGeometry& sg = *h.geometry;
@@ -279,7 +279,7 @@ Result<uint64_t> stream_tensorbin(const ByteSource& src, const TensorbinHeader& 
   auto cursor = [&](size_t block) -> ShardCursor& {
     if (!cursors[block]) {
       const TensorbinShard& s = h.shards[g.shard_at[block]];
-      cursors[block] = std::make_unique<ShardCursor>(src, h.data_start + s.offset, sg, kTileRowBudget / active, scan);
+      cursors[block] = std::make_unique<ShardCursor>(src, h.data_start + s.offset, sg, budget / active, scan);
     }
     return *cursors[block];
   };

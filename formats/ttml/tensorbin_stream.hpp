@@ -38,18 +38,20 @@ struct ScanFinds {
   std::optional<uint64_t> first_exponent;  // absolute byte of the first shared exponent of 255
 };
 
+// Budget of decoded values one shard cursor holds (a tile row of up to this many values
+// is decoded at once; wider ones in column blocks, re-read for each of their rows).
+constexpr size_t kTileRowBudget = size_t(8) << 20;
+
 // Streams the grid's full tensor in row-major order, chunks of up to chunk_elems.
 // Fails with io_read naming the byte that could not be read. `scan` (optional) receives
-// padding and exponent findings of every tile read.
+// padding and exponent findings of every tile read. `budget` is shared by the shards'
+// cursors (tests lower it to reach the column-block path).
 Result<uint64_t> stream_tensorbin(const ByteSource& src, const TensorbinHeader& h, const ShardGrid& g,
-                                  const F32Sink& sink, size_t chunk_elems, ScanFinds* scan = nullptr);
+                                  const F32Sink& sink, size_t chunk_elems, ScanFinds* scan = nullptr,
+                                  size_t budget = kTileRowBudget);
 
 // The absolute byte holding element `flat` of the full tensor; nullopt when the grid
 // has no shard for it.
 std::optional<uint64_t> tensorbin_element_byte(const TensorbinHeader& h, const ShardGrid& g, uint64_t flat);
-
-// Budget of decoded values one shard cursor holds (a tile row of up to this many values
-// is decoded at once; wider ones in column blocks).
-constexpr size_t kTileRowBudget = size_t(8) << 20;
 
 }  // namespace ckpt::ttml

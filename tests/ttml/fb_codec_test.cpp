@@ -155,3 +155,49 @@ TEST(LocatedCheck, AgreesWithTheFlatbuffersVerifierOnMutantTensorHeaders) {
 
 }  // namespace
 }  // namespace ckpt
+
+#include "ttml/fb_build.hpp"
+#include "ttml/tensorbin_stream.hpp"
+
+namespace ckpt {
+namespace {
+
+// A tile row wider than the cursor's budget is decoded in column blocks and re-read for
+// each of its rows: the values and the scan's findings are those of the one-pass path.
+TEST(Tiles, ColumnBlocksOfAWideTileRowGiveTheSameValuesAndFindings) {
+  const uint32_t rows = 40, cols = 200;  // 2 tile rows of 7 tiles, padding in both directions
+  std::vector<float> v(size_t(rows) * cols);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = float(int(i % 37) - 18) / 4;
+  auto data = fb::tilize_bf16(v, rows, cols, 1.0f);  // non-zero padding
+  ttml::TensorbinSpec spec;
+  spec.shape = {1, 1, rows, cols};
+  spec.shards = {{{0, 0}, 0, data.size()}};
+  const auto file = ttml::build_tensorbin(spec, data);
+  MemorySource src(file);
+  std::vector<Finding> found;
+  auto h = ttml::read_tensorbin_header(src, 0, file.size(), {}, "t", found);
+  ASSERT_TRUE(h && h->geometry);
+  const auto grid = ttml::build_grid(*h, "t", found);
+  auto run = [&](size_t budget, ttml::ScanFinds& scan) {
+    std::vector<float> out;
+    auto r = ttml::stream_tensorbin(src, *h, grid, [&](uint64_t, const float* x, size_t n) {
+      out.insert(out.end(), x, x + n);
+      return true;
+    }, 97, &scan, budget);
+    EXPECT_TRUE(r);
+    return out;
+  };
+  ttml::ScanFinds whole, blocks;
+  const auto a = run(ttml::kTileRowBudget, whole);
+  const auto b = run(1024, blocks);  // one tile per block
+  for (size_t i = 0; i < v.size(); ++i) ASSERT_EQ(a[i], v[i]) << i;  // multiples of 1/4: bfloat16-exact
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(whole.nonzero_padding, 2u * 32 * 224 - size_t(rows) * cols);
+  EXPECT_EQ(blocks.nonzero_padding, whole.nonzero_padding);
+  EXPECT_EQ(blocks.first_padding, whole.first_padding);
+  // The first padding element: row 0, column 200 = tile 6, face 0, column 8 of the face.
+  EXPECT_EQ(whole.first_padding, h->data_start + 6 * 2048 + 8 * 2);
+}
+
+}  // namespace
+}  // namespace ckpt
