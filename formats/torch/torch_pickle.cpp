@@ -24,6 +24,7 @@ class Walker {
       : g_(g), lim_(limits), out_(out), tensors_(g, limits, out) {}
 
   uint64_t walk(uint32_t obj, const std::string& path, uint32_t depth);
+  void register_storages() { tensors_.register_storages(); }
   std::string kind_of(uint32_t obj) const;
 
  private:
@@ -142,8 +143,9 @@ uint64_t Walker::walk_children(uint32_t obj, const std::string& path, uint32_t d
 
 TorchModel interpret_torch_pickle(const PickleResult& pickle, const TorchWalkLimits& limits) {
   TorchModel m;
-  if (!pickle.graph.valid(pickle.root)) return m;
   Walker w(pickle.graph, limits, m);
+  w.register_storages();  // also from a pickle cut short: its storages are still known
+  if (!pickle.graph.valid(pickle.root)) return m;
   m.root_kind = w.kind_of(pickle.root);
   w.walk(pickle.root, "", 0);
   return m;

@@ -148,57 +148,85 @@ std::optional<TorchTensor> TensorParser::parse_call(uint32_t callable, uint32_t 
   return t;
 }
 
-// persistent_load(('storage', storage_type, key, location, numel[, view_metadata]))
-bool TensorParser::parse_storage(uint32_t storage_obj, uint64_t at, const std::string& path, TorchTensor& t,
-                                 std::optional<TorchDType> dtype_override) {
-  const PyObj& p = g_.at(storage_obj);
-  const auto& pid = p.kind == PyKind::persistent_id ? g_.elements(p.callable) : g_.elements(kNoObject);
-  const std::string* tag = pid.size() >= 5 ? g_.str(pid[0]) : nullptr;
-  const std::string* key = pid.size() >= 5 ? g_.str(pid[2]) : nullptr;
-  const std::string* location = pid.size() >= 5 ? g_.str(pid[3]) : nullptr;
+// persistent_load(('storage', storage_type, key, location, numel[, view_metadata])).
+// Every persistent id of the graph is registered, also those no tensor uses (a storage
+// saved on its own), so that the legacy reader knows every record's element size.
+void TensorParser::register_storages() {
+  for (uint32_t i = 0; i < g_.objects.size(); ++i)
+    if (g_.at(i).kind == PyKind::persistent_id) register_storage(i);
+}
+
+const std::vector<uint32_t>* TensorParser::storage_pid(uint32_t pid_obj) const {
+  const PyObj& p = g_.at(pid_obj);
+  if (p.kind != PyKind::persistent_id) return nullptr;
+  const auto& pid = g_.elements(p.callable);
   int64_t numel = -1;
-  if (!tag || *tag != "storage" || !key || !location || !g_.integer(pid[4], numel) || numel < 0 ||
-      g_.at(pid[1]).kind != PyKind::global) {
-    bad(rules::torch_bad_persistent_id, "storage argument is not ('storage', type, key, location, numel)",
-        p.kind == PyKind::persistent_id ? p.offset : at, path);
-    return false;
+  if (pid.size() < 5 || pid.size() > 6 || !g_.str(pid[0]) || *g_.str(pid[0]) != "storage" || !g_.str(pid[2]) ||
+      !g_.str(pid[3]) || !g_.integer(pid[4], numel) || numel < 0 || g_.at(pid[1]).kind != PyKind::global)
+    return nullptr;
+  return &pid;
+}
+
+void TensorParser::register_storage(uint32_t pid_obj) {
+  const PyObj& p = g_.at(pid_obj);
+  const auto* pid = storage_pid(pid_obj);
+  if (!pid) {
+    bad(rules::torch_bad_persistent_id, "persistent id is not ('storage', type, key, location, numel)", p.offset, "");
+    return;
   }
-  const PyObj& type = g_.at(pid[1]);
+  const PyObj& type = g_.at((*pid)[1]);
+  int64_t numel = 0;
+  g_.integer((*pid)[4], numel);
   TorchStorage s;
-  s.key = *key;
-  s.location = *location;
+  s.key = *g_.str((*pid)[2]);
+  s.location = *g_.str((*pid)[3]);
   s.numel = uint64_t(numel);
   s.offset = p.offset;
   s.storage_class = std::string(type.module()) + "." + std::string(type.name());
   s.dtype = dtype_from_storage_class(type.module(), type.name());
   if (s.dtype == TorchDType::unknown)
-    bad(rules::torch_unknown_storage_type, "storage class " + s.storage_class + " is unknown", p.offset, path);
-  t.storage_key = s.key;
-  t.dtype = dtype_override ? *dtype_override : s.dtype;
-  // Legacy storage views: (view_key, offset, size) into the root storage, in elements.
-  if (pid.size() >= 6) {
-    const auto& view = g_.elements(pid[5]);
-    int64_t vo = 0, vs = 0;
-    if (view.size() == 3 && g_.integer(view[1], vo) && g_.integer(view[2], vs) && vo >= 0 && vs >= 0) {
-      t.storage_offset += uint64_t(vo);
-      if (uint64_t(vo) > s.numel || uint64_t(vs) > s.numel - uint64_t(vo))
-        bad(rules::torch_storage_past_end, "storage view past the end of storage " + s.key, p.offset, path);
-    }
-  }
+    bad(rules::torch_unknown_storage_type, "storage class " + s.storage_class + " is unknown", p.offset, s.key);
   auto [it, fresh] = storage_index_.emplace(s.key, out_.storages.size());
   if (fresh) {
     out_.storages.push_back(std::move(s));
-    return true;
+    return;
   }
   const TorchStorage& first = out_.storages[it->second];
   if (first.dtype != s.dtype)
     bad(rules::torch_storage_dtype_conflict,
         "storage " + s.key + " is " + std::string(dtype_name(first.dtype)) + " and " + std::string(dtype_name(s.dtype)),
-        p.offset, path);
+        p.offset, s.key);
   if (first.numel != s.numel)
     bad(rules::torch_storage_numel_conflict,
         "storage " + s.key + " holds " + std::to_string(first.numel) + " and " + std::to_string(s.numel) + " elements",
-        p.offset, path);
+        p.offset, s.key);
+}
+
+bool TensorParser::parse_storage(uint32_t storage_obj, uint64_t at, const std::string& path, TorchTensor& t,
+                                 std::optional<TorchDType> dtype_override) {
+  const auto* pid = storage_pid(storage_obj);
+  if (!pid) {
+    // The pre-pass reported malformed persistent ids; anything else here is no storage.
+    if (g_.at(storage_obj).kind != PyKind::persistent_id)
+      bad(rules::torch_bad_persistent_id, "tensor storage is no persistent id", at, path);
+    return false;
+  }
+  const TorchStorage& s = out_.storages[storage_index_.at(*g_.str((*pid)[2]))];
+  t.storage_key = s.key;
+  // A typed storage fixes the dtype; an untyped one (torch 2) takes the tensor's.
+  TorchDType pid_dtype = dtype_from_storage_class(g_.at((*pid)[1]).module(), g_.at((*pid)[1]).name());
+  t.dtype = dtype_override ? *dtype_override : pid_dtype;
+  // Legacy storage views: (view_key, offset, size) into the root storage, in elements.
+  if (pid->size() == 6) {
+    const auto& view = g_.elements((*pid)[5]);
+    int64_t vo = 0, vs = 0;
+    if (view.size() == 3 && g_.integer(view[1], vo) && g_.integer(view[2], vs) && vo >= 0 && vs >= 0) {
+      CheckedU64 off = CheckedU64(t.storage_offset) + CheckedU64(uint64_t(vo));
+      t.storage_offset = off.ok() ? off.value() : UINT64_MAX;
+      if (uint64_t(vo) > s.numel || uint64_t(vs) > s.numel - uint64_t(vo))
+        bad(rules::torch_storage_past_end, "storage view past the end of storage " + s.key, at, path);
+    }
+  }
   return true;
 }
 

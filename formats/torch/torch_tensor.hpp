@@ -22,6 +22,8 @@ class TensorParser {
   // Parses the tensor rebuilt by obj (a reduce/newobj with a tensor rebuild_kind) found
   // at path; adds it and its storage to out, or a finding. False when it is no tensor.
   bool parse(uint32_t obj, const std::string& path);
+  // Adds every storage the graph's persistent ids name to the table (before the walk).
+  void register_storages();
 
  private:
   std::optional<TorchTensor> parse_rebuild(uint32_t call, const std::string& path, int depth);
@@ -29,6 +31,8 @@ class TensorParser {
                                         int depth);
   bool parse_storage(uint32_t storage_obj, uint64_t at, const std::string& path, TorchTensor& t,
                      std::optional<TorchDType> dtype_override);
+  const std::vector<uint32_t>* storage_pid(uint32_t pid_obj) const;
+  void register_storage(uint32_t pid_obj);
   bool int_tuple(uint32_t obj, std::vector<uint64_t>& out);
   void check_extent(const TorchTensor& t, const std::string& path);
   void bad(const RuleDef& rule, const std::string& msg, uint64_t at, const std::string& path);
