@@ -243,6 +243,9 @@ Finding global_finding(const GlobalRef& ref, const PickleGraph& g, const std::ve
       const PyObj& c = g.at((*calls)[k]);
       if (k) msg += ", ";
       msg += render_call(g, c.callable, c.args);
+      msg += " (";
+      msg += op::name(c.opcode);
+      msg += " at " + std::to_string(c.offset) + ")";
     }
     if (calls->size() > 3) msg += " and " + std::to_string(calls->size() - 3) + " more calls";
   } else if (ref.verdict == Verdict::dangerous) {

@@ -135,7 +135,14 @@ uint64_t Walker::walk_children(uint32_t obj, const std::string& path, uint32_t d
   bool sequence = o.kind == PyKind::list || o.kind == PyKind::tuple || o.kind == PyKind::reduce || o.kind == PyKind::newobj;
   if (sequence)
     for (size_t k = 0; k < o.items.size(); ++k) found += child(o.items[k], prefix + std::to_string(k), depth);
-  if (g_.valid(o.state)) found += walk(o.state, path, depth + 1);
+  // BUILD state (an object's __dict__, an OrderedDict's attributes) belongs to the same
+  // node: its entries continue the path. Each state level counts as one level of depth.
+  if (g_.valid(o.state) && depth < lim_.max_depth &&
+      std::find(ancestors_.begin(), ancestors_.end(), o.state) == ancestors_.end()) {
+    ancestors_.push_back(o.state);
+    found += walk_children(o.state, path, depth + 1);
+    ancestors_.pop_back();
+  }
   return found;
 }
 
