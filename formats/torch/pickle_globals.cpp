@@ -133,6 +133,15 @@ bool torch_type_name(std::string_view module, std::string_view name) {
 
 Verdict classify_global(std::string_view module, std::string_view name) {
   module = py3_module(module);
+  // A dotted name is walked attribute by attribute (find_class, protocol 4 and up), and a
+  // module's attributes include the modules it imported: torch + serialization.os.system
+  // is os.system. Where such a walk ends cannot be judged, so only exact safe paths pass.
+  if (name.find('.') != std::string_view::npos) {
+    std::string full = std::string(module) + "." + std::string(name);
+    size_t dot = full.rfind('.');
+    std::string_view m(full.data(), dot), n(full.data() + dot + 1, full.size() - dot - 1);
+    return listed(m, n, kSafe) || torch_type_name(m, n) ? Verdict::safe : Verdict::dangerous;
+  }
   // The deny list wins: a dotted name such as "os.path" must never ride on a safe prefix.
   if (listed(module, name, kDangerous)) return Verdict::dangerous;
   if (listed(module, name, kSafe) || torch_type_name(module, name)) return Verdict::safe;

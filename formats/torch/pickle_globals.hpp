@@ -12,6 +12,9 @@
 //   or reach attributes, nested unpicklers (pickle, _pickle, cPickle, dill, joblib,
 //   torch.load), network and browser modules. A module listed whole covers its
 //   submodules (picklescan does the same).
+//   A dotted name (module torch, name serialization.os.system) is dangerous unless the
+//   whole path is safe: find_class walks it through attributes, which reach any module
+//   the first one imported.
 // unknown: everything else; importing it runs that module's code.
 #include <string>
 #include <string_view>

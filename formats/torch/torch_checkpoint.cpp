@@ -43,13 +43,37 @@ std::optional<std::string> small_record(const ByteSource& src, const ZipArchive&
   return s;
 }
 
-Result<PickleResult> read_data_pkl(const ByteSource& src, TorchZipCheckpoint& c, const PickleLimits& limits) {
-  const ZipEntry& e = c.zip.entries[c.data_pkl];
+// Stored members are unpickled in place (offsets are file offsets), deflated ones
+// through an inflating source (offsets are member offsets).
+Result<PickleResult> read_member_pickle(const ByteSource& src, const ZipEntry& e, const PickleLimits& limits,
+                                        bool& in_place) {
   auto member = open_member(src, e);
   if (!member) return member.error();
-  if (e.method == 0) return unpickle(src, e.data_offset, e.uncompressed_size, limits);
-  c.pickle_in_place = false;
+  in_place = e.method == 0;
+  if (in_place) return unpickle(src, e.data_offset, e.uncompressed_size, limits);
   return unpickle(**member, 0, e.uncompressed_size, limits);
+}
+
+bool looks_like_pickle_member(const ByteSource& src, const ZipEntry& e, const std::string& prefix) {
+  const std::string& n = e.name;
+  if (n.size() >= 4 && n.compare(n.size() - 4, 4, ".pkl") == 0) return true;
+  if (n.rfind(prefix + "/data/", 0) == 0 || e.uncompressed_size < 2) return false;
+  auto m = open_member(src, e);
+  uint8_t head[2];
+  return m && (*m)->read(0, head, 2) && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5;
+}
+
+void read_other_pickles(const ByteSource& src, TorchZipCheckpoint& c, const TorchReadOptions& options) {
+  for (size_t i = 0; i < c.zip.entries.size() && c.other_pickles.size() < options.max_other_pickles; ++i) {
+    const ZipEntry& e = c.zip.entries[i];
+    if (i == c.data_pkl || !looks_like_pickle_member(src, e, c.prefix)) continue;
+    MemberPickle mp;
+    mp.entry = i;
+    auto r = read_member_pickle(src, e, options.pickle, mp.in_place);
+    if (!r) continue;
+    mp.pickle = std::move(*r);
+    c.other_pickles.push_back(std::move(mp));
+  }
 }
 
 void link_storages(const ByteSource& src, TorchZipCheckpoint& c) {
@@ -98,7 +122,7 @@ Result<TorchZipCheckpoint> read_torch_zip(const ByteSource& src, const TorchRead
   auto pkl = find_data_pkl(c.zip, c.prefix);
   if (!pkl) return pkl.error();
   c.data_pkl = *pkl;
-  auto pickle = read_data_pkl(src, c, options.pickle);
+  auto pickle = read_member_pickle(src, c.zip.entries[c.data_pkl], options.pickle, c.pickle_in_place);
   if (!pickle) return pickle.error();
   c.pickle = std::move(*pickle);
   c.model = interpret_torch_pickle(c.pickle, options.walk);
@@ -108,6 +132,7 @@ Result<TorchZipCheckpoint> read_torch_zip(const ByteSource& src, const TorchRead
     c.findings.push_back(make_finding(rules::torch_big_endian, "byteorder record says big",
                                       c.zip.find(c.prefix + "/byteorder")->local_header_offset, c.prefix + "/byteorder"));
   link_storages(src, c);
+  read_other_pickles(src, c, options);
   return c;
 }
 

@@ -18,6 +18,7 @@
 namespace ckpt::torch {
 
 struct TorchReadOptions {
+  uint32_t max_other_pickles = 64;  // pickles besides data.pkl scanned per archive
   ZipLimits zip;
   PickleLimits pickle;
   TorchWalkLimits walk;
@@ -32,6 +33,14 @@ struct StorageData {
   int64_t zip_entry = -1;     // index into ZipArchive::entries (zip format)
 };
 
+// A pickle in the archive other than data.pkl: torch.load never reads it, but whoever
+// unzips the checkpoint might, so a scan looks at it too.
+struct MemberPickle {
+  size_t entry = 0;  // index into ZipArchive::entries
+  bool in_place = true;  // offsets are file offsets (stored member), else member offsets
+  PickleResult pickle;
+};
+
 struct TorchZipCheckpoint {
   ZipArchive zip;
   std::string prefix;          // archive folder holding data.pkl ("archive", or the file's stem)
@@ -42,6 +51,7 @@ struct TorchZipCheckpoint {
   std::vector<StorageData> storages;  // one per storage of model.storages that has a member
   std::optional<std::string> version;    // <prefix>/version
   std::optional<std::string> byteorder;  // <prefix>/byteorder (absent before torch 1.13: little)
+  std::vector<MemberPickle> other_pickles;  // *.pkl members and members that start with PROTO
   std::vector<Finding> findings;         // storage linking (torch.missing_storage, ...)
 };
 

@@ -181,6 +181,18 @@ TEST(PickleSecurity, Python2BuiltinNamesAndEval) {
   EXPECT_NE(f->message.find("__builtin__.eval('__import__(\"os\").system(\"id\")')"), std::string::npos) << f->message;
 }
 
+TEST(PickleSecurity, DottedNameWalksAttributesToOsSystem) {
+  PickleBuilder p;
+  p.proto(4).sstr("torch").sstr("serialization.os.system");
+  size_t sg = p.at();
+  p.op(0x93).sstr("id").tuple1().reduce().stop();
+  auto r = run(p);
+  const Finding* f = test::find_rule(r.findings, "security.dangerous_global");
+  ASSERT_NE(f, nullptr) << test::rules_of(r.findings);
+  EXPECT_EQ(*f->offset, sg);
+  EXPECT_EQ(f->subject, "torch.serialization.os.system");
+}
+
 TEST(PickleSecurity, UnknownGlobalIsAWarning) {
   PickleBuilder p;
   size_t g = p.at();
@@ -229,7 +241,10 @@ INSTANTIATE_TEST_SUITE_P(
         Judged{"torch.serialization", "load", Verdict::dangerous}, Judged{"torch.storage", "_load_from_bytes", Verdict::dangerous},
         Judged{"operator", "attrgetter", Verdict::dangerous}, Judged{"functools", "partial", Verdict::dangerous},
         Judged{"torch.nn.modules.linear", "Linear", Verdict::unknown}, Judged{"__main__", "Net", Verdict::unknown},
-        Judged{"osx", "system", Verdict::unknown}));
+        Judged{"osx", "system", Verdict::unknown},
+        Judged{"torch", "serialization.os.system", Verdict::dangerous},
+        Judged{"collections", "OrderedDict.fromkeys", Verdict::dangerous},
+        Judged{"torch._utils", "_rebuild_tensor_v2", Verdict::safe}));
 
 }  // namespace
 }  // namespace ckpt::torch

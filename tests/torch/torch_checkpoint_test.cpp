@@ -351,3 +351,35 @@ TEST(TorchCheckpoint, NoDataPkl) {
 
 }  // namespace
 }  // namespace ckpt::torch
+
+namespace ckpt::torch {
+namespace {
+
+TEST(TorchCheckpoint, OtherPicklesInTheArchiveAreScannedToo) {
+  test::PickleBuilder clean;
+  clean.proto(2).empty_dict().stop();
+  test::PickleBuilder evil;
+  evil.proto(2).global("os", "system").str("id").tuple1().reduce().stop();
+  std::string evil_bytes(evil.b.begin(), evil.b.end());
+  auto built = test::build_zip({{"a/data.pkl", std::string(clean.b.begin(), clean.b.end())},
+                                {"a/extra/payload.pkl", evil_bytes},
+                                {"a/notes", evil_bytes, true}});  // no .pkl suffix, deflated, starts with PROTO
+  MemorySource src(built.bytes);
+  auto c = read_torch_zip(src);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->pickle.findings.empty());
+  ASSERT_EQ(c->other_pickles.size(), 2u);
+  const auto& first = c->other_pickles[0];
+  EXPECT_TRUE(first.in_place);
+  const Finding* f = test::find_rule(first.pickle.findings, "security.dangerous_global");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->offset, built.data[1] + 2);
+  const auto& second = c->other_pickles[1];
+  EXPECT_FALSE(second.in_place);
+  f = test::find_rule(second.pickle.findings, "security.dangerous_global");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->offset, 2u);  // an offset inside the inflated member
+}
+
+}  // namespace
+}  // namespace ckpt::torch
