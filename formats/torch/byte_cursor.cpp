@@ -26,6 +26,7 @@ bool ByteCursor::fill() {
 
 bool ByteCursor::read(void* dst, size_t n) {
   if (n > remaining()) return false;
+  if (n == 0) return true;  // dst may be null (an empty vector's data())
   auto* out = static_cast<uint8_t*>(dst);
   uint64_t pos = pos_;
   // What the buffer holds at pos, then the rest straight from the source.

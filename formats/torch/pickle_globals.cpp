@@ -156,6 +156,10 @@ bool is_nested_unpickler(std::string_view module, std::string_view name) {
 
 namespace {
 
+void render_call_into(const PickleGraph& g, uint32_t callable, uint32_t args, std::string& out, int depth);
+
+// depth bounds the recursion: a graph may be cyclic (a list holding a call that holds
+// the list), and calls nest inside arguments.
 void render(const PickleGraph& g, uint32_t i, std::string& out, int depth) {
   if (out.size() > 400) return;
   if (!g.valid(i)) {
@@ -193,7 +197,7 @@ void render(const PickleGraph& g, uint32_t i, std::string& out, int depth) {
         out += "...";
         return;
       }
-      out += render_call(g, o.callable, o.args);
+      render_call_into(g, o.callable, o.args, out, depth + 1);
       return;
     default:
       out += '<';
@@ -203,23 +207,27 @@ void render(const PickleGraph& g, uint32_t i, std::string& out, int depth) {
   }
 }
 
-}  // namespace
-
-std::string render_call(const PickleGraph& g, uint32_t callable, uint32_t args) {
-  std::string out;
-  render(g, callable, out, 0);
+void render_call_into(const PickleGraph& g, uint32_t callable, uint32_t args, std::string& out, int depth) {
+  render(g, callable, out, depth + 1);
   out += "(";
   if (g.valid(args) && g.at(args).kind == PyKind::tuple) {
     const auto& items = g.at(args).items;
     for (size_t k = 0; k < items.size() && out.size() <= 400; ++k) {
       if (k) out += ", ";
-      render(g, items[k], out, 1);
+      render(g, items[k], out, depth + 1);
     }
   } else if (g.valid(args)) {
     out += "*";
-    render(g, args, out, 1);
+    render(g, args, out, depth + 1);
   }
   out += ")";
+}
+
+}  // namespace
+
+std::string render_call(const PickleGraph& g, uint32_t callable, uint32_t args) {
+  std::string out;
+  render_call_into(g, callable, args, out, 0);
   if (out.size() > 400) out = out.substr(0, 400) + "...";
   return out;
 }

@@ -64,9 +64,11 @@ bool looks_like_pickle_member(const ByteSource& src, const ZipEntry& e, const st
 }
 
 void read_other_pickles(const ByteSource& src, TorchZipCheckpoint& c, const TorchReadOptions& options) {
+  // Looking at a member's first bytes may start an inflater: bounded like the pickles.
+  uint64_t probes = 0, max_probes = uint64_t(options.max_other_pickles) * 64;
   for (size_t i = 0; i < c.zip.entries.size() && c.other_pickles.size() < options.max_other_pickles; ++i) {
     const ZipEntry& e = c.zip.entries[i];
-    if (i == c.data_pkl || !looks_like_pickle_member(src, e, c.prefix)) continue;
+    if (i == c.data_pkl || ++probes > max_probes || !looks_like_pickle_member(src, e, c.prefix)) continue;
     MemberPickle mp;
     mp.entry = i;
     auto r = read_member_pickle(src, e, options.pickle, mp.in_place);

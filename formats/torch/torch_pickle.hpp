@@ -49,7 +49,7 @@ struct TreeEntry {
 
 struct TorchWalkLimits {
   uint32_t max_depth = 64;            // containers nested deeper are not walked (torch.tree_too_deep)
-  uint64_t max_visits = 1ull << 24;   // node visits: shared sub-trees are listed under every path, up to this
+  uint64_t max_visits = 1ull << 21;   // node visits: shared sub-trees are listed under every path, up to this
   uint32_t tree_depth = 2;            // summary entries down to this depth
   uint64_t max_tree_entries = 4096;
   uint32_t max_rank = 64;
