@@ -12,12 +12,13 @@ constexpr size_t kBufferSize = 64 * 1024;
 ByteCursor::ByteCursor(const ByteSource& src, uint64_t begin, uint64_t end)
     : src_(src), pos_(std::min(begin, src.size())), end_(std::min(end, src.size())) {
   if (end_ < pos_) end_ = pos_;
-  buf_.resize(kBufferSize);
+  // A short window (a nested payload, a small pickle member) needs no 64 KiB buffer.
+  buf_.resize(size_t(std::min<uint64_t>(kBufferSize, std::max<uint64_t>(end_ - pos_, 1))));
 }
 
 bool ByteCursor::fill() {
   if (pos_ >= end_) return false;
-  size_t n = size_t(std::min<uint64_t>(kBufferSize, end_ - pos_));
+  size_t n = size_t(std::min<uint64_t>(buf_.size(), end_ - pos_));
   if (!src_.read(pos_, buf_.data(), n)) return false;
   buf_begin_ = pos_;
   buf_len_ = n;
@@ -42,7 +43,7 @@ bool ByteCursor::read(void* dst, size_t n) {
     pos_ = pos;
     return true;
   }
-  if (n >= kBufferSize / 2) {
+  if (n >= buf_.size() / 2) {
     if (!src_.read(pos, out, n)) return false;
     pos_ = pos + n;
     return true;

@@ -2,7 +2,10 @@
 """Writes the small genuine checkpoints the torch reader tests use (a few KB each).
 Needs torch and numpy (Debian: /usr/bin/python3 with python3-torch); the tests only read
 the committed outputs, so the test run does not need torch. Deterministic: fixed seed,
-fixed archive names. Usage: make_torch_fixtures.py [OUTDIR]"""
+fixed archive names; except tiny_state_dict_legacy.pt, whose storage keys are C pointers
+(str(storage._cdata)) and so change from run to run (the tests assert no key values).
+The fuzz/ folder holds inputs the fuzzers found (fuzz_regression_test.cpp); they are not
+generated. Usage: make_torch_fixtures.py [OUTDIR]"""
 import io
 import json
 import os
