@@ -1,6 +1,8 @@
 // Genuine torch.save outputs (committed, made by data/make_torch_fixtures.py with torch
 // 1.13): tensors, key paths, shared storages, the storage table, element values, and no
 // security finding at all.
+#include "torch_checkpoint.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include "legacy_torch.hpp"
 #include "pickle_builder.hpp"
 #include "test_util.hpp"
-#include "torch_checkpoint.hpp"
 #include "zip_builder.hpp"
 #include "zip_member.hpp"
 
@@ -36,10 +37,13 @@ std::vector<float> values(const ByteSource& file, const TorchZipCheckpoint& c, c
       member = std::move(*m);
       sb = StorageBytes{member.get(), 0, s.nbytes};
     }
-    auto n = gather_f32(sb, t.dtype, t.shape, t.stride, t.storage_offset, [&](const float* v, size_t k) {
-      out.insert(out.end(), v, v + k);
-      return true;
-    }, 5);
+    auto n = gather_f32(
+        sb, t.dtype, t.shape, t.stride, t.storage_offset,
+        [&](const float* v, size_t k) {
+          out.insert(out.end(), v, v + k);
+          return true;
+        },
+        5);
     EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
   }
   return out;
@@ -303,7 +307,8 @@ TEST(TorchInterpretation, BadPersistentIdAndBadTensorArguments) {
 }
 
 TEST(TorchInterpretation, Torch2UntypedStorageWithRebuildV3) {
-  // _rebuild_tensor_v3(pid(('storage', torch.UntypedStorage, '0', 'cpu', 16)), 0, (2,), (1,), False, {}, torch.bfloat16)
+  // _rebuild_tensor_v3(pid(('storage', torch.UntypedStorage, '0', 'cpu', 16)), 0, (2,), (1,), False, {},
+  // torch.bfloat16)
   test::PickleBuilder p;
   p.proto(2).empty_dict().str("w").global("torch._utils", "_rebuild_tensor_v3").mark();
   p.mark().str("storage").global("torch", "UntypedStorage").str("0").str("cpu").int1(16).tuple().binpersid();
@@ -321,7 +326,8 @@ TEST(TorchInterpretation, MissingAndUnusedStorageMembers) {
   auto bytes = test::load("tiny_state_dict.pt");
   // Rename data/1 to data/9: storage 1 has no member and data/9 is used by nothing.
   for (size_t k = 0; k + 22 < bytes.size(); ++k)
-    if (std::string(bytes.begin() + long(k), bytes.begin() + long(k) + 22) == "tiny_state_dict/data/1") bytes[k + 21] = '9';
+    if (std::string(bytes.begin() + long(k), bytes.begin() + long(k) + 22) == "tiny_state_dict/data/1")
+      bytes[k + 21] = '9';
   MemorySource src(bytes);
   auto c = read_torch_zip(src);
   ASSERT_TRUE(c.ok());
@@ -332,7 +338,8 @@ TEST(TorchInterpretation, MissingAndUnusedStorageMembers) {
 TEST(TorchInterpretation, StorageMemberOfTheWrongSize) {
   test::PickleBuilder p;
   p.proto(2).empty_dict().str("w").tensor_v2("FloatStorage", "0", 4, 0, {4}, {1}).setitem().stop();
-  auto built = test::build_zip({{"a/data.pkl", std::string(p.b.begin(), p.b.end())}, {"a/data/0", std::string(12, 'x')}});
+  auto built =
+      test::build_zip({{"a/data.pkl", std::string(p.b.begin(), p.b.end())}, {"a/data/0", std::string(12, 'x')}});
   MemorySource src(built.bytes);
   auto c = read_torch_zip(src);
   ASSERT_TRUE(c.ok());
