@@ -4,6 +4,7 @@
 #include "torch_checkpoint.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <map>
@@ -361,6 +362,38 @@ TEST(TorchCheckpoint, NoDataPkl) {
 
 namespace ckpt::torch {
 namespace {
+
+// A 5 GiB storage in a sparse file: the checkpoint is read (directory, data.pkl,
+// version) without touching the storage's bytes.
+TEST(TorchCheckpoint, HeaderOnlyReadOfASparseMultiGigabyteCheckpoint) {
+  const uint64_t big = 5ull << 30;
+  test::PickleBuilder p;
+  p.proto(2).empty_dict().str("w");
+  p.tensor_v2("FloatStorage", "0", int32_t(big / 4), 0, {int32_t(big / 4 / 1024), 1024}, {1024, 1});
+  p.setitem().stop();
+  char path[] = "/tmp/ckpt_sparse_ptXXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  auto layout = test::write_sparse_zip(
+      fd, {{"a/data.pkl", std::string(p.b.begin(), p.b.end())}, {"a/data/0", "", big}, {"a/version", "3\n"}});
+  close(fd);
+  auto file = FileSource::open(path);
+  std::remove(path);
+  ASSERT_TRUE(file.ok());
+  auto c = read_torch_zip(**file);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->findings.empty()) << test::rules_of(c->findings);
+  EXPECT_TRUE(c->model.findings.empty()) << test::rules_of(c->model.findings);
+  ASSERT_EQ(c->model.tensors.size(), 1u);
+  EXPECT_EQ(c->model.tensors[0].numel(), big / 4);
+  ASSERT_EQ(c->storages.size(), 1u);
+  EXPECT_TRUE(c->storages[0].in_place);
+  EXPECT_EQ(c->storages[0].data_offset, layout.data[1]);
+  EXPECT_EQ(c->storages[0].nbytes, big);
+  EXPECT_EQ(c->version, "3");
+  EXPECT_LT((*file)->bytes_read(), 72u * 1024) << (*file)->bytes_read();
+  RecordProperty("sparse_checkpoint_bytes_read", std::to_string((*file)->bytes_read()));
+}
 
 TEST(TorchCheckpoint, OtherPicklesInTheArchiveAreScannedToo) {
   test::PickleBuilder clean;
