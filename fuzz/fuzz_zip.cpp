@@ -30,8 +30,8 @@ void decode_tensors(const ckpt::ByteSource& src, const ckpt::torch::TorchZipChec
     for (const auto& s : c.storages) {
       if (s.key != t.storage_key || !s.in_place || t.numel() > 4096) continue;
       ckpt::torch::StorageBytes sb{&src, s.data_offset, s.nbytes};
-      (void)ckpt::torch::gather_f32(sb, t.dtype, t.shape, t.stride, t.storage_offset,
-                                    [](const float*, size_t) { return true; }, 64);
+      (void)ckpt::torch::gather_f32(
+          sb, t.dtype, t.shape, t.stride, t.storage_offset, [](const float*, size_t) { return true; }, 64);
     }
   }
 }

@@ -13,9 +13,9 @@ namespace ckpt::safetensors {
 namespace {
 
 constexpr std::array<DTypeInfo, 20> kDTypes = {{
-    {"BOOL", 8}, {"F4", 4}, {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"U8", 8}, {"I8", 8}, {"F8_E5M2", 8},
-    {"F8_E4M3", 8}, {"F8_E8M0", 8}, {"I16", 16}, {"U16", 16}, {"F16", 16}, {"BF16", 16}, {"I32", 32},
-    {"U32", 32}, {"F32", 32}, {"C64", 64}, {"F64", 64}, {"I64", 64}, {"U64", 64},
+    {"BOOL", 8},    {"F4", 4},      {"F6_E2M3", 6}, {"F6_E3M2", 6}, {"U8", 8},   {"I8", 8},    {"F8_E5M2", 8},
+    {"F8_E4M3", 8}, {"F8_E8M0", 8}, {"I16", 16},    {"U16", 16},    {"F16", 16}, {"BF16", 16}, {"I32", 32},
+    {"U32", 32},    {"F32", 32},    {"C64", 64},    {"F64", 64},    {"I64", 64}, {"U64", 64},
 }};
 
 constexpr uint32_t kMaxJsonDepth = 16;  // a valid header nests 3 deep
@@ -30,11 +30,21 @@ bool valid_utf8(std::string_view s) {
     uint8_t c = uint8_t(s[i]);
     size_t n;
     uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else
+      return false;
     if (s.size() - i - 1 < n) return false;
     for (size_t k = 1; k <= n; ++k) {
       uint8_t d = uint8_t(s[i + k]);
@@ -55,8 +65,10 @@ uint32_t json_depth(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -71,16 +83,17 @@ uint32_t json_depth(std::string_view s) {
 // Stage 1: the length and the header bytes.
 Result<std::string> read_header_text(const ByteSource& src, const SafetensorsLimits& limits, uint64_t& n) {
   uint8_t b[8];
-  if (src.size() < 8 || !src.read(0, b, 8))
-    return fail(errc::too_small, "fewer than 8 bytes: no header length", 0);
+  if (src.size() < 8 || !src.read(0, b, 8)) return fail(errc::too_small, "fewer than 8 bytes: no header length", 0);
   n = 0;
   for (int k = 7; k >= 0; --k) n = (n << 8) | b[k];
   if (n > limits.max_header)
     return fail(errc::header_too_large,
                 "header length " + std::to_string(n) + " exceeds " + std::to_string(limits.max_header), 0);
   if (n > src.size() - 8)
-    return fail(errc::header_length,
-                "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(src.size()) + ")", 0);
+    return fail(
+        errc::header_length,
+        "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(src.size()) + ")",
+        0);
   std::string text(size_t(n), '\0');
   if (!src.read(8, text.data(), text.size())) return fail(errc::header_length, "unreadable header", 8);
   if (!valid_utf8(text)) return fail(errc::header_utf8, "the header is not valid UTF-8", 8);
@@ -125,8 +138,10 @@ void read_metadata(const nlohmann::ordered_json& m, const std::string& text, Saf
   bool ok = m.is_object();
   if (ok)
     for (const auto& [k, v] : m.items()) {
-      if (!v.is_string()) ok = false;
-      else h.metadata.emplace_back(k, v.get<std::string>());
+      if (!v.is_string())
+        ok = false;
+      else
+        h.metadata.emplace_back(k, v.get<std::string>());
     }
   if (!ok)
     h.findings.push_back(make_finding(rules::metadata_not_strings, "__metadata__ must map strings to strings",
@@ -157,8 +172,8 @@ void read_entry(const std::string& name, const nlohmann::ordered_json& v, const 
   if (!d) h.findings.push_back(make_finding(rules::unknown_dtype, "dtype " + e.dtype, name_offset(text, name), name));
   e.bits = d ? d->bits : 0;
   if (e.shape.size() > limits.max_rank)
-    h.findings.push_back(make_finding(rules::limit_rank, std::to_string(e.shape.size()) + " dimensions",
-                                      name_offset(text, name), name));
+    h.findings.push_back(
+        make_finding(rules::limit_rank, std::to_string(e.shape.size()) + " dimensions", name_offset(text, name), name));
   e.valid = d && e.shape.size() <= limits.max_rank;
   h.tensors.push_back(std::move(e));
 }
@@ -183,7 +198,8 @@ void validate(const ByteSource& src, SafetensorsHeader& h) {
     CheckedU64 bits = e->bits;
     for (uint64_t d : e->shape) bits *= d;
     if (!bits.ok()) {
-      h.findings.push_back(make_finding(rules::size_overflow, "shape x element size overflows", e->absolute_offset, e->name));
+      h.findings.push_back(
+          make_finding(rules::size_overflow, "shape x element size overflows", e->absolute_offset, e->name));
       continue;
     }
     if (bits.value() % 8 != 0) {
@@ -192,14 +208,15 @@ void validate(const ByteSource& src, SafetensorsHeader& h) {
       continue;
     }
     if (e->end >= e->begin && e->end - e->begin != bits.value() / 8)
-      h.findings.push_back(make_finding(rules::size_mismatch,
-                                        std::to_string(e->end - e->begin) + " bytes for a shape of " +
-                                            std::to_string(bits.value() / 8),
-                                        e->absolute_offset, e->name));
+      h.findings.push_back(
+          make_finding(rules::size_mismatch,
+                       std::to_string(e->end - e->begin) + " bytes for a shape of " + std::to_string(bits.value() / 8),
+                       e->absolute_offset, e->name));
     CheckedU64 end = CheckedU64(h.data_begin) + CheckedU64(e->end);
     if (!end.ok() || end.value() > src.size())
       h.findings.push_back(make_finding(rules::data_past_eof,
-                                        "data ends at " + (end.ok() ? std::to_string(end.value()) : std::string("2^64+")) +
+                                        "data ends at " +
+                                            (end.ok() ? std::to_string(end.value()) : std::string("2^64+")) +
                                             ", the file at " + std::to_string(src.size()),
                                         e->absolute_offset, e->name));
   }
@@ -233,7 +250,8 @@ Result<SafetensorsHeader> read_safetensors_header(const ByteSource& src, const S
       continue;
     }
     if (h.tensors.size() >= limits.max_tensors) {
-      h.findings.push_back(make_finding(rules::limit_tensors, "more than " + std::to_string(limits.max_tensors) + " tensors", 8));
+      h.findings.push_back(
+          make_finding(rules::limit_tensors, "more than " + std::to_string(limits.max_tensors) + " tensors", 8));
       break;
     }
     read_entry(name, value, *text, limits, h);

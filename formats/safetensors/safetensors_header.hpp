@@ -32,9 +32,9 @@ struct SafetensorsEntry {
   std::string dtype;  // as written
   uint32_t bits = 0;  // 0 when the dtype is unknown
   std::vector<uint64_t> shape;
-  uint64_t begin = 0, end = 0;  // data_offsets, relative to the data region
-  uint64_t absolute_offset = 0; // 8 + header length + begin (saturates)
-  bool valid = false;           // every field well-formed (checks below may still flag it)
+  uint64_t begin = 0, end = 0;   // data_offsets, relative to the data region
+  uint64_t absolute_offset = 0;  // 8 + header length + begin (saturates)
+  bool valid = false;            // every field well-formed (checks below may still flag it)
 };
 
 struct SafetensorsHeader {

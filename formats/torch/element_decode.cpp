@@ -43,9 +43,18 @@ Error range_error(const std::string& what) { return Error{ErrorCode::io_read, wh
 
 bool decodable_to_f32(TorchDType t) {
   switch (t) {
-    case TorchDType::f32: case TorchDType::f64: case TorchDType::f16: case TorchDType::bf16:
-    case TorchDType::i64: case TorchDType::i32: case TorchDType::i16: case TorchDType::i8:
-    case TorchDType::u8: case TorchDType::u16: case TorchDType::u32: case TorchDType::u64:
+    case TorchDType::f32:
+    case TorchDType::f64:
+    case TorchDType::f16:
+    case TorchDType::bf16:
+    case TorchDType::i64:
+    case TorchDType::i32:
+    case TorchDType::i16:
+    case TorchDType::i8:
+    case TorchDType::u8:
+    case TorchDType::u16:
+    case TorchDType::u32:
+    case TorchDType::u64:
     case TorchDType::boolean:
       return true;
     default:
@@ -55,22 +64,47 @@ bool decodable_to_f32(TorchDType t) {
 
 bool decode_to_f32(TorchDType t, const uint8_t* src, size_t count, float* dst) {
   switch (t) {
-    case TorchDType::f32: std::memcpy(dst, src, count * 4); return true;
-    case TorchDType::f64: convert<double>(src, count, dst); return true;
-    case TorchDType::f16: convert_half(src, count, dst); return true;
-    case TorchDType::bf16: convert_bf16(src, count, dst); return true;
-    case TorchDType::i64: convert<int64_t>(src, count, dst); return true;
-    case TorchDType::i32: convert<int32_t>(src, count, dst); return true;
-    case TorchDType::i16: convert<int16_t>(src, count, dst); return true;
-    case TorchDType::i8: convert<int8_t>(src, count, dst); return true;
-    case TorchDType::u8: convert<uint8_t>(src, count, dst); return true;
-    case TorchDType::u16: convert<uint16_t>(src, count, dst); return true;
-    case TorchDType::u32: convert<uint32_t>(src, count, dst); return true;
-    case TorchDType::u64: convert<uint64_t>(src, count, dst); return true;
+    case TorchDType::f32:
+      std::memcpy(dst, src, count * 4);
+      return true;
+    case TorchDType::f64:
+      convert<double>(src, count, dst);
+      return true;
+    case TorchDType::f16:
+      convert_half(src, count, dst);
+      return true;
+    case TorchDType::bf16:
+      convert_bf16(src, count, dst);
+      return true;
+    case TorchDType::i64:
+      convert<int64_t>(src, count, dst);
+      return true;
+    case TorchDType::i32:
+      convert<int32_t>(src, count, dst);
+      return true;
+    case TorchDType::i16:
+      convert<int16_t>(src, count, dst);
+      return true;
+    case TorchDType::i8:
+      convert<int8_t>(src, count, dst);
+      return true;
+    case TorchDType::u8:
+      convert<uint8_t>(src, count, dst);
+      return true;
+    case TorchDType::u16:
+      convert<uint16_t>(src, count, dst);
+      return true;
+    case TorchDType::u32:
+      convert<uint32_t>(src, count, dst);
+      return true;
+    case TorchDType::u64:
+      convert<uint64_t>(src, count, dst);
+      return true;
     case TorchDType::boolean:
       for (size_t i = 0; i < count; ++i) dst[i] = src[i] ? 1.0f : 0.0f;
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -100,7 +134,13 @@ class Gather {
  public:
   Gather(const StorageBytes& s, TorchDType t, std::span<const uint64_t> shape, std::span<const uint64_t> stride,
          uint64_t offset, const F32Sink& sink, size_t chunk)
-      : s_(s), t_(t), es_(dtype_size(t)), shape_(shape), stride_(stride), offset_(offset), sink_(sink),
+      : s_(s),
+        t_(t),
+        es_(dtype_size(t)),
+        shape_(shape),
+        stride_(stride),
+        offset_(offset),
+        sink_(sink),
         chunk_(std::max<size_t>(chunk, 1)) {}
 
   Result<uint64_t> run();
@@ -152,7 +192,8 @@ Result<bool> Gather::row(uint64_t first, uint64_t n, uint64_t step) {
     if (one_read) {
       p = raw_.data() + k * step * es_;
     } else {
-      if (!s_.source->read(s_.offset + (first + k * step) * es_, one, es_)) return range_error("storage bytes outside the source");
+      if (!s_.source->read(s_.offset + (first + k * step) * es_, one, es_))
+        return range_error("storage bytes outside the source");
       p = one;
     }
     float v;

@@ -37,8 +37,7 @@ void check_sys_info(LegacyCheckpoint& c) {
     int64_t v = 0;
     if (key && *key == "little_endian" && g.integer(d.pairs[k + 1], v)) c.little_endian = v != 0;
   }
-  if (!ok)
-    c.findings.push_back(make_finding(rules::torch_legacy_header, "sys_info is no dict", c.sys_info.begin));
+  if (!ok) c.findings.push_back(make_finding(rules::torch_legacy_header, "sys_info is no dict", c.sys_info.begin));
   if (!c.little_endian)
     c.findings.push_back(make_finding(rules::torch_big_endian, "sys_info says big-endian", c.sys_info.begin));
 }
@@ -49,11 +48,14 @@ void read_keys(LegacyCheckpoint& c) {
   bool ok = list.kind == PyKind::list || list.kind == PyKind::tuple;
   for (uint32_t i : list.items) {
     const std::string* s = g.str(i);
-    if (!s) ok = false;
-    else c.storage_keys.push_back(*s);
+    if (!s)
+      ok = false;
+    else
+      c.storage_keys.push_back(*s);
   }
   if (!ok)
-    c.findings.push_back(make_finding(rules::torch_legacy_keys, "the storage-key pickle is not a list of strings", c.keys.begin));
+    c.findings.push_back(
+        make_finding(rules::torch_legacy_keys, "the storage-key pickle is not a list of strings", c.keys.begin));
 }
 
 // The records after the last pickle; each needs the element size of its storage's type.
@@ -76,9 +78,9 @@ void read_records(const ByteSource& src, LegacyCheckpoint& c) {
     LegacyRecord r{key, at, uint64_t(numel), at + 8, 0};
     CheckedU64 bytes = CheckedU64::from_signed(numel) * CheckedU64(dtype_size(s->dtype));
     if (!bytes.ok() || !range_within(at + 8, bytes.value(), src.size())) {
-      c.findings.push_back(make_finding(rules::torch_legacy_truncated,
-                                        "storage " + key + " of " + std::to_string(numel) + " elements runs past the end",
-                                        at, key));
+      c.findings.push_back(
+          make_finding(rules::torch_legacy_truncated,
+                       "storage " + key + " of " + std::to_string(numel) + " elements runs past the end", at, key));
       break;
     }
     r.nbytes = bytes.value();
@@ -99,8 +101,8 @@ void read_records(const ByteSource& src, LegacyCheckpoint& c) {
     bool listed = false;
     for (const auto& k : c.storage_keys) listed = listed || k == s.key;
     if (!listed)
-      c.findings.push_back(make_finding(rules::torch_missing_storage, "storage " + s.key + " is not in the key list",
-                                        s.offset, s.key));
+      c.findings.push_back(
+          make_finding(rules::torch_missing_storage, "storage " + s.key + " is not in the key list", s.offset, s.key));
   }
 }
 

@@ -21,87 +21,242 @@ struct Entry {
 
 // torch's weights_only allowlist and what genuine checkpoints contain.
 constexpr std::array kSafe = {
-    Entry{"collections", "OrderedDict"}, Entry{"collections", "Counter"}, Entry{"collections", "defaultdict"},
+    Entry{"collections", "OrderedDict"},
+    Entry{"collections", "Counter"},
+    Entry{"collections", "defaultdict"},
     Entry{"collections", "deque"},
-    Entry{"torch._utils", "_rebuild_tensor"}, Entry{"torch._utils", "_rebuild_tensor_v2"},
-    Entry{"torch._utils", "_rebuild_tensor_v3"}, Entry{"torch._utils", "_rebuild_parameter"},
-    Entry{"torch._utils", "_rebuild_parameter_with_state"}, Entry{"torch._utils", "_rebuild_qtensor"},
-    Entry{"torch._utils", "_rebuild_sparse_tensor"}, Entry{"torch._utils", "_rebuild_meta_tensor_no_storage"},
-    Entry{"torch._utils", "_rebuild_wrapper_subclass"}, Entry{"torch._utils", "_rebuild_device_tensor_from_numpy"},
-    Entry{"torch._utils", "_rebuild_device_tensor_from_cpu_tensor"}, Entry{"torch._utils", "_rebuild_nested_tensor"},
-    Entry{"torch._tensor", "_rebuild_from_type_v2"}, Entry{"torch.nn.parameter", "Parameter"},
-    Entry{"torch.serialization", "_get_layout"}, Entry{"torch", "Size"}, Entry{"torch", "Tensor"},
-    Entry{"torch", "device"}, Entry{"torch", "per_tensor_affine"}, Entry{"torch", "per_tensor_symmetric"},
-    Entry{"torch", "per_channel_affine"}, Entry{"torch", "per_channel_symmetric"},
-    Entry{"torch", "per_channel_affine_float_qparams"}, Entry{"torch.storage", "UntypedStorage"},
-    Entry{"torch.storage", "TypedStorage"}, Entry{"torch", "UntypedStorage"}, Entry{"torch", "TypedStorage"},
-    Entry{"builtins", "set"}, Entry{"builtins", "frozenset"}, Entry{"builtins", "bytearray"},
-    Entry{"builtins", "bytes"}, Entry{"builtins", "slice"}, Entry{"builtins", "complex"}, Entry{"builtins", "range"},
-    Entry{"builtins", "list"}, Entry{"builtins", "dict"}, Entry{"builtins", "tuple"}, Entry{"builtins", "object"},
-    Entry{"builtins", "int"}, Entry{"builtins", "float"}, Entry{"builtins", "bool"}, Entry{"builtins", "str"},
-    Entry{"copyreg", "_reconstructor"}, Entry{"copyreg", "__newobj__"}, Entry{"copyreg", "__newobj_ex__"},
+    Entry{"torch._utils", "_rebuild_tensor"},
+    Entry{"torch._utils", "_rebuild_tensor_v2"},
+    Entry{"torch._utils", "_rebuild_tensor_v3"},
+    Entry{"torch._utils", "_rebuild_parameter"},
+    Entry{"torch._utils", "_rebuild_parameter_with_state"},
+    Entry{"torch._utils", "_rebuild_qtensor"},
+    Entry{"torch._utils", "_rebuild_sparse_tensor"},
+    Entry{"torch._utils", "_rebuild_meta_tensor_no_storage"},
+    Entry{"torch._utils", "_rebuild_wrapper_subclass"},
+    Entry{"torch._utils", "_rebuild_device_tensor_from_numpy"},
+    Entry{"torch._utils", "_rebuild_device_tensor_from_cpu_tensor"},
+    Entry{"torch._utils", "_rebuild_nested_tensor"},
+    Entry{"torch._tensor", "_rebuild_from_type_v2"},
+    Entry{"torch.nn.parameter", "Parameter"},
+    Entry{"torch.serialization", "_get_layout"},
+    Entry{"torch", "Size"},
+    Entry{"torch", "Tensor"},
+    Entry{"torch", "device"},
+    Entry{"torch", "per_tensor_affine"},
+    Entry{"torch", "per_tensor_symmetric"},
+    Entry{"torch", "per_channel_affine"},
+    Entry{"torch", "per_channel_symmetric"},
+    Entry{"torch", "per_channel_affine_float_qparams"},
+    Entry{"torch.storage", "UntypedStorage"},
+    Entry{"torch.storage", "TypedStorage"},
+    Entry{"torch", "UntypedStorage"},
+    Entry{"torch", "TypedStorage"},
+    Entry{"builtins", "set"},
+    Entry{"builtins", "frozenset"},
+    Entry{"builtins", "bytearray"},
+    Entry{"builtins", "bytes"},
+    Entry{"builtins", "slice"},
+    Entry{"builtins", "complex"},
+    Entry{"builtins", "range"},
+    Entry{"builtins", "list"},
+    Entry{"builtins", "dict"},
+    Entry{"builtins", "tuple"},
+    Entry{"builtins", "object"},
+    Entry{"builtins", "int"},
+    Entry{"builtins", "float"},
+    Entry{"builtins", "bool"},
+    Entry{"builtins", "str"},
+    Entry{"copyreg", "_reconstructor"},
+    Entry{"copyreg", "__newobj__"},
+    Entry{"copyreg", "__newobj_ex__"},
     Entry{"_codecs", "encode"},
-    Entry{"numpy", "dtype"}, Entry{"numpy", "ndarray"}, Entry{"numpy.core.multiarray", "_reconstruct"},
-    Entry{"numpy.core.multiarray", "scalar"}, Entry{"numpy._core.multiarray", "_reconstruct"},
-    Entry{"numpy._core.multiarray", "scalar"}, Entry{"numpy.random._pickle", "__randomstate_ctor"},
-    Entry{"numpy.random._pickle", "__bit_generator_ctor"}, Entry{"numpy.random._pickle", "__generator_ctor"},
-    Entry{"numpy.random", "__RandomState_ctor"}, Entry{"numpy.random._mt19937", "MT19937"},
+    Entry{"numpy", "dtype"},
+    Entry{"numpy", "ndarray"},
+    Entry{"numpy.core.multiarray", "_reconstruct"},
+    Entry{"numpy.core.multiarray", "scalar"},
+    Entry{"numpy._core.multiarray", "_reconstruct"},
+    Entry{"numpy._core.multiarray", "scalar"},
+    Entry{"numpy.random._pickle", "__randomstate_ctor"},
+    Entry{"numpy.random._pickle", "__bit_generator_ctor"},
+    Entry{"numpy.random._pickle", "__generator_ctor"},
+    Entry{"numpy.random", "__RandomState_ctor"},
+    Entry{"numpy.random._mt19937", "MT19937"},
     Entry{"numpy.random._pcg64", "PCG64"},
-    Entry{"argparse", "Namespace"}, Entry{"pathlib", "PosixPath"}, Entry{"pathlib", "WindowsPath"},
-    Entry{"pathlib", "PurePosixPath"}, Entry{"pathlib", "PureWindowsPath"}, Entry{"pathlib", "Path"},
-    Entry{"datetime", "datetime"}, Entry{"datetime", "date"}, Entry{"datetime", "time"},
-    Entry{"datetime", "timedelta"}, Entry{"datetime", "timezone"},
+    Entry{"argparse", "Namespace"},
+    Entry{"pathlib", "PosixPath"},
+    Entry{"pathlib", "WindowsPath"},
+    Entry{"pathlib", "PurePosixPath"},
+    Entry{"pathlib", "PureWindowsPath"},
+    Entry{"pathlib", "Path"},
+    Entry{"datetime", "datetime"},
+    Entry{"datetime", "date"},
+    Entry{"datetime", "time"},
+    Entry{"datetime", "timedelta"},
+    Entry{"datetime", "timezone"},
 };
 
 constexpr std::array kDangerous = {
     // builtins that evaluate, import, open files or reach arbitrary attributes
-    Entry{"builtins", "eval"}, Entry{"builtins", "exec"}, Entry{"builtins", "execfile"}, Entry{"builtins", "compile"},
-    Entry{"builtins", "getattr"}, Entry{"builtins", "setattr"}, Entry{"builtins", "delattr"},
-    Entry{"builtins", "apply"}, Entry{"builtins", "open"}, Entry{"builtins", "breakpoint"},
-    Entry{"builtins", "__import__"}, Entry{"builtins", "input"}, Entry{"builtins", "globals"},
-    Entry{"builtins", "locals"}, Entry{"builtins", "vars"}, Entry{"builtins", "help"},
+    Entry{"builtins", "eval"},
+    Entry{"builtins", "exec"},
+    Entry{"builtins", "execfile"},
+    Entry{"builtins", "compile"},
+    Entry{"builtins", "getattr"},
+    Entry{"builtins", "setattr"},
+    Entry{"builtins", "delattr"},
+    Entry{"builtins", "apply"},
+    Entry{"builtins", "open"},
+    Entry{"builtins", "breakpoint"},
+    Entry{"builtins", "__import__"},
+    Entry{"builtins", "input"},
+    Entry{"builtins", "globals"},
+    Entry{"builtins", "locals"},
+    Entry{"builtins", "vars"},
+    Entry{"builtins", "help"},
     // whole modules: processes, code, files, network, interpreters, unpicklers
-    Entry{"os", "*"}, Entry{"posix", "*"}, Entry{"nt", "*"}, Entry{"_posixsubprocess", "*"},
-    Entry{"subprocess", "*"}, Entry{"commands", "*"}, Entry{"pty", "*"}, Entry{"runpy", "*"}, Entry{"sys", "*"},
-    Entry{"code", "*"}, Entry{"codeop", "*"}, Entry{"importlib", "*"}, Entry{"imp", "*"}, Entry{"pkgutil", "*"},
-    Entry{"ctypes", "*"}, Entry{"_ctypes", "*"}, Entry{"marshal", "*"}, Entry{"shutil", "*"}, Entry{"socket", "*"},
-    Entry{"_socket", "*"}, Entry{"ssl", "*"}, Entry{"http", "*"}, Entry{"httplib", "*"}, Entry{"urllib", "*"},
-    Entry{"urllib2", "*"}, Entry{"requests", "*"}, Entry{"aiohttp", "*"}, Entry{"asyncio", "*"},
-    Entry{"webbrowser", "*"}, Entry{"smtplib", "*"}, Entry{"ftplib", "*"}, Entry{"telnetlib", "*"},
-    Entry{"multiprocessing", "*"}, Entry{"signal", "*"}, Entry{"bdb", "*"}, Entry{"pdb", "*"},
-    Entry{"pickle", "*"}, Entry{"_pickle", "*"}, Entry{"cPickle", "*"}, Entry{"dill", "*"},
-    Entry{"cloudpickle", "*"}, Entry{"joblib", "*"}, Entry{"shelve", "*"}, Entry{"pip", "*"},
-    Entry{"ensurepip", "*"}, Entry{"venv", "*"}, Entry{"pydoc", "*"}, Entry{"timeit", "*"}, Entry{"profile", "*"},
-    Entry{"cProfile", "*"}, Entry{"trace", "*"}, Entry{"doctest", "*"}, Entry{"idlelib", "*"},
-    Entry{"distutils", "*"}, Entry{"setuptools", "*"}, Entry{"tempfile", "*"}, Entry{"glob", "*"},
-    Entry{"site", "*"}, Entry{"numpy.f2py", "*"}, Entry{"numpy.testing", "*"}, Entry{"torch.hub", "*"},
+    Entry{"os", "*"},
+    Entry{"posix", "*"},
+    Entry{"nt", "*"},
+    Entry{"_posixsubprocess", "*"},
+    Entry{"subprocess", "*"},
+    Entry{"commands", "*"},
+    Entry{"pty", "*"},
+    Entry{"runpy", "*"},
+    Entry{"sys", "*"},
+    Entry{"code", "*"},
+    Entry{"codeop", "*"},
+    Entry{"importlib", "*"},
+    Entry{"imp", "*"},
+    Entry{"pkgutil", "*"},
+    Entry{"ctypes", "*"},
+    Entry{"_ctypes", "*"},
+    Entry{"marshal", "*"},
+    Entry{"shutil", "*"},
+    Entry{"socket", "*"},
+    Entry{"_socket", "*"},
+    Entry{"ssl", "*"},
+    Entry{"http", "*"},
+    Entry{"httplib", "*"},
+    Entry{"urllib", "*"},
+    Entry{"urllib2", "*"},
+    Entry{"requests", "*"},
+    Entry{"aiohttp", "*"},
+    Entry{"asyncio", "*"},
+    Entry{"webbrowser", "*"},
+    Entry{"smtplib", "*"},
+    Entry{"ftplib", "*"},
+    Entry{"telnetlib", "*"},
+    Entry{"multiprocessing", "*"},
+    Entry{"signal", "*"},
+    Entry{"bdb", "*"},
+    Entry{"pdb", "*"},
+    Entry{"pickle", "*"},
+    Entry{"_pickle", "*"},
+    Entry{"cPickle", "*"},
+    Entry{"dill", "*"},
+    Entry{"cloudpickle", "*"},
+    Entry{"joblib", "*"},
+    Entry{"shelve", "*"},
+    Entry{"pip", "*"},
+    Entry{"ensurepip", "*"},
+    Entry{"venv", "*"},
+    Entry{"pydoc", "*"},
+    Entry{"timeit", "*"},
+    Entry{"profile", "*"},
+    Entry{"cProfile", "*"},
+    Entry{"trace", "*"},
+    Entry{"doctest", "*"},
+    Entry{"idlelib", "*"},
+    Entry{"distutils", "*"},
+    Entry{"setuptools", "*"},
+    Entry{"tempfile", "*"},
+    Entry{"glob", "*"},
+    Entry{"site", "*"},
+    Entry{"numpy.f2py", "*"},
+    Entry{"numpy.testing", "*"},
+    Entry{"torch.hub", "*"},
     // single callables
-    Entry{"types", "CodeType"}, Entry{"types", "FunctionType"}, Entry{"types", "LambdaType"},
-    Entry{"types", "MethodType"}, Entry{"types", "ModuleType"},
-    Entry{"operator", "attrgetter"}, Entry{"operator", "itemgetter"}, Entry{"operator", "methodcaller"},
-    Entry{"functools", "partial"}, Entry{"functools", "reduce"}, Entry{"io", "open"}, Entry{"io", "open_code"},
-    Entry{"io", "FileIO"}, Entry{"_io", "open"}, Entry{"_io", "open_code"}, Entry{"_io", "FileIO"},
-    Entry{"copyreg", "add_extension"}, Entry{"numpy", "load"}, Entry{"numpy.lib.npyio", "load"},
-    Entry{"pandas", "read_pickle"}, Entry{"pandas.io.pickle", "read_pickle"},
-    Entry{"torch", "load"}, Entry{"torch.serialization", "load"}, Entry{"torch.storage", "_load_from_bytes"},
-    Entry{"torch.jit", "load"}, Entry{"torch._inductor.codecache", "compile_file"},
-    Entry{"torch.utils.collect_env", "run"}, Entry{"torch.utils._config_module", "*"},
+    Entry{"types", "CodeType"},
+    Entry{"types", "FunctionType"},
+    Entry{"types", "LambdaType"},
+    Entry{"types", "MethodType"},
+    Entry{"types", "ModuleType"},
+    Entry{"operator", "attrgetter"},
+    Entry{"operator", "itemgetter"},
+    Entry{"operator", "methodcaller"},
+    Entry{"functools", "partial"},
+    Entry{"functools", "reduce"},
+    Entry{"io", "open"},
+    Entry{"io", "open_code"},
+    Entry{"io", "FileIO"},
+    Entry{"_io", "open"},
+    Entry{"_io", "open_code"},
+    Entry{"_io", "FileIO"},
+    Entry{"copyreg", "add_extension"},
+    Entry{"numpy", "load"},
+    Entry{"numpy.lib.npyio", "load"},
+    Entry{"pandas", "read_pickle"},
+    Entry{"pandas.io.pickle", "read_pickle"},
+    Entry{"torch", "load"},
+    Entry{"torch.serialization", "load"},
+    Entry{"torch.storage", "_load_from_bytes"},
+    Entry{"torch.jit", "load"},
+    Entry{"torch._inductor.codecache", "compile_file"},
+    Entry{"torch.utils.collect_env", "run"},
+    Entry{"torch.utils._config_module", "*"},
 };
 
 // Storage classes and dtypes of torch (and torch.cuda's storages in legacy files).
 constexpr std::array<std::string_view, 22> kStorageNames = {
-    "FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage",
-    "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage", "ComplexFloatStorage",
-    "ComplexDoubleStorage", "QInt8Storage", "QUInt8Storage", "QInt32Storage", "QUInt4x2Storage",
-    "QUInt2x4Storage", "UntypedStorage", "TypedStorage", "ComplexHalfStorage", "Float8_e4m3fnStorage",
-    "Float8_e5m2Storage"};
+    "FloatStorage",         "DoubleStorage",        "HalfStorage",    "BFloat16Storage", "LongStorage",
+    "IntStorage",           "ShortStorage",         "CharStorage",    "ByteStorage",     "BoolStorage",
+    "ComplexFloatStorage",  "ComplexDoubleStorage", "QInt8Storage",   "QUInt8Storage",   "QInt32Storage",
+    "QUInt4x2Storage",      "QUInt2x4Storage",      "UntypedStorage", "TypedStorage",    "ComplexHalfStorage",
+    "Float8_e4m3fnStorage", "Float8_e5m2Storage"};
 
-constexpr std::array<std::string_view, 42> kDtypeNames = {
-    "float32", "float", "float64", "double", "float16", "half", "bfloat16", "int64", "long", "int32", "int",
-    "int16", "short", "int8", "uint8", "bool", "complex32", "chalf", "complex64", "cfloat", "complex128",
-    "cdouble", "qint8", "quint8", "qint32", "quint4x2", "quint2x4", "float8_e4m3fn", "float8_e5m2",
-    "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu", "uint16", "uint32", "uint64", "bits8", "bits16",
-    "bits1x8", "bits2x4", "bits4x2", "float4_e2m1fn_x2", "strided"};
+constexpr std::array<std::string_view, 42> kDtypeNames = {"float32",
+                                                          "float",
+                                                          "float64",
+                                                          "double",
+                                                          "float16",
+                                                          "half",
+                                                          "bfloat16",
+                                                          "int64",
+                                                          "long",
+                                                          "int32",
+                                                          "int",
+                                                          "int16",
+                                                          "short",
+                                                          "int8",
+                                                          "uint8",
+                                                          "bool",
+                                                          "complex32",
+                                                          "chalf",
+                                                          "complex64",
+                                                          "cfloat",
+                                                          "complex128",
+                                                          "cdouble",
+                                                          "qint8",
+                                                          "quint8",
+                                                          "qint32",
+                                                          "quint4x2",
+                                                          "quint2x4",
+                                                          "float8_e4m3fn",
+                                                          "float8_e5m2",
+                                                          "float8_e4m3fnuz",
+                                                          "float8_e5m2fnuz",
+                                                          "float8_e8m0fnu",
+                                                          "uint16",
+                                                          "uint32",
+                                                          "uint64",
+                                                          "bits8",
+                                                          "bits16",
+                                                          "bits1x8",
+                                                          "bits2x4",
+                                                          "bits4x2",
+                                                          "float4_e2m1fn_x2",
+                                                          "strided"};
 
 std::string_view py3_module(std::string_view m) {
   if (m == "__builtin__") return "builtins";
@@ -168,14 +323,28 @@ void render(const PickleGraph& g, uint32_t i, std::string& out, int depth) {
   }
   const PyObj& o = g.at(i);
   switch (o.kind) {
-    case PyKind::none: out += "None"; return;
-    case PyKind::boolean: out += o.i ? "True" : "False"; return;
-    case PyKind::integer: out += std::to_string(o.i); return;
-    case PyKind::floating: out += std::to_string(o.f); return;
-    case PyKind::str: out += py_repr(o.text); return;
-    case PyKind::bytes: out += 'b';
-      out += py_repr(o.text); return;
-    case PyKind::global: out += std::string(o.module()) + "." + std::string(o.name()); return;
+    case PyKind::none:
+      out += "None";
+      return;
+    case PyKind::boolean:
+      out += o.i ? "True" : "False";
+      return;
+    case PyKind::integer:
+      out += std::to_string(o.i);
+      return;
+    case PyKind::floating:
+      out += std::to_string(o.f);
+      return;
+    case PyKind::str:
+      out += py_repr(o.text);
+      return;
+    case PyKind::bytes:
+      out += 'b';
+      out += py_repr(o.text);
+      return;
+    case PyKind::global:
+      out += std::string(o.module()) + "." + std::string(o.name());
+      return;
     case PyKind::tuple:
     case PyKind::list: {
       if (depth > 3) {
@@ -281,8 +450,9 @@ void scan_nested(PickleResult& r, const ByteSource& src, const PickleLimits& lim
     const auto& args = r.graph.elements(call.args);
     if (args.empty()) continue;
     const PyObj& payload = r.graph.at(args[0]);
-    bool raw = payload.kind == PyKind::bytes ||
-               (payload.kind == PyKind::str && (payload.opcode == op::BINSTRING || payload.opcode == op::SHORT_BINSTRING));
+    bool raw =
+        payload.kind == PyKind::bytes ||
+        (payload.kind == PyKind::str && (payload.opcode == op::BINSTRING || payload.opcode == op::SHORT_BINSTRING));
     if (!raw || payload.data_length == 0) continue;
     if (!scanned.insert(payload.data_offset).second) continue;  // one payload, several calls
     auto nested = unpickle_at_depth(src, payload.data_offset, payload.data_length, limits, depth + 1);
@@ -308,7 +478,8 @@ void analyze_globals(PickleResult& r, const ByteSource& src, const PickleLimits&
     if (ref.verdict == Verdict::safe) continue;
     auto it = calls.find(ref.object);
     r.findings.push_back(global_finding(ref, r.graph, it == calls.end() ? nullptr : &it->second));
-    if (it != calls.end() && is_nested_unpickler(ref.module, ref.name)) scan_nested(r, src, limits, depth, it->second, scanned);
+    if (it != calls.end() && is_nested_unpickler(ref.module, ref.name))
+      scan_nested(r, src, limits, depth, it->second, scanned);
   }
 }
 

@@ -22,8 +22,8 @@
 
 #include "ckpt/byte_source.hpp"
 #include "ckpt/result.hpp"
-#include "pickle_object.hpp"
 #include "pickle_limits.hpp"
+#include "pickle_object.hpp"
 
 namespace ckpt::torch {
 

@@ -15,8 +15,7 @@ uint64_t capped_end(uint64_t begin, uint64_t end, uint64_t max_bytes) {
 }
 }  // namespace
 
-Machine::Machine(const ByteSource& src, uint64_t begin, uint64_t end, const PickleLimits& limits,
-                 PickleResult& out)
+Machine::Machine(const ByteSource& src, uint64_t begin, uint64_t end, const PickleLimits& limits, PickleResult& out)
     : src_(src), cur_(src, begin, capped_end(begin, end, limits.max_bytes)), lim_(limits), out_(out) {
   // The window ends at the byte limit before the caller's end and the data's end: running
   // out of bytes there is the limit, not a cut pickle.
@@ -63,74 +62,151 @@ bool Machine::step() {
 
 bool Machine::dispatch(uint8_t c) {
   switch (c) {
-    case op::MARK: return op_mark();
-    case op::STOP: return op_stop();
-    case op::POP: return op_pop();
-    case op::POP_MARK: { std::vector<uint32_t> drop; return pop_mark(drop); }
-    case op::DUP: return op_dup();
-    case op::FLOAT: return op_text_float();
-    case op::INT: return op_text_int();
-    case op::BININT: return op_binint(4, true);
-    case op::BININT1: return op_binint(1, false);
-    case op::BININT2: return op_binint(2, false);
-    case op::LONG: return op_text_long();
-    case op::LONG1: return op_long_bin(1);
-    case op::LONG4: return op_long_bin(4);
-    case op::NONE: return push(new_object(PyKind::none));
-    case op::NEWTRUE: return push_bool(true);
-    case op::NEWFALSE: return push_bool(false);
-    case op::BINFLOAT: return op_binfloat();
-    case op::STRING: return op_text_string();
-    case op::BINSTRING: return op_counted(4, PyKind::str);
-    case op::SHORT_BINSTRING: return op_counted(1, PyKind::str);
-    case op::UNICODE: return op_text_unicode();
-    case op::BINUNICODE: return op_counted(4, PyKind::str);
-    case op::SHORT_BINUNICODE: return op_counted(1, PyKind::str);
-    case op::BINUNICODE8: return op_counted(8, PyKind::str);
-    case op::BINBYTES: return op_counted(4, PyKind::bytes);
-    case op::SHORT_BINBYTES: return op_counted(1, PyKind::bytes);
-    case op::BINBYTES8: return op_counted(8, PyKind::bytes);
-    case op::BYTEARRAY8: return op_counted(8, PyKind::bytearray);
-    case op::EMPTY_TUPLE: return op_tuple_n(0);
-    case op::TUPLE1: return op_tuple_n(1);
-    case op::TUPLE2: return op_tuple_n(2);
-    case op::TUPLE3: return op_tuple_n(3);
-    case op::TUPLE: return op_from_mark(PyKind::tuple);
-    case op::LIST: return op_from_mark(PyKind::list);
-    case op::DICT: return op_from_mark(PyKind::dict);
-    case op::FROZENSET: return op_from_mark(PyKind::frozenset);
-    case op::EMPTY_LIST: return op_empty(PyKind::list);
-    case op::EMPTY_DICT: return op_empty(PyKind::dict);
-    case op::EMPTY_SET: return op_empty(PyKind::set);
-    case op::APPEND: return op_append(false);
-    case op::APPENDS: return op_append(true);
-    case op::SETITEM: return op_setitems(false);
-    case op::SETITEMS: return op_setitems(true);
-    case op::ADDITEMS: return op_additems();
-    case op::GET: return op_text_memo(false);
-    case op::PUT: return op_text_memo(true);
-    case op::BINGET: { uint8_t i; return read_le(i) && memo_get(i); }
-    case op::LONG_BINGET: { uint32_t i; return read_le(i) && memo_get(i); }
-    case op::BINPUT: { uint8_t i; return read_le(i) && memo_put(i); }
-    case op::LONG_BINPUT: { uint32_t i; return read_le(i) && memo_put(i); }
-    case op::MEMOIZE: return memo_put(memo_.size());
-    case op::GLOBAL: return op_global();
-    case op::STACK_GLOBAL: return op_stack_global();
-    case op::INST: return op_inst();
-    case op::OBJ: return op_obj();
-    case op::NEWOBJ: return op_newobj(false);
-    case op::NEWOBJ_EX: return op_newobj(true);
-    case op::REDUCE: return op_reduce();
-    case op::BUILD: return op_build();
-    case op::PERSID: return op_persid(false);
-    case op::BINPERSID: return op_persid(true);
-    case op::EXT1: return op_ext(1);
-    case op::EXT2: return op_ext(2);
-    case op::EXT4: return op_ext(4);
-    case op::PROTO: return op_proto();
-    case op::FRAME: return op_frame();
+    case op::MARK:
+      return op_mark();
+    case op::STOP:
+      return op_stop();
+    case op::POP:
+      return op_pop();
+    case op::POP_MARK: {
+      std::vector<uint32_t> drop;
+      return pop_mark(drop);
+    }
+    case op::DUP:
+      return op_dup();
+    case op::FLOAT:
+      return op_text_float();
+    case op::INT:
+      return op_text_int();
+    case op::BININT:
+      return op_binint(4);
+    case op::BININT1:
+      return op_binint(1);
+    case op::BININT2:
+      return op_binint(2);
+    case op::LONG:
+      return op_text_long();
+    case op::LONG1:
+      return op_long_bin(1);
+    case op::LONG4:
+      return op_long_bin(4);
+    case op::NONE:
+      return push(new_object(PyKind::none));
+    case op::NEWTRUE:
+      return push_bool(true);
+    case op::NEWFALSE:
+      return push_bool(false);
+    case op::BINFLOAT:
+      return op_binfloat();
+    case op::STRING:
+      return op_text_string();
+    case op::BINSTRING:
+      return op_counted(4, PyKind::str);
+    case op::SHORT_BINSTRING:
+      return op_counted(1, PyKind::str);
+    case op::UNICODE:
+      return op_text_unicode();
+    case op::BINUNICODE:
+      return op_counted(4, PyKind::str);
+    case op::SHORT_BINUNICODE:
+      return op_counted(1, PyKind::str);
+    case op::BINUNICODE8:
+      return op_counted(8, PyKind::str);
+    case op::BINBYTES:
+      return op_counted(4, PyKind::bytes);
+    case op::SHORT_BINBYTES:
+      return op_counted(1, PyKind::bytes);
+    case op::BINBYTES8:
+      return op_counted(8, PyKind::bytes);
+    case op::BYTEARRAY8:
+      return op_counted(8, PyKind::bytearray);
+    case op::EMPTY_TUPLE:
+      return op_tuple_n(0);
+    case op::TUPLE1:
+      return op_tuple_n(1);
+    case op::TUPLE2:
+      return op_tuple_n(2);
+    case op::TUPLE3:
+      return op_tuple_n(3);
+    case op::TUPLE:
+      return op_from_mark(PyKind::tuple);
+    case op::LIST:
+      return op_from_mark(PyKind::list);
+    case op::DICT:
+      return op_from_mark(PyKind::dict);
+    case op::FROZENSET:
+      return op_from_mark(PyKind::frozenset);
+    case op::EMPTY_LIST:
+      return op_empty(PyKind::list);
+    case op::EMPTY_DICT:
+      return op_empty(PyKind::dict);
+    case op::EMPTY_SET:
+      return op_empty(PyKind::set);
+    case op::APPEND:
+      return op_append(false);
+    case op::APPENDS:
+      return op_append(true);
+    case op::SETITEM:
+      return op_setitems(false);
+    case op::SETITEMS:
+      return op_setitems(true);
+    case op::ADDITEMS:
+      return op_additems();
+    case op::GET:
+      return op_text_memo(false);
+    case op::PUT:
+      return op_text_memo(true);
+    case op::BINGET: {
+      uint8_t i;
+      return read_le(i) && memo_get(i);
+    }
+    case op::LONG_BINGET: {
+      uint32_t i;
+      return read_le(i) && memo_get(i);
+    }
+    case op::BINPUT: {
+      uint8_t i;
+      return read_le(i) && memo_put(i);
+    }
+    case op::LONG_BINPUT: {
+      uint32_t i;
+      return read_le(i) && memo_put(i);
+    }
+    case op::MEMOIZE:
+      return memo_put(memo_.size());
+    case op::GLOBAL:
+      return op_global();
+    case op::STACK_GLOBAL:
+      return op_stack_global();
+    case op::INST:
+      return op_inst();
+    case op::OBJ:
+      return op_obj();
+    case op::NEWOBJ:
+      return op_newobj(false);
+    case op::NEWOBJ_EX:
+      return op_newobj(true);
+    case op::REDUCE:
+      return op_reduce();
+    case op::BUILD:
+      return op_build();
+    case op::PERSID:
+      return op_persid(false);
+    case op::BINPERSID:
+      return op_persid(true);
+    case op::EXT1:
+      return op_ext(1);
+    case op::EXT2:
+      return op_ext(2);
+    case op::EXT4:
+      return op_ext(4);
+    case op::PROTO:
+      return op_proto();
+    case op::FRAME:
+      return op_frame();
     case op::NEXT_BUFFER:
-    case op::READONLY_BUFFER: return op_buffer();
+    case op::READONLY_BUFFER:
+      return op_buffer();
     default: {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02x", c);
@@ -199,7 +275,8 @@ bool Machine::pop_mark(std::vector<uint32_t>& items) {
 
 bool Machine::read_bytes(void* dst, size_t n) {
   if (!cur_.read(dst, n)) {
-    fail(cut_by_byte_limit_ ? rules::pickle_limit_bytes : rules::pickle_truncated, "argument of " + std::to_string(n) + " bytes runs past the end");
+    fail(cut_by_byte_limit_ ? rules::pickle_limit_bytes : rules::pickle_truncated,
+         "argument of " + std::to_string(n) + " bytes runs past the end");
     return false;
   }
   return true;
@@ -223,11 +300,13 @@ template bool Machine::read_le<uint64_t>(uint64_t&);
 
 bool Machine::read_line(std::string& line) {
   switch (cur_.read_line(line, size_t(std::min<uint64_t>(lim_.max_string, SIZE_MAX)))) {
-    case ByteCursor::Line::ok: return true;
+    case ByteCursor::Line::ok:
+      return true;
     case ByteCursor::Line::too_long:
       fail(rules::pickle_limit_string, "text argument longer than " + std::to_string(lim_.max_string) + " bytes");
       return false;
-    case ByteCursor::Line::truncated: break;
+    case ByteCursor::Line::truncated:
+      break;
   }
   fail(rules::pickle_truncated, "text argument without its newline");
   return false;
@@ -237,8 +316,8 @@ bool Machine::memo_put(uint64_t index) {
   uint32_t top;
   if (!peek(top)) return false;
   if (index >= lim_.max_memo) {
-    fail(rules::pickle_limit_memo, "memo index " + std::to_string(index) + " beyond the limit " +
-                                       std::to_string(lim_.max_memo));
+    fail(rules::pickle_limit_memo,
+         "memo index " + std::to_string(index) + " beyond the limit " + std::to_string(lim_.max_memo));
     return false;
   }
   if (memo_.size() >= lim_.max_memo && !memo_.count(index)) {

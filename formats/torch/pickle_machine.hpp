@@ -32,7 +32,8 @@ class Machine {
   bool peek(uint32_t& obj);
   bool pop_mark(std::vector<uint32_t>& items);
   bool read_bytes(void* dst, size_t n);
-  template <class T> bool read_le(T& v);
+  template <class T>
+  bool read_le(T& v);
   bool read_line(std::string& line);
   bool memo_put(uint64_t index);
   bool memo_get(uint64_t index);
@@ -47,7 +48,7 @@ class Machine {
   bool push_int(int64_t v);
   bool push_bool(bool v);
   bool push_str(std::string text, uint64_t data_offset, uint64_t length);
-  bool op_binint(size_t width, bool is_signed);
+  bool op_binint(size_t width);
   bool op_long_bin(size_t width);
   bool op_text_int();
   bool op_text_long();

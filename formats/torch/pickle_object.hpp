@@ -23,15 +23,15 @@ enum class PyKind : uint8_t {
   bytearray,
   tuple,
   list,
-  dict,       // pairs: items holds k0, v0, k1, v1, ...
+  dict,  // pairs: items holds k0, v0, k1, v1, ...
   set,
   frozenset,
-  global,     // module + name (GLOBAL, STACK_GLOBAL, INST's class, EXT)
-  reduce,     // callable(*args): REDUCE
-  newobj,     // cls.__new__(cls, *args, **kwargs): NEWOBJ, NEWOBJ_EX, OBJ, INST
+  global,         // module + name (GLOBAL, STACK_GLOBAL, INST's class, EXT)
+  reduce,         // callable(*args): REDUCE
+  newobj,         // cls.__new__(cls, *args, **kwargs): NEWOBJ, NEWOBJ_EX, OBJ, INST
   persistent_id,  // persistent_load(pid): PERSID, BINPERSID
-  ext,        // EXT1/2/4 code the default (empty) copyreg registry does not resolve
-  buffer,     // NEXT_BUFFER placeholder (out-of-band data a file cannot carry)
+  ext,            // EXT1/2/4 code the default (empty) copyreg registry does not resolve
+  buffer,         // NEXT_BUFFER placeholder (out-of-band data a file cannot carry)
 };
 
 std::string_view kind_name(PyKind k);

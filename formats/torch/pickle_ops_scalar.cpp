@@ -36,7 +36,8 @@ bool Machine::push_str(std::string text, uint64_t data_offset, uint64_t length) 
   return push(o);
 }
 
-bool Machine::op_binint(size_t width, bool is_signed) {
+// BININT1 and BININT2 are unsigned; BININT, the 4-byte form, is signed.
+bool Machine::op_binint(size_t width) {
   if (width == 1) {
     uint8_t v;
     return read_le(v) && push_int(v);
@@ -45,7 +46,6 @@ bool Machine::op_binint(size_t width, bool is_signed) {
     uint16_t v;
     return read_le(v) && push_int(v);
   }
-  (void)is_signed;  // BININT is the only 4-byte form and it is signed
   int32_t v;
   return read_le(v) && push_int(v);
 }
@@ -93,7 +93,8 @@ bool Machine::op_long_bin(size_t width) {
   uint32_t o = new_object(PyKind::big_integer);
   if (o == kNoObject) return false;
   out_.graph.objects[o].text = std::move(bytes);
-  out_.findings.push_back(make_finding(rules::pickle_big_int, "integer of " + std::to_string(n) + " bytes", op_offset_));
+  out_.findings.push_back(
+      make_finding(rules::pickle_big_int, "integer of " + std::to_string(n) + " bytes", op_offset_));
   return push(o);
 }
 
@@ -104,16 +105,19 @@ bool Machine::op_text_int() {
   if (line == "00" || line == "01") return push_bool(line == "01");
   int64_t v = 0;
   switch (parse_decimal(line, v)) {
-    case IntText::ok: return push_int(v);
+    case IntText::ok:
+      return push_int(v);
     case IntText::invalid:
       fail(rules::pickle_bad_argument, quote_arg(line) + " is no decimal integer");
       return false;
-    case IntText::too_big: break;
+    case IntText::too_big:
+      break;
   }
   uint32_t o = new_object(PyKind::big_integer);
   if (o == kNoObject) return false;
   out_.graph.objects[o].text = line;
-  out_.findings.push_back(make_finding(rules::pickle_big_int, "integer of " + std::to_string(line.size()) + " digits", op_offset_));
+  out_.findings.push_back(
+      make_finding(rules::pickle_big_int, "integer of " + std::to_string(line.size()) + " digits", op_offset_));
   return push(o);
 }
 
@@ -123,16 +127,19 @@ bool Machine::op_text_long() {
   if (!line.empty() && line.back() == 'L') line.pop_back();
   int64_t v = 0;
   switch (parse_decimal(line, v)) {
-    case IntText::ok: return push_int(v);
+    case IntText::ok:
+      return push_int(v);
     case IntText::invalid:
       fail(rules::pickle_bad_argument, quote_arg(line) + " is no decimal integer");
       return false;
-    case IntText::too_big: break;
+    case IntText::too_big:
+      break;
   }
   uint32_t o = new_object(PyKind::big_integer);
   if (o == kNoObject) return false;
   out_.graph.objects[o].text = line;
-  out_.findings.push_back(make_finding(rules::pickle_big_int, "integer of " + std::to_string(line.size()) + " digits", op_offset_));
+  out_.findings.push_back(
+      make_finding(rules::pickle_big_int, "integer of " + std::to_string(line.size()) + " digits", op_offset_));
   return push(o);
 }
 

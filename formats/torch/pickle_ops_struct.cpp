@@ -43,8 +43,10 @@ bool Machine::op_from_mark(PyKind kind) {
   if (o == kNoObject) return false;
   PyObj& obj = out_.graph.objects[o];
   if (!check_size(obj, kind == PyKind::dict ? items.size() / 2 : items.size())) return false;
-  if (kind == PyKind::dict) obj.pairs = std::move(items);
-  else obj.items = std::move(items);
+  if (kind == PyKind::dict)
+    obj.pairs = std::move(items);
+  else
+    obj.items = std::move(items);
   return push(o);
 }
 

@@ -23,7 +23,7 @@ struct PickleResult {
   uint64_t begin = 0;         // offset of the first opcode
   uint64_t end = 0;           // just past STOP, or where reading stopped
   uint64_t opcodes = 0;
-  int protocol = -1;          // from PROTO; -1 when there was none (protocol 0 or 1)
+  int protocol = -1;               // from PROTO; -1 when there was none (protocol 0 or 1)
   std::vector<GlobalRef> globals;  // in order of appearance, nested pickles' ones included
   std::vector<Finding> findings;
 };
@@ -34,8 +34,7 @@ struct PickleResult {
 // REDUCE calls pickle.loads (or a relative) on bytes taken from the file, that payload is
 // unpickled too, to limits.max_nested_pickles levels, and its globals are reported with
 // their own offsets.
-Result<PickleResult> unpickle(const ByteSource& src, uint64_t offset, uint64_t limit,
-                              const PickleLimits& limits = {});
+Result<PickleResult> unpickle(const ByteSource& src, uint64_t offset, uint64_t limit, const PickleLimits& limits = {});
 
 // True when the result holds a finding of severity error from the pickle.* rules
 // (a broken stream, as opposed to a suspicious one).

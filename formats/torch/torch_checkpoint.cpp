@@ -78,8 +78,7 @@ void read_other_pickles(const ByteSource& src, TorchZipCheckpoint& c, const Torc
   }
 }
 
-void link_storages(const ByteSource& src, TorchZipCheckpoint& c) {
-  (void)src;
+void link_storages(TorchZipCheckpoint& c) {
   std::unordered_map<std::string, size_t> by_name;
   for (size_t i = 0; i < c.zip.entries.size(); ++i) by_name.emplace(c.zip.entries[i].name, i);
   std::string data_dir = c.prefix + "/data/";
@@ -87,7 +86,8 @@ void link_storages(const ByteSource& src, TorchZipCheckpoint& c) {
   for (const TorchStorage& s : c.model.storages) {
     auto it = by_name.find(data_dir + s.key);
     if (it == by_name.end()) {
-      c.findings.push_back(make_finding(rules::torch_missing_storage, "no member " + data_dir + s.key, s.offset, s.key));
+      c.findings.push_back(
+          make_finding(rules::torch_missing_storage, "no member " + data_dir + s.key, s.offset, s.key));
       continue;
     }
     const ZipEntry& e = c.zip.entries[it->second];
@@ -132,8 +132,9 @@ Result<TorchZipCheckpoint> read_torch_zip(const ByteSource& src, const TorchRead
   c.byteorder = small_record(src, c.zip, c.prefix + "/byteorder");
   if (c.byteorder && *c.byteorder == "big")
     c.findings.push_back(make_finding(rules::torch_big_endian, "byteorder record says big",
-                                      c.zip.find(c.prefix + "/byteorder")->local_header_offset, c.prefix + "/byteorder"));
-  link_storages(src, c);
+                                      c.zip.find(c.prefix + "/byteorder")->local_header_offset,
+                                      c.prefix + "/byteorder"));
+  link_storages(c);
   read_other_pickles(src, c, options);
   return c;
 }

@@ -27,32 +27,32 @@ struct TorchReadOptions {
 // Where one storage's bytes are.
 struct StorageData {
   std::string key;
-  uint64_t nbytes = 0;        // bytes present (zip: the member's uncompressed size)
-  bool in_place = false;      // true: raw bytes at data_offset of the file (stored member, legacy record)
-  uint64_t data_offset = 0;   // valid when in_place
-  int64_t zip_entry = -1;     // index into ZipArchive::entries (zip format)
+  uint64_t nbytes = 0;       // bytes present (zip: the member's uncompressed size)
+  bool in_place = false;     // true: raw bytes at data_offset of the file (stored member, legacy record)
+  uint64_t data_offset = 0;  // valid when in_place
+  int64_t zip_entry = -1;    // index into ZipArchive::entries (zip format)
 };
 
 // A pickle in the archive other than data.pkl: torch.load never reads it, but whoever
 // unzips the checkpoint might, so a scan looks at it too.
 struct MemberPickle {
-  size_t entry = 0;  // index into ZipArchive::entries
+  size_t entry = 0;      // index into ZipArchive::entries
   bool in_place = true;  // offsets are file offsets (stored member), else member offsets
   PickleResult pickle;
 };
 
 struct TorchZipCheckpoint {
   ZipArchive zip;
-  std::string prefix;          // archive folder holding data.pkl ("archive", or the file's stem)
-  size_t data_pkl = 0;         // entry index of <prefix>/data.pkl
-  bool pickle_in_place = true; // data.pkl stored: pickle offsets are file offsets (else member offsets)
+  std::string prefix;           // archive folder holding data.pkl ("archive", or the file's stem)
+  size_t data_pkl = 0;          // entry index of <prefix>/data.pkl
+  bool pickle_in_place = true;  // data.pkl stored: pickle offsets are file offsets (else member offsets)
   PickleResult pickle;
   TorchModel model;
-  std::vector<StorageData> storages;  // one per storage of model.storages that has a member
-  std::optional<std::string> version;    // <prefix>/version
-  std::optional<std::string> byteorder;  // <prefix>/byteorder (absent before torch 1.13: little)
+  std::vector<StorageData> storages;        // one per storage of model.storages that has a member
+  std::optional<std::string> version;       // <prefix>/version
+  std::optional<std::string> byteorder;     // <prefix>/byteorder (absent before torch 1.13: little)
   std::vector<MemberPickle> other_pickles;  // *.pkl members and members that start with PROTO
-  std::vector<Finding> findings;         // storage linking (torch.missing_storage, ...)
+  std::vector<Finding> findings;            // storage linking (torch.missing_storage, ...)
 };
 
 // The file starts with a zip local header.

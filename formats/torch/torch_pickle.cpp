@@ -68,12 +68,18 @@ std::string Walker::key_text(uint32_t key) const {
 std::string Walker::scalar_value(uint32_t obj) const {
   const PyObj& o = g_.at(obj);
   switch (o.kind) {
-    case PyKind::none: return "None";
-    case PyKind::boolean: return o.i ? "True" : "False";
-    case PyKind::integer: return std::to_string(o.i);
-    case PyKind::floating: return format_float(o.f);
-    case PyKind::str: return py_repr(o.text, 80);
-    default: return {};
+    case PyKind::none:
+      return "None";
+    case PyKind::boolean:
+      return o.i ? "True" : "False";
+    case PyKind::integer:
+      return std::to_string(o.i);
+    case PyKind::floating:
+      return format_float(o.f);
+    case PyKind::str:
+      return py_repr(o.text, 80);
+    default:
+      return {};
   }
 }
 
@@ -131,8 +137,10 @@ uint64_t Walker::walk_children(uint32_t obj, const std::string& path, uint32_t d
   const PyObj& o = g_.at(obj);
   std::string prefix = path.empty() ? path : path + "/";
   uint64_t found = 0;
-  for (size_t k = 0; k + 1 < o.pairs.size(); k += 2) found += child(o.pairs[k + 1], prefix + key_text(o.pairs[k]), depth);
-  bool sequence = o.kind == PyKind::list || o.kind == PyKind::tuple || o.kind == PyKind::reduce || o.kind == PyKind::newobj;
+  for (size_t k = 0; k + 1 < o.pairs.size(); k += 2)
+    found += child(o.pairs[k + 1], prefix + key_text(o.pairs[k]), depth);
+  bool sequence =
+      o.kind == PyKind::list || o.kind == PyKind::tuple || o.kind == PyKind::reduce || o.kind == PyKind::newobj;
   if (sequence)
     for (size_t k = 0; k < o.items.size(); ++k) found += child(o.items[k], prefix + std::to_string(k), depth);
   // BUILD state (an object's __dict__, an OrderedDict's attributes) belongs to the same

@@ -32,25 +32,25 @@ struct TorchTensor {
   uint64_t storage_offset = 0;  // in elements of dtype
   std::string storage_key;
   bool requires_grad = false;
-  bool parameter = false;       // wrapped by _rebuild_parameter / nn.Parameter
-  uint64_t offset = 0;          // of the REDUCE that rebuilds it
-  uint64_t numel() const;       // product of shape (saturates)
-  bool contiguous() const;      // row-major strides
+  bool parameter = false;   // wrapped by _rebuild_parameter / nn.Parameter
+  uint64_t offset = 0;      // of the REDUCE that rebuilds it
+  uint64_t numel() const;   // product of shape (saturates)
+  bool contiguous() const;  // row-major strides
 };
 
 // One node of the object tree near the root, for inspect.
 struct TreeEntry {
   std::string path;
-  std::string kind;   // dict, OrderedDict, list, tuple, tensor, int, float, str, bool, None, object:<module.name>
-  std::string value;  // scalars: the value; tensors: dtype[shape]
+  std::string kind;      // dict, OrderedDict, list, tuple, tensor, int, float, str, bool, None, object:<module.name>
+  std::string value;     // scalars: the value; tensors: dtype[shape]
   uint64_t count = 0;    // containers: items
   uint64_t tensors = 0;  // tensors at or below it
 };
 
 struct TorchWalkLimits {
-  uint32_t max_depth = 64;            // containers nested deeper are not walked (torch.tree_too_deep)
-  uint64_t max_visits = 1ull << 21;   // node visits: shared sub-trees are listed under every path, up to this
-  uint32_t tree_depth = 2;            // summary entries down to this depth
+  uint32_t max_depth = 64;           // containers nested deeper are not walked (torch.tree_too_deep)
+  uint64_t max_visits = 1ull << 21;  // node visits: shared sub-trees are listed under every path, up to this
+  uint32_t tree_depth = 2;           // summary entries down to this depth
   uint64_t max_tree_entries = 4096;
   uint32_t max_rank = 64;
 };

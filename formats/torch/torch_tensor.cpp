@@ -131,8 +131,8 @@ std::optional<TorchTensor> TensorParser::parse_call(uint32_t callable, uint32_t 
   if (args.size() < need || !g_.integer(args[1], offset) || offset < 0 || !int_tuple(args[2], t.shape) ||
       !int_tuple(args[3], t.stride) || t.shape.size() != t.stride.size()) {
     bad(rules::torch_bad_tensor,
-        g_.global_name(callable) + " arguments are not (storage, offset, size, stride, ...) of one rank <= " +
-            std::to_string(lim_.max_rank),
+        g_.global_name(callable) +
+            " arguments are not (storage, offset, size, stride, ...) of one rank <= " + std::to_string(lim_.max_rank),
         at, path);
     return std::nullopt;
   }

@@ -17,8 +17,7 @@ RebuildKind callable_kind(const PickleGraph& g, uint32_t callable);
 
 class TensorParser {
  public:
-  TensorParser(const PickleGraph& g, const TorchWalkLimits& limits, TorchModel& out)
-      : g_(g), lim_(limits), out_(out) {}
+  TensorParser(const PickleGraph& g, const TorchWalkLimits& limits, TorchModel& out) : g_(g), lim_(limits), out_(out) {}
   // Parses the tensor rebuilt by obj (a reduce/newobj with a tensor rebuild_kind) found
   // at path; adds it and its storage to out, or a finding. False when it is no tensor.
   bool parse(uint32_t obj, const std::string& path);

@@ -58,8 +58,10 @@ Result<bool> read_zip64(const ByteSource& src, ZipArchive& z, bool needed) {
   uint8_t r[kZip64EocdSize];
   if (!range_within(rec, kZip64EocdSize, loc) || !src.read(rec, r, sizeof r) || u32(r) != kZip64EocdSig) {
     if (needed)
-      return zip_error(errc::zip_zip64, "the ZIP64 locator points at no ZIP64 end record (" + std::to_string(rec) + ")", loc);
-    z.findings.push_back(make_finding(rules::zip_zip64_mismatch, "the ZIP64 locator points at no ZIP64 end record", loc));
+      return zip_error(errc::zip_zip64, "the ZIP64 locator points at no ZIP64 end record (" + std::to_string(rec) + ")",
+                       loc);
+    z.findings.push_back(
+        make_finding(rules::zip_zip64_mismatch, "the ZIP64 locator points at no ZIP64 end record", loc));
     return false;
   }
   z.zip64_eocd_offset = rec;
@@ -86,11 +88,13 @@ Result<bool> read_end_records(const ByteSource& src, ZipArchive& z) {
   if (!eocd) return zip_error(errc::zip_no_eocd, "no end of central directory record in the last 65557 bytes", {});
   z.eocd_offset = *eocd;
   uint8_t e[kEocdSize];
-  if (!src.read(z.eocd_offset, e, sizeof e)) return zip_error(errc::zip_no_eocd, "unreadable end record", z.eocd_offset);
+  if (!src.read(z.eocd_offset, e, sizeof e))
+    return zip_error(errc::zip_no_eocd, "unreadable end record", z.eocd_offset);
   if (u16(e + 4) != 0 || u16(e + 6) != 0)
     z.findings.push_back(make_finding(rules::zip_multi_disk, "the end record names other disks", z.eocd_offset));
   if (u16(e + 8) != u16(e + 10))
-    z.findings.push_back(make_finding(rules::zip_entry_count, "entries on this disk and in total differ", z.eocd_offset));
+    z.findings.push_back(
+        make_finding(rules::zip_entry_count, "entries on this disk and in total differ", z.eocd_offset));
   z.declared_entries = u16(e + 10);
   z.cd_size = u32(e + 12);
   z.cd_offset = u32(e + 16);
@@ -142,10 +146,9 @@ bool read_central_entry(ByteCursor& cur, const ZipLimits& limits, ZipArchive& z)
   uint64_t at = cur.position();
   uint8_t h[kCentralSize];
   if (!cur.read(h, sizeof h) || u32(h) != kCentralSig) {
-    z.findings.push_back(make_finding(rules::zip_cd_signature,
-                                      "no central directory record where entry " + std::to_string(z.entries.size()) +
-                                          " should be",
-                                      at));
+    z.findings.push_back(
+        make_finding(rules::zip_cd_signature,
+                     "no central directory record where entry " + std::to_string(z.entries.size()) + " should be", at));
     return false;
   }
   ZipEntry e;
@@ -160,25 +163,31 @@ bool read_central_entry(ByteCursor& cur, const ZipLimits& limits, ZipArchive& z)
   std::string name(name_len, '\0');
   std::vector<uint8_t> extra(extra_len);
   if (!cur.read(name.data(), name_len) || !cur.read(extra.data(), extra_len) || !cur.skip(comment_len)) {
-    z.findings.push_back(make_finding(rules::zip_cd_size, "entry " + std::to_string(z.entries.size()) +
-                                                              " runs past the end of the central directory", at));
+    z.findings.push_back(
+        make_finding(rules::zip_cd_size,
+                     "entry " + std::to_string(z.entries.size()) + " runs past the end of the central directory", at));
     return false;
   }
   if (name_len > limits.max_name) {
     name.resize(limits.max_name);
     e.name_truncated = true;
-    z.findings.push_back(make_finding(rules::zip_name_too_long, "a name of " + std::to_string(name_len) + " bytes", at, name));
+    z.findings.push_back(
+        make_finding(rules::zip_name_too_long, "a name of " + std::to_string(name_len) + " bytes", at, name));
   }
   e.name = std::move(name);
-  if (u16(h + 34) != 0) z.findings.push_back(make_finding(rules::zip_multi_disk, "member starts on another disk", at, e.name));
+  if (u16(h + 34) != 0)
+    z.findings.push_back(make_finding(rules::zip_multi_disk, "member starts on another disk", at, e.name));
   Zip64Fields f;
   f.need_usize = e.uncompressed_size == 0xFFFFFFFF;
   f.need_csize = e.compressed_size == 0xFFFFFFFF;
   f.need_offset = e.local_header_offset == 0xFFFFFFFF;
   parse_extra(extra.data(), extra.size(), f);
-  if (f.malformed) z.findings.push_back(make_finding(rules::zip_extra_malformed, "central extra field runs past its block", at, e.name));
+  if (f.malformed)
+    z.findings.push_back(
+        make_finding(rules::zip_extra_malformed, "central extra field runs past its block", at, e.name));
   if ((f.need_usize && !f.usize) || (f.need_csize && !f.csize) || (f.need_offset && !f.offset))
-    z.findings.push_back(make_finding(rules::zip_zip64_extra_missing, "0xFFFFFFFF field without its ZIP64 value", at, e.name));
+    z.findings.push_back(
+        make_finding(rules::zip_zip64_extra_missing, "0xFFFFFFFF field without its ZIP64 value", at, e.name));
   e.uncompressed_size = f.usize.value_or(e.uncompressed_size);
   e.compressed_size = f.csize.value_or(e.compressed_size);
   e.local_header_offset = f.offset.value_or(e.local_header_offset);

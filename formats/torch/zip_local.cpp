@@ -14,7 +14,8 @@ namespace zip {
 namespace {
 
 void mismatch(ZipArchive& z, const ZipEntry& e, const std::string& what) {
-  z.findings.push_back(make_finding(rules::zip_local_mismatch, "local header " + what + " differs from the central directory",
+  z.findings.push_back(make_finding(rules::zip_local_mismatch,
+                                    "local header " + what + " differs from the central directory",
                                     e.local_header_offset, e.name));
 }
 
@@ -27,7 +28,8 @@ void check_descriptor(const ByteSource& src, ZipArchive& z, const ZipEntry& e) {
   size_t base = n >= 4 && u32(d) == kDescriptorSig ? 4 : 0;
   size_t need = base + (e.zip64 ? 20 : 12);
   if (n < need) {
-    z.findings.push_back(make_finding(rules::zip_member_past_eof, "data descriptor past the end of the file", at, e.name));
+    z.findings.push_back(
+        make_finding(rules::zip_member_past_eof, "data descriptor past the end of the file", at, e.name));
     return;
   }
   uint32_t crc = u32(d + base);
@@ -39,7 +41,8 @@ void check_descriptor(const ByteSource& src, ZipArchive& z, const ZipEntry& e) {
 }
 
 void check_method(ZipArchive& z, const ZipEntry& e) {
-  if (e.encrypted()) z.findings.push_back(make_finding(rules::zip_encrypted, "encrypted member", e.central_offset, e.name));
+  if (e.encrypted())
+    z.findings.push_back(make_finding(rules::zip_encrypted, "encrypted member", e.central_offset, e.name));
   if (e.method != 0 && e.method != 8)
     z.findings.push_back(make_finding(rules::zip_unsupported_method, "compression method " + std::to_string(e.method),
                                       e.central_offset, e.name));
@@ -58,7 +61,8 @@ void check_local(const ByteSource& src, ZipArchive& z, ZipEntry& e) {
     return;
   }
   if (u32(h) != kLocalSig) {
-    z.findings.push_back(make_finding(rules::zip_local_signature, "no local header signature", e.local_header_offset, e.name));
+    z.findings.push_back(
+        make_finding(rules::zip_local_signature, "no local header signature", e.local_header_offset, e.name));
     return;
   }
   size_t name_len = u16(h + 26), extra_len = u16(h + 28);
@@ -129,8 +133,8 @@ void check_layout(ZipArchive& z) {
                                         e.data_offset, e.name));
   }
   if (!order.empty() && order[0]->local_header_offset > 0)
-    z.findings.push_back(make_finding(rules::zip_prefix_bytes,
-                                      std::to_string(order[0]->local_header_offset) + " bytes before the first member", 0));
+    z.findings.push_back(make_finding(
+        rules::zip_prefix_bytes, std::to_string(order[0]->local_header_offset) + " bytes before the first member", 0));
   std::vector<const ZipEntry*> by_name;
   for (const ZipEntry& e : z.entries) by_name.push_back(&e);
   std::sort(by_name.begin(), by_name.end(), [](const ZipEntry* a, const ZipEntry* b) {

@@ -68,9 +68,12 @@ class Inflater {
       uInt before = zs_.avail_out;
       int rc = inflate(&zs_, Z_NO_FLUSH);
       got += before - zs_.avail_out;
-      if (rc == Z_STREAM_END) state_ = State::ended;
-      else if (rc != Z_OK && rc != Z_BUF_ERROR) state_ = State::error;
-      else if (rc == Z_BUF_ERROR && zs_.avail_in == 0 && consumed_ == length_) state_ = State::error;  // cut short
+      if (rc == Z_STREAM_END)
+        state_ = State::ended;
+      else if (rc != Z_OK && rc != Z_BUF_ERROR)
+        state_ = State::error;
+      else if (rc == Z_BUF_ERROR && zs_.avail_in == 0 && consumed_ == length_)
+        state_ = State::error;  // cut short
     }
     produced_ += got;
     return got;

@@ -23,7 +23,7 @@ struct ZipLimits {
 };
 
 struct ZipEntry {
-  std::string name;  // raw bytes as stored: not assumed to be UTF-8
+  std::string name;             // raw bytes as stored: not assumed to be UTF-8
   bool name_truncated = false;  // longer than ZipLimits::max_name; name holds the prefix
   uint16_t flags = 0;
   uint16_t method = 0;  // 0 stored, 8 deflate

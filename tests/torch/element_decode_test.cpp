@@ -1,11 +1,11 @@
 // fp32 conversion of every decodable dtype, contiguous runs and strided gathers.
+#include "element_decode.hpp"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
 #include <cmath>
 #include <cstring>
-
-#include "element_decode.hpp"
 
 namespace ckpt::torch {
 namespace {
@@ -81,11 +81,14 @@ TEST(ElementDecode, StridedGatherInRowMajorOrderAndChunks) {
   std::vector<float> got;
   std::vector<size_t> chunks;
   uint64_t shape[2] = {4, 3}, stride[2] = {1, 4};
-  auto n = gather_f32(s, TorchDType::f16, shape, stride, 0, [&](const float* v, size_t c) {
-    got.insert(got.end(), v, v + c);
-    chunks.push_back(c);
-    return true;
-  }, 5);
+  auto n = gather_f32(
+      s, TorchDType::f16, shape, stride, 0,
+      [&](const float* v, size_t c) {
+        got.insert(got.end(), v, v + c);
+        chunks.push_back(c);
+        return true;
+      },
+      5);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 12u);
   EXPECT_EQ(got, (std::vector<float>{0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}));
@@ -108,7 +111,8 @@ TEST(ElementDecode, GatherStopsOutsideTheStorageAndOnRequest) {
   auto overflow = gather_f32(s, TorchDType::f32, shape, big_stride, 0, [](const float*, size_t) { return true; });
   ASSERT_FALSE(overflow.ok());
   size_t calls = 0;
-  auto stopped = gather_f32(s, TorchDType::f32, shape, stride, 0, [&](const float*, size_t) { return ++calls < 2; }, 4);
+  auto stopped = gather_f32(
+      s, TorchDType::f32, shape, stride, 0, [&](const float*, size_t) { return ++calls < 2; }, 4);
   ASSERT_TRUE(stopped.ok());
   EXPECT_EQ(calls, 2u);
   uint64_t empty_shape[2] = {0, 4};

@@ -14,12 +14,18 @@ struct PickleBuilder {
   std::vector<uint8_t> b;
 
   size_t at() const { return b.size(); }
-  PickleBuilder& op(uint8_t c) { b.push_back(c); return *this; }
+  PickleBuilder& op(uint8_t c) {
+    b.push_back(c);
+    return *this;
+  }
   PickleBuilder& u8(uint8_t v) { return op(v); }
   PickleBuilder& u16(uint16_t v) { return u8(uint8_t(v)).u8(uint8_t(v >> 8)); }
   PickleBuilder& u32(uint32_t v) { return u16(uint16_t(v)).u16(uint16_t(v >> 16)); }
   PickleBuilder& u64(uint64_t v) { return u32(uint32_t(v)).u32(uint32_t(v >> 32)); }
-  PickleBuilder& text(std::string_view s) { b.insert(b.end(), s.begin(), s.end()); return *this; }
+  PickleBuilder& text(std::string_view s) {
+    b.insert(b.end(), s.begin(), s.end());
+    return *this;
+  }
   PickleBuilder& line(std::string_view s) { return text(s).op('\n'); }
 
   PickleBuilder& proto(uint8_t v = 2) { return op(0x80).u8(v); }
@@ -28,9 +34,9 @@ struct PickleBuilder {
   PickleBuilder& none() { return op('N'); }
   PickleBuilder& int1(uint8_t v) { return op('K').u8(v); }
   PickleBuilder& int4(int32_t v) { return op('J').u32(uint32_t(v)); }
-  PickleBuilder& str(std::string_view s) { return op('X').u32(uint32_t(s.size())).text(s); }   // BINUNICODE
-  PickleBuilder& sstr(std::string_view s) { return op(0x8c).u8(uint8_t(s.size())).text(s); }  // SHORT_BINUNICODE
-  PickleBuilder& bytes(std::string_view s) { return op('B').u32(uint32_t(s.size())).text(s); } // BINBYTES
+  PickleBuilder& str(std::string_view s) { return op('X').u32(uint32_t(s.size())).text(s); }    // BINUNICODE
+  PickleBuilder& sstr(std::string_view s) { return op(0x8c).u8(uint8_t(s.size())).text(s); }    // SHORT_BINUNICODE
+  PickleBuilder& bytes(std::string_view s) { return op('B').u32(uint32_t(s.size())).text(s); }  // BINBYTES
   PickleBuilder& global(std::string_view m, std::string_view n) { return op('c').line(m).line(n); }
   PickleBuilder& put(uint8_t i) { return op('q').u8(i); }
   PickleBuilder& get(uint8_t i) { return op('h').u8(i); }
@@ -48,7 +54,8 @@ struct PickleBuilder {
   PickleBuilder& newfalse() { return op(0x89); }
   PickleBuilder& binpersid() { return op('Q'); }
 
-  // _rebuild_tensor_v2(persistent_load(('storage', torch.<cls>, key, 'cpu', numel)), offset, size, stride, False, OrderedDict())
+  // _rebuild_tensor_v2(persistent_load(('storage', torch.<cls>, key, 'cpu', numel)), offset, size, stride, False,
+  // OrderedDict())
   PickleBuilder& tensor_v2(std::string_view cls, std::string_view key, int32_t numel, int32_t offset,
                            const std::vector<int32_t>& size, const std::vector<int32_t>& stride) {
     global("torch._utils", "_rebuild_tensor_v2").mark();

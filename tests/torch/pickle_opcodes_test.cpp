@@ -56,16 +56,16 @@ TEST(PickleOpcodes, ScalarsOfEveryEncoding) {
 TEST(PickleOpcodes, StringsOfEveryEncoding) {
   PickleBuilder p;
   p.proto(4).mark();
-  p.op('S').line("'a\\n\\x41\\'b'");            // STRING with escapes
-  p.op('V').line("caf\\u00e9");                  // UNICODE, raw-unicode-escape
-  p.op('T').u32(2).text("hi");                   // BINSTRING
-  p.op('U').u8(2).text("yo");                    // SHORT_BINSTRING
+  p.op('S').line("'a\\n\\x41\\'b'");  // STRING with escapes
+  p.op('V').line("caf\\u00e9");       // UNICODE, raw-unicode-escape
+  p.op('T').u32(2).text("hi");        // BINSTRING
+  p.op('U').u8(2).text("yo");         // SHORT_BINSTRING
   p.str("bin").sstr("short");
-  p.op(0x8d).u64(2).text("u8");                  // BINUNICODE8
-  p.op('C').u8(3).text(std::string("\x00\x01\x02", 3));          // SHORT_BINBYTES
+  p.op(0x8d).u64(2).text("u8");                          // BINUNICODE8
+  p.op('C').u8(3).text(std::string("\x00\x01\x02", 3));  // SHORT_BINBYTES
   size_t bytes8 = p.at();
-  p.op(0x8e).u64(4).text("abcd");                // BINBYTES8
-  p.op(0x96).u64(1).text("z");                   // BYTEARRAY8
+  p.op(0x8e).u64(4).text("abcd");  // BINBYTES8
+  p.op(0x96).u64(1).text("z");     // BYTEARRAY8
   p.tuple().stop();
   auto r = run(p);
   ASSERT_TRUE(r.complete) << test::rules_of(r.findings);
@@ -99,16 +99,16 @@ TEST(PickleOpcodes, BytesKeepAPrefixAndTheirFileRange) {
 
 TEST(PickleOpcodes, SetitemsAfterEveryMarkWasUsedIsMarkMissing) {
   PickleBuilder p;
-  p.proto(4).empty_dict().op(0x94);                            // MEMOIZE -> 0
+  p.proto(4).empty_dict().op(0x94);                                // MEMOIZE -> 0
   p.sstr("l").empty_list().put(1).mark().int1(1).int1(2).op('e');  // APPENDS
   p.int1(3).append();
-  p.sstr("s").op(0x8f).mark().int1(4).op(0x90);                 // EMPTY_SET, ADDITEMS
-  p.sstr("f").mark().int1(5).op(0x91);                          // FROZENSET
+  p.sstr("s").op(0x8f).mark().int1(4).op(0x90);  // EMPTY_SET, ADDITEMS
+  p.sstr("f").mark().int1(5).op(0x91);           // FROZENSET
   p.sstr("t").int1(1).int1(2).int1(3).tuple3();
-  p.sstr("d").mark().sstr("k").int1(9).op('d');                 // DICT
-  p.sstr("same").get(1);                                        // the list again, shared
-  p.sstr("L").mark().int1(6).op('l');                           // LIST
-  p.op('u');                                                    // SETITEMS without MARK: no
+  p.sstr("d").mark().sstr("k").int1(9).op('d');  // DICT
+  p.sstr("same").get(1);                         // the list again, shared
+  p.sstr("L").mark().int1(6).op('l');            // LIST
+  p.op('u');                                     // SETITEMS without MARK: no
   auto r = run(p);
   // SETITEMS needs a MARK: the first MARK above was consumed by APPENDS, so none is open.
   ASSERT_FALSE(r.complete);
@@ -131,7 +131,7 @@ TEST(PickleOpcodes, DictWithSharedListAndEveryContainer) {
   const PyObj& d = root(r);
   ASSERT_EQ(d.kind, PyKind::dict);
   ASSERT_EQ(d.pairs.size(), 14u);
-  EXPECT_EQ(r.graph.at(d.pairs[1]).items.size(), 3u);            // [1, 2, 3]
+  EXPECT_EQ(r.graph.at(d.pairs[1]).items.size(), 3u);  // [1, 2, 3]
   EXPECT_EQ(r.graph.at(d.pairs[3]).kind, PyKind::set);
   EXPECT_EQ(r.graph.at(d.pairs[5]).kind, PyKind::frozenset);
   EXPECT_EQ(r.graph.at(d.pairs[7]).items.size(), 3u);
@@ -142,9 +142,9 @@ TEST(PickleOpcodes, DictWithSharedListAndEveryContainer) {
 
 TEST(PickleOpcodes, StackOpsPopDupPopMarkAndTextMemo) {
   PickleBuilder p;
-  p.int1(1).op('2').op('0');        // DUP, POP
-  p.mark().int1(5).int1(6).op('1');   // POP_MARK drops both
-  p.mark().op('0');                   // POP with nothing above the MARK drops the MARK
+  p.int1(1).op('2').op('0');                              // DUP, POP
+  p.mark().int1(5).int1(6).op('1');                       // POP_MARK drops both
+  p.mark().op('0');                                       // POP with nothing above the MARK drops the MARK
   p.op('p').line("7").op('g').line("7").op(0x86).stop();  // PUT/GET by text index, TUPLE2
   auto r = run(p);
   ASSERT_TRUE(r.complete) << test::rules_of(r.findings);
@@ -158,8 +158,8 @@ TEST(PickleOpcodes, CallsAreRecordedNotMade) {
   p.proto(2);
   size_t g = p.at();
   p.global("collections", "OrderedDict").empty_tuple().reduce();
-  p.mark().str("k").int1(1).setitems();                                  // SETITEMS into a reduce
-  p.empty_dict().str("_metadata").none().setitem().op('b');               // BUILD sets the state in place
+  p.mark().str("k").int1(1).setitems();                      // SETITEMS into a reduce
+  p.empty_dict().str("_metadata").none().setitem().op('b');  // BUILD sets the state in place
   p.stop();
   auto r = run(p);
   ASSERT_TRUE(r.complete) << test::rules_of(r.findings);
@@ -178,13 +178,13 @@ TEST(PickleOpcodes, CallsAreRecordedNotMade) {
 TEST(PickleOpcodes, NewobjObjInstPersidExt) {
   PickleBuilder p;
   p.proto(4).mark();
-  p.global("argparse", "Namespace").empty_tuple().op(0x81);                    // NEWOBJ
-  p.global("argparse", "Namespace").empty_tuple().empty_dict().op(0x92);       // NEWOBJ_EX
-  p.mark().global("argparse", "Namespace").int1(1).op('o');                    // OBJ
-  p.mark().int1(2).op('i').line("argparse").line("Namespace");                 // INST
-  p.op('P').line("pid0");                                                      // PERSID
+  p.global("argparse", "Namespace").empty_tuple().op(0x81);               // NEWOBJ
+  p.global("argparse", "Namespace").empty_tuple().empty_dict().op(0x92);  // NEWOBJ_EX
+  p.mark().global("argparse", "Namespace").int1(1).op('o');               // OBJ
+  p.mark().int1(2).op('i').line("argparse").line("Namespace");            // INST
+  p.op('P').line("pid0");                                                 // PERSID
   p.str("pid1").binpersid();
-  p.op(0x82).u8(1);                                                            // EXT1
+  p.op(0x82).u8(1);  // EXT1
   p.tuple().stop();
   auto r = run(p);
   ASSERT_TRUE(r.complete) << test::rules_of(r.findings);

@@ -11,10 +11,11 @@ namespace ckpt::safetensors {
 namespace {
 
 std::vector<uint8_t> make(const std::string& header, size_t data_bytes, uint64_t declared = ~0ull) {
-  std::vector<uint8_t> b(8);
+  std::vector<uint8_t> b;
+  b.reserve(8 + header.size() + data_bytes);
   uint64_t n = declared == ~0ull ? header.size() : declared;
-  for (int k = 0; k < 8; ++k) b[size_t(k)] = uint8_t(n >> (8 * k));
-  b.insert(b.end(), header.begin(), header.end());
+  for (int k = 0; k < 8; ++k) b.push_back(uint8_t(n >> (8 * k)));
+  for (char c : header) b.push_back(uint8_t(c));
   b.resize(b.size() + data_bytes, 0);
   return b;
 }
@@ -94,29 +95,37 @@ TEST_P(SafetensorsFindings, RuleSubjectOffset) {
 }
 
 const Case kCases[] = {
-    {"Gap", R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})",
+    {"Gap",
+     R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})",
      16, "safetensors.invalid_offset", "b", 12},
-    {"Overlap", R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+    {"Overlap",
+     R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
      12, "safetensors.invalid_offset", "b", 4},
-    {"NotFromZero", R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", 4, "safetensors.invalid_offset", "a", 2},
-    {"EndBeforeBegin", R"({"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"b":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"c":{"dtype":"U8","shape":[2],"data_offsets":[4,2]}})",
+    {"NotFromZero", R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})", 4, "safetensors.invalid_offset", "a",
+     2},
+    {"EndBeforeBegin",
+     R"({"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"b":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"c":{"dtype":"U8","shape":[2],"data_offsets":[4,2]}})",
      4, "safetensors.invalid_offset", "c", 4},
-    {"SizeMismatch", R"({"a":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}})", 8, "safetensors.size_mismatch", "a", 0},
+    {"SizeMismatch", R"({"a":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}})", 8, "safetensors.size_mismatch", "a",
+     0},
     {"Overflow", R"({"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8,
      "safetensors.size_overflow", "a", 0},
     {"Misaligned", R"({"a":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}})", 2, "safetensors.misaligned", "a", 0},
     {"PastEof", R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8, "safetensors.data_past_eof", "a", 0},
-    {"PastEofHugeOffsets", R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[18446744073709551614,18446744073709551615]}})",
-     0, "safetensors.data_past_eof", "a", -3},
+    {"PastEofHugeOffsets",
+     R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[18446744073709551614,18446744073709551615]}})", 0,
+     "safetensors.data_past_eof", "a", -3},
     {"Trailing", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 9, "safetensors.trailing_bytes", "", 4},
-    {"UnknownDtype", R"({"a":{"dtype":"F12","shape":[1],"data_offsets":[0,4]}})", 4, "safetensors.unknown_dtype", "a", -2},
+    {"UnknownDtype", R"({"a":{"dtype":"F12","shape":[1],"data_offsets":[0,4]}})", 4, "safetensors.unknown_dtype", "a",
+     -2},
     {"MissingDtype", R"({"a":{"shape":[1],"data_offsets":[0,4]}})", 4, "safetensors.bad_entry", "a", -2},
     {"NegativeShape", R"({"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,4]}})", 4, "safetensors.bad_entry", "a", -2},
     {"ThreeOffsets", R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1,2]}})", 1, "safetensors.bad_entry", "a", -2},
     {"EntryNotObject", R"({"a":[1]})", 0, "safetensors.bad_entry", "a", -2},
     {"MetadataNotStrings", R"({"__metadata__":{"n":1}})", 0, "safetensors.metadata_not_strings", "__metadata__", -2},
-    {"Duplicate", R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
-     2, "safetensors.duplicate_name", "a", -1},
+    {"Duplicate",
+     R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})", 2,
+     "safetensors.duplicate_name", "a", -1},
     {"LeadingSpace", R"( {})", 0, "safetensors.header_start", "", -1},
 };
 
@@ -124,8 +133,11 @@ INSTANTIATE_TEST_SUITE_P(Table, SafetensorsFindings, ::testing::ValuesIn(kCases)
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Safetensors, Limits) {
-  auto h = read(make(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})", 2),
-                SafetensorsLimits{100'000'000, 1, 64});
+  auto h = read(
+      make(
+          R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
+          2),
+      SafetensorsLimits{100'000'000, 1, 64});
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->tensors.size(), 1u);
   EXPECT_NE(torch::test::find_rule(h->findings, "safetensors.limit_tensors"), nullptr);

@@ -1,7 +1,10 @@
 // Genuine torch.save outputs (committed, made by data/make_torch_fixtures.py with torch
 // 1.13): tensors, key paths, shared storages, the storage table, element values, and no
 // security finding at all.
+#include "torch_checkpoint.hpp"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <map>
@@ -10,7 +13,6 @@
 #include "legacy_torch.hpp"
 #include "pickle_builder.hpp"
 #include "test_util.hpp"
-#include "torch_checkpoint.hpp"
 #include "zip_builder.hpp"
 #include "zip_member.hpp"
 
@@ -36,10 +38,13 @@ std::vector<float> values(const ByteSource& file, const TorchZipCheckpoint& c, c
       member = std::move(*m);
       sb = StorageBytes{member.get(), 0, s.nbytes};
     }
-    auto n = gather_f32(sb, t.dtype, t.shape, t.stride, t.storage_offset, [&](const float* v, size_t k) {
-      out.insert(out.end(), v, v + k);
-      return true;
-    }, 5);
+    auto n = gather_f32(
+        sb, t.dtype, t.shape, t.stride, t.storage_offset,
+        [&](const float* v, size_t k) {
+          out.insert(out.end(), v, v + k);
+          return true;
+        },
+        5);
     EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
   }
   return out;
@@ -303,7 +308,8 @@ TEST(TorchInterpretation, BadPersistentIdAndBadTensorArguments) {
 }
 
 TEST(TorchInterpretation, Torch2UntypedStorageWithRebuildV3) {
-  // _rebuild_tensor_v3(pid(('storage', torch.UntypedStorage, '0', 'cpu', 16)), 0, (2,), (1,), False, {}, torch.bfloat16)
+  // _rebuild_tensor_v3(pid(('storage', torch.UntypedStorage, '0', 'cpu', 16)), 0, (2,), (1,), False, {},
+  // torch.bfloat16)
   test::PickleBuilder p;
   p.proto(2).empty_dict().str("w").global("torch._utils", "_rebuild_tensor_v3").mark();
   p.mark().str("storage").global("torch", "UntypedStorage").str("0").str("cpu").int1(16).tuple().binpersid();
@@ -321,7 +327,8 @@ TEST(TorchInterpretation, MissingAndUnusedStorageMembers) {
   auto bytes = test::load("tiny_state_dict.pt");
   // Rename data/1 to data/9: storage 1 has no member and data/9 is used by nothing.
   for (size_t k = 0; k + 22 < bytes.size(); ++k)
-    if (std::string(bytes.begin() + long(k), bytes.begin() + long(k) + 22) == "tiny_state_dict/data/1") bytes[k + 21] = '9';
+    if (std::string(bytes.begin() + long(k), bytes.begin() + long(k) + 22) == "tiny_state_dict/data/1")
+      bytes[k + 21] = '9';
   MemorySource src(bytes);
   auto c = read_torch_zip(src);
   ASSERT_TRUE(c.ok());
@@ -332,7 +339,8 @@ TEST(TorchInterpretation, MissingAndUnusedStorageMembers) {
 TEST(TorchInterpretation, StorageMemberOfTheWrongSize) {
   test::PickleBuilder p;
   p.proto(2).empty_dict().str("w").tensor_v2("FloatStorage", "0", 4, 0, {4}, {1}).setitem().stop();
-  auto built = test::build_zip({{"a/data.pkl", std::string(p.b.begin(), p.b.end())}, {"a/data/0", std::string(12, 'x')}});
+  auto built =
+      test::build_zip({{"a/data.pkl", std::string(p.b.begin(), p.b.end())}, {"a/data/0", std::string(12, 'x')}});
   MemorySource src(built.bytes);
   auto c = read_torch_zip(src);
   ASSERT_TRUE(c.ok());
@@ -354,6 +362,38 @@ TEST(TorchCheckpoint, NoDataPkl) {
 
 namespace ckpt::torch {
 namespace {
+
+// A 5 GiB storage in a sparse file: the checkpoint is read (directory, data.pkl,
+// version) without touching the storage's bytes.
+TEST(TorchCheckpoint, HeaderOnlyReadOfASparseMultiGigabyteCheckpoint) {
+  const uint64_t big = 5ull << 30;
+  test::PickleBuilder p;
+  p.proto(2).empty_dict().str("w");
+  p.tensor_v2("FloatStorage", "0", int32_t(big / 4), 0, {int32_t(big / 4 / 1024), 1024}, {1024, 1});
+  p.setitem().stop();
+  char path[] = "/tmp/ckpt_sparse_ptXXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  auto layout = test::write_sparse_zip(
+      fd, {{"a/data.pkl", std::string(p.b.begin(), p.b.end())}, {"a/data/0", "", big}, {"a/version", "3\n"}});
+  close(fd);
+  auto file = FileSource::open(path);
+  std::remove(path);
+  ASSERT_TRUE(file.ok());
+  auto c = read_torch_zip(**file);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->findings.empty()) << test::rules_of(c->findings);
+  EXPECT_TRUE(c->model.findings.empty()) << test::rules_of(c->model.findings);
+  ASSERT_EQ(c->model.tensors.size(), 1u);
+  EXPECT_EQ(c->model.tensors[0].numel(), big / 4);
+  ASSERT_EQ(c->storages.size(), 1u);
+  EXPECT_TRUE(c->storages[0].in_place);
+  EXPECT_EQ(c->storages[0].data_offset, layout.data[1]);
+  EXPECT_EQ(c->storages[0].nbytes, big);
+  EXPECT_EQ(c->version, "3");
+  EXPECT_LT((*file)->bytes_read(), 72u * 1024) << (*file)->bytes_read();
+  RecordProperty("sparse_checkpoint_bytes_read", std::to_string((*file)->bytes_read()));
+}
 
 TEST(TorchCheckpoint, OtherPicklesInTheArchiveAreScannedToo) {
   test::PickleBuilder clean;

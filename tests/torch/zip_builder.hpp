@@ -1,6 +1,7 @@
 #pragma once
 // Writes small zip archives whose every structure offset the test knows, so that a
 // corrupting byte write lands exactly where a test means it to.
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -41,9 +42,18 @@ inline std::string raw_deflate(const std::string& in) {
 
 class ZipWriter {
  public:
-  void u16(uint16_t v) { b.push_back(uint8_t(v)); b.push_back(uint8_t(v >> 8)); }
-  void u32(uint32_t v) { u16(uint16_t(v)); u16(uint16_t(v >> 16)); }
-  void u64(uint64_t v) { u32(uint32_t(v)); u32(uint32_t(v >> 32)); }
+  void u16(uint16_t v) {
+    b.push_back(uint8_t(v));
+    b.push_back(uint8_t(v >> 8));
+  }
+  void u32(uint32_t v) {
+    u16(uint16_t(v));
+    u16(uint16_t(v >> 16));
+  }
+  void u64(uint64_t v) {
+    u32(uint32_t(v));
+    u32(uint32_t(v >> 32));
+  }
   void text(const std::string& s) { b.insert(b.end(), s.begin(), s.end()); }
   std::vector<uint8_t> b;
 };
@@ -148,6 +158,113 @@ inline void put32(std::vector<uint8_t>& b, uint64_t at, uint32_t v) {
 inline void put16(std::vector<uint8_t>& b, uint64_t at, uint16_t v) {
   b[at] = uint8_t(v);
   b[at + 1] = uint8_t(v >> 8);
+}
+
+}  // namespace ckpt::torch::test
+
+namespace ckpt::torch::test {
+
+// A member of a sparse archive: either its bytes, or a size whose bytes are a hole.
+struct SparseMember {
+  std::string name;
+  std::string data;
+  uint64_t hole = 0;  // > 0: a stored member of this many zero bytes never written
+};
+
+struct SparseLayout {
+  std::vector<uint64_t> local, data;
+  uint64_t size = 0;
+};
+
+// Writes a stored ZIP64 archive with pwrite, leaving holes for the large members, so a
+// multi-GB file costs a few KB of disk. Every member carries ZIP64 sizes (local header)
+// and sizes + offset (central directory); a ZIP64 end record follows the directory.
+inline SparseLayout write_sparse_zip(int fd, const std::vector<SparseMember>& members) {
+  SparseLayout out;
+  uint64_t at = 0;
+  std::vector<uint32_t> crcs;
+  auto write = [&](uint64_t where, const std::vector<uint8_t>& b) {
+    return pwrite(fd, b.data(), b.size(), off_t(where)) == ssize_t(b.size());
+  };
+  for (const auto& m : members) {
+    uint64_t size = m.hole ? m.hole : m.data.size();
+    uint32_t crc = m.hole ? 0 : uint32_t(crc32(0, reinterpret_cast<const Bytef*>(m.data.data()), uInt(m.data.size())));
+    crcs.push_back(crc);
+    ZipWriter w;
+    w.u32(0x04034b50);
+    w.u16(45);
+    w.u16(0);
+    w.u16(0);
+    w.u32(0);
+    w.u32(crc);
+    w.u32(0xFFFFFFFF);
+    w.u32(0xFFFFFFFF);
+    w.u16(uint16_t(m.name.size()));
+    w.u16(20);
+    w.text(m.name);
+    w.u16(1);
+    w.u16(16);
+    w.u64(size);
+    w.u64(size);
+    w.text(m.data);
+    out.local.push_back(at);
+    out.data.push_back(at + w.b.size() - m.data.size());
+    if (!write(at, w.b)) return {};
+    at += w.b.size() + m.hole;
+  }
+  ZipWriter c;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const auto& m = members[i];
+    uint64_t size = m.hole ? m.hole : m.data.size();
+    c.u32(0x02014b50);
+    c.u16(45);
+    c.u16(45);
+    c.u16(0);
+    c.u16(0);
+    c.u32(0);
+    c.u32(crcs[i]);
+    c.u32(0xFFFFFFFF);
+    c.u32(0xFFFFFFFF);
+    c.u16(uint16_t(m.name.size()));
+    c.u16(28);
+    c.u16(0);
+    c.u16(0);
+    c.u16(0);
+    c.u32(0);
+    c.u32(0xFFFFFFFF);
+    c.text(m.name);
+    c.u16(1);
+    c.u16(24);
+    c.u64(size);
+    c.u64(size);
+    c.u64(out.local[i]);
+  }
+  uint64_t cd_size = c.b.size(), z64 = at + cd_size;
+  c.u32(0x06064b50);
+  c.u64(44);
+  c.u16(45);
+  c.u16(45);
+  c.u32(0);
+  c.u32(0);
+  c.u64(members.size());
+  c.u64(members.size());
+  c.u64(cd_size);
+  c.u64(at);
+  c.u32(0x07064b50);
+  c.u32(0);
+  c.u64(z64);
+  c.u32(1);
+  c.u32(0x06054b50);
+  c.u16(0);
+  c.u16(0);
+  c.u16(uint16_t(members.size()));
+  c.u16(uint16_t(members.size()));
+  c.u32(uint32_t(cd_size));
+  c.u32(0xFFFFFFFF);
+  c.u16(0);
+  if (!write(at, c.b)) return {};
+  out.size = at + c.b.size();
+  return out;
 }
 
 }  // namespace ckpt::torch::test

@@ -99,7 +99,8 @@ TEST(Zip, Zip64LocalExtraFromPython) {
 }
 
 TEST(Zip, Zip64EndRecordsAndCentralExtras) {
-  auto built = build_zip({{"archive/data.pkl", "abc", false, false, true}, {"archive/data/0", "0123", false, false, true}}, true);
+  auto built = build_zip(
+      {{"archive/data.pkl", "abc", false, false, true}, {"archive/data/0", "0123", false, false, true}}, true);
   MemorySource src(built.bytes);
   auto z = read_zip(src);
   ASSERT_TRUE(z.ok()) << z.error().message;
@@ -174,25 +175,73 @@ TEST_P(ZipCorruptions, RuleAndOffset) {
 
 const Corruption kCorruptions[] = {
     {"CountTooHigh",
-     [](test::BuiltZip& z) { put16(z.bytes, z.eocd + 8, 3); put16(z.bytes, z.eocd + 10, 3); return z.eocd; },
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.eocd + 8, 3);
+       put16(z.bytes, z.eocd + 10, 3);
+       return z.eocd;
+     },
      "zip.entry_count"},
-    {"DiskCountsDiffer", [](test::BuiltZip& z) { put16(z.bytes, z.eocd + 8, 1); return z.eocd; }, "zip.entry_count"},
+    {"DiskCountsDiffer",
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.eocd + 8, 1);
+       return z.eocd;
+     },
+     "zip.entry_count"},
     {"CountTooLow",
-     [](test::BuiltZip& z) { put16(z.bytes, z.eocd + 8, 1); put16(z.bytes, z.eocd + 10, 1); return z.central[1]; },
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.eocd + 8, 1);
+       put16(z.bytes, z.eocd + 10, 1);
+       return z.central[1];
+     },
      "zip.cd_size"},
-    {"SecondRecordSignature", [](test::BuiltZip& z) { put32(z.bytes, z.central[1], 0x12345678); return z.central[1]; },
+    {"SecondRecordSignature",
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.central[1], 0x12345678);
+       return z.central[1];
+     },
      "zip.cd_signature"},
-    {"MultiDisk", [](test::BuiltZip& z) { put16(z.bytes, z.eocd + 4, 1); return z.eocd; }, "zip.multi_disk"},
-    {"LocalSignature", [](test::BuiltZip& z) { put32(z.bytes, z.local[1], 0); return z.local[1]; }, "zip.local_signature"},
-    {"LocalNameDiffers", [](test::BuiltZip& z) { z.bytes[z.local[1] + 30] = 'X'; return z.local[1]; }, "zip.local_mismatch"},
-    {"LocalCrcDiffers", [](test::BuiltZip& z) { put32(z.bytes, z.local[1] + 14, 1); return z.local[1]; },
+    {"MultiDisk",
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.eocd + 4, 1);
+       return z.eocd;
+     },
+     "zip.multi_disk"},
+    {"LocalSignature",
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.local[1], 0);
+       return z.local[1];
+     },
+     "zip.local_signature"},
+    {"LocalNameDiffers",
+     [](test::BuiltZip& z) {
+       z.bytes[z.local[1] + 30] = 'X';
+       return z.local[1];
+     },
      "zip.local_mismatch"},
-    {"LocalMethodDiffers", [](test::BuiltZip& z) { put16(z.bytes, z.local[1] + 8, 8); return z.local[1]; },
+    {"LocalCrcDiffers",
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.local[1] + 14, 1);
+       return z.local[1];
+     },
+     "zip.local_mismatch"},
+    {"LocalMethodDiffers",
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.local[1] + 8, 8);
+       return z.local[1];
+     },
      "zip.local_mismatch"},
     {"CentralSizeLiesPastEof",
-     [](test::BuiltZip& z) { put32(z.bytes, z.central[1] + 20, 1u << 30); put32(z.bytes, z.central[1] + 24, 1u << 30); return z.data[1]; },
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.central[1] + 20, 1u << 30);
+       put32(z.bytes, z.central[1] + 24, 1u << 30);
+       return z.data[1];
+     },
      "zip.member_past_eof"},
-    {"LocalHeaderPastEof", [](test::BuiltZip& z) { put32(z.bytes, z.central[1] + 42, 1u << 30); return uint64_t(1) << 30; },
+    {"LocalHeaderPastEof",
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.central[1] + 42, 1u << 30);
+       return uint64_t(1) << 30;
+     },
      "zip.member_past_eof"},
     {"MemberRunsIntoDirectory",
      [](test::BuiltZip& z) {
@@ -203,14 +252,34 @@ const Corruption kCorruptions[] = {
      },
      "zip.member_overlaps_cd"},
     {"TwoRecordsOneLocalHeader",
-     [](test::BuiltZip& z) { put32(z.bytes, z.central[1] + 42, uint32_t(z.local[0])); return z.local[0]; },
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.central[1] + 42, uint32_t(z.local[0]));
+       return z.local[0];
+     },
      "zip.members_overlap"},
-    {"StoredSizesDiffer", [](test::BuiltZip& z) { put32(z.bytes, z.central[1] + 24, 65); return z.central[1]; },
+    {"StoredSizesDiffer",
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.central[1] + 24, 65);
+       return z.central[1];
+     },
      "zip.stored_size"},
-    {"Encrypted", [](test::BuiltZip& z) { put16(z.bytes, z.central[1] + 8, 1); return z.central[1]; }, "zip.encrypted"},
-    {"Method12", [](test::BuiltZip& z) { put16(z.bytes, z.central[1] + 10, 12); return z.central[1]; },
+    {"Encrypted",
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.central[1] + 8, 1);
+       return z.central[1];
+     },
+     "zip.encrypted"},
+    {"Method12",
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.central[1] + 10, 12);
+       return z.central[1];
+     },
      "zip.unsupported_method"},
-    {"CentralNameDiffersFromLocal", [](test::BuiltZip& z) { z.bytes[z.central[1] + 46 + 8] = 'p'; return z.local[1]; },
+    {"CentralNameDiffersFromLocal",
+     [](test::BuiltZip& z) {
+       z.bytes[z.central[1] + 46 + 8] = 'p';
+       return z.local[1];
+     },
      "zip.local_mismatch"},
     {"ExtraRunsPastBlock",
      [](test::BuiltZip& z) {
@@ -222,10 +291,24 @@ const Corruption kCorruptions[] = {
        return z.central[1];
      },
      "zip.extra_malformed"},
-    {"SaturatedSizeWithoutZip64Extra", [](test::BuiltZip& z) { put32(z.bytes, z.central[1] + 20, 0xFFFFFFFF); return z.central[1]; },
+    {"SaturatedSizeWithoutZip64Extra",
+     [](test::BuiltZip& z) {
+       put32(z.bytes, z.central[1] + 20, 0xFFFFFFFF);
+       return z.central[1];
+     },
      "zip.zip64_extra_missing"},
-    {"CommentRunsPastEnd", [](test::BuiltZip& z) { put16(z.bytes, z.eocd + 20, 5); return z.eocd; }, "zip.eocd_comment"},
-    {"BytesAppended", [](test::BuiltZip& z) { z.bytes.push_back(0); return z.eocd; }, "zip.eocd_comment"},
+    {"CommentRunsPastEnd",
+     [](test::BuiltZip& z) {
+       put16(z.bytes, z.eocd + 20, 5);
+       return z.eocd;
+     },
+     "zip.eocd_comment"},
+    {"BytesAppended",
+     [](test::BuiltZip& z) {
+       z.bytes.push_back(0);
+       return z.eocd;
+     },
+     "zip.eocd_comment"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Table, ZipCorruptions, ::testing::ValuesIn(kCorruptions),
@@ -307,45 +390,20 @@ TEST(Zip, HeaderOnlyReadOfASparseMultiGigabyteArchive) {
   int fd = mkstemp(path);
   ASSERT_GE(fd, 0);
   const uint64_t big = 5ull << 30;
-  auto pw = [&](uint64_t at, const std::vector<uint8_t>& b) { ASSERT_EQ(pwrite(fd, b.data(), b.size(), off_t(at)), ssize_t(b.size())); };
-  test::ZipWriter w;
-  // Local header of the big member with a ZIP64 extra (sizes).
-  w.u32(0x04034b50); w.u16(45); w.u16(0); w.u16(0); w.u16(0); w.u16(0); w.u32(0);
-  w.u32(0xFFFFFFFF); w.u32(0xFFFFFFFF); w.u16(10); w.u16(20); w.text("big/data/0");
-  w.u16(1); w.u16(16); w.u64(big); w.u64(big);
-  uint64_t big_data = w.b.size();
-  pw(0, w.b);
-  uint64_t small_local = big_data + big;
-  test::ZipWriter s;
-  s.u32(0x04034b50); s.u16(20); s.u16(0); s.u16(0); s.u16(0); s.u16(0);
-  s.u32(uint32_t(crc32(0, reinterpret_cast<const Bytef*>("abc"), 3))); s.u32(3); s.u32(3); s.u16(5); s.u16(0);
-  s.text("big/v"); s.text("abc");
-  uint64_t cd = small_local + s.b.size();
-  test::ZipWriter c;
-  c.u32(0x02014b50); c.u16(45); c.u16(45); c.u16(0); c.u16(0); c.u16(0); c.u16(0); c.u32(0);
-  c.u32(0xFFFFFFFF); c.u32(0xFFFFFFFF); c.u16(10); c.u16(20); c.u16(0); c.u16(0); c.u16(0); c.u32(0); c.u32(0);
-  c.text("big/data/0"); c.u16(1); c.u16(16); c.u64(big); c.u64(big);
-  c.u32(0x02014b50); c.u16(45); c.u16(20); c.u16(0); c.u16(0); c.u16(0); c.u16(0);
-  c.u32(uint32_t(crc32(0, reinterpret_cast<const Bytef*>("abc"), 3))); c.u32(3); c.u32(3); c.u16(5); c.u16(12);
-  c.u16(0); c.u16(0); c.u16(0); c.u32(0); c.u32(0xFFFFFFFF); c.text("big/v"); c.u16(1); c.u16(8); c.u64(small_local);
-  uint64_t cd_size = c.b.size();
-  uint64_t z64 = cd + cd_size;
-  c.u32(0x06064b50); c.u64(44); c.u16(45); c.u16(45); c.u32(0); c.u32(0); c.u64(2); c.u64(2); c.u64(cd_size); c.u64(cd);
-  c.u32(0x07064b50); c.u32(0); c.u64(z64); c.u32(1);
-  c.u32(0x06054b50); c.u16(0); c.u16(0); c.u16(2); c.u16(2); c.u32(uint32_t(cd_size)); c.u32(0xFFFFFFFF); c.u16(0);
-  pw(small_local, s.b);
-  pw(cd, c.b);
+  auto layout = test::write_sparse_zip(fd, {{"big/data/0", "", big}, {"big/v", "abc"}});
   close(fd);
+  ASSERT_GT(layout.size, big);
   auto file = FileSource::open(path);
+  std::remove(path);  // the open descriptor keeps it readable
   ASSERT_TRUE(file.ok());
   auto z = read_zip(**file);
-  std::remove(path);
   ASSERT_TRUE(z.ok()) << z.error().message;
   EXPECT_TRUE(z->findings.empty()) << test::rules_of(z->findings);
   ASSERT_EQ(z->entries.size(), 2u);
   EXPECT_EQ(z->entries[0].uncompressed_size, big);
-  EXPECT_EQ(z->entries[0].data_offset, big_data);
-  EXPECT_EQ(z->entries[1].local_header_offset, small_local);
+  EXPECT_EQ(z->entries[0].data_offset, layout.data[0]);
+  EXPECT_EQ(z->entries[1].local_header_offset, layout.local[1]);
+  EXPECT_TRUE(z->entries[1].zip64);
   EXPECT_EQ(member_text(**file, z->entries[1]), "abc");
   // The 65557-byte EOCD search window dominates; nothing of the 5 GiB is read.
   EXPECT_LT((*file)->bytes_read(), 70u * 1024) << (*file)->bytes_read();
