@@ -29,7 +29,7 @@ json extremum_json(const std::optional<Extremum>& e) {
 
 json diagnosis_json(const std::optional<Diagnosis>& d) {
   if (!d) return nullptr;
-  json j{{"kind", d->kind}, {"detail", d->detail}, {"checked", d->checked}};
+  json j{{"kind", d->name()}, {"detail", d->detail}, {"checked", d->checked}};
   if (!d->other.empty()) j["other"] = d->other;
   if (d->factor) j["factor"] = float_json(*d->factor);
   if (d->shift) j["shift"] = *d->shift;

@@ -62,7 +62,7 @@ void render_tensor(std::string& out, const TensorDiff& t) {
                        num(t.max_rel->value), index_str(t.max_rel->at.index));
   if (t.compared && t.mismatches)
     out += fmt::format("      rmse {}, cosine {}\n", num(t.rmse), t.cosine ? fmt::format("{:.9f}", *t.cosine) : "n/a");
-  if (t.diagnosis) out += fmt::format("      diagnosis: {}: {}\n", t.diagnosis->kind, t.diagnosis->detail);
+  if (t.diagnosis) out += fmt::format("      diagnosis: {}: {}\n", t.diagnosis->name(), t.diagnosis->detail);
   if (!t.first_mismatches.empty()) {
     out += "      first mismatches:\n";
     for (const auto& m : t.first_mismatches)

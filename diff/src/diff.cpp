@@ -270,7 +270,7 @@ Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, 
       // A classifier stored by one file and shared with the embedding by the other is
       // the same model when the values agree: the tensors decide, not the storage.
       p.td.diagnosis = diagnose_classifier(ctx, p.pair, base_rule(o));
-      if (p.td.diagnosis && p.td.diagnosis->kind == "shared_classifier") p.td.layout_only = true;
+      if (p.td.diagnosis && p.td.diagnosis->kind == DiagnosisKind::shared_classifier) p.td.layout_only = true;
     }
     rep.tensors.push_back(std::move(p.td));
   }

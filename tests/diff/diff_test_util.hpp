@@ -2,9 +2,16 @@
 // Helpers shared by the diff tests: run the library diff on two in-memory files.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "ckpt/diff.hpp"
 #include "ckpt/locate.hpp"
 #include "test_support.hpp"
+
+namespace ckpt {
+// gtest prints a diagnosis kind by its name.
+inline void PrintTo(DiagnosisKind k, std::ostream* os) { *os << diagnosis_kind_name(k); }
+}  // namespace ckpt
 
 namespace ckpt::test {
 
