@@ -1,5 +1,7 @@
 #include "diff_json.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "inspect_json.hpp"
@@ -34,6 +36,25 @@ json diagnosis_json(const std::optional<Diagnosis>& d) {
   if (d->factor) j["factor"] = float_json(*d->factor);
   if (d->shift) j["shift"] = *d->shift;
   if (!d->direction.empty()) j["direction"] = d->direction;
+  if (!d->pattern.empty()) j["pattern"] = d->pattern;
+  if (!d->order.empty()) j["order"] = d->order;
+  if (d->block) j["block"] = d->block;
+  if (!d->shape.empty()) j["shape"] = d->shape;
+  if (d->kind == DiagnosisKind::tilized || d->kind == DiagnosisKind::untilized) {
+    j["of_transpose"] = d->of_transpose;
+    j["face"] = d->face;
+  }
+  if (!d->precision.empty()) j["precision"] = d->precision;
+  if (!d->rounding.empty()) j["rounding"] = d->rounding;
+  if (!d->side.empty()) j["side"] = d->side;
+  if (d->group_a || d->group_b)
+    j["group_size"] = {{"a", d->group_a ? json(*d->group_a) : json(nullptr)},
+                       {"b", d->group_b ? json(*d->group_b) : json(nullptr)}};
+  if (!d->accept.empty()) j["accept"] = d->accept;
+  if (d->fingerprint)  // hex strings: JSON readers lose 64-bit integers
+    j["fingerprint"] = {{"count", d->fingerprint->count},
+                        {"sum", fmt::format("{:#018x}", d->fingerprint->sum)},
+                        {"sum_squares", fmt::format("{:#018x}", d->fingerprint->sum_squares)}};
   return j;
 }
 

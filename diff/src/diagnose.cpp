@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "reorder.hpp"
+#include "rounding.hpp"
 #include "sample_check.hpp"
 #include "ckpt/view_reader.hpp"
 
@@ -275,12 +277,21 @@ std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair
 std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule,
                                   const PairAccum* acc) {
   if (auto d = truncated_file(m, td, ctx)) return d;
-  if (td.extra_rows) return extra_rows(td);
-  if (td.status == DiffStatus::shape_mismatch || !acc) return transposed(ctx, m, td, rule);
+  if (td.extra_rows) {
+    if (auto d = extra_rows(td)) return d;
+    return reordered(ctx, m, td, rule, acc);  // tiles padded to a multiple of 32 rows
+  }
+  if (td.status == DiffStatus::shape_mismatch || !acc) {
+    if (auto d = transposed(ctx, m, td, rule)) return d;
+    return reordered(ctx, m, td, rule, nullptr);
+  }
   if (auto d = zero_filled(td, *acc)) return d;
   if (auto d = scaled(ctx, m, td, rule, *acc)) return d;
+  if (auto d = rounded(ctx, m, td, *acc)) return d;
+  if (auto d = quantized(ctx, m, td, rule, *acc)) return d;
   if (auto d = transposed(ctx, m, td, rule)) return d;
   if (auto d = rotary(ctx, m, td, rule)) return d;
+  if (auto d = reordered(ctx, m, td, rule, acc)) return d;
   return swapped(ctx, m, td, rule);
 }
 

@@ -94,6 +94,7 @@ struct Diagnosis {
   // tiles, padded to multiples of 32 when A's (or B's) shape is not.
   std::vector<uint64_t> shape;
   bool of_transpose = false;     // tilized / untilized: the tiles hold the transpose
+  uint64_t face = 0;             // tilized / untilized: 16 (four 16x16 faces per tile) or 32 (row-major tiles)
   std::string precision;         // rounded: "bf16" or "fp16"; quantized: "q8_0"
   std::string rounding;          // rounded: "nearest_even" or "toward_zero"
   // rounded / quantized: the file whose values are the rounded ones: "a", "b" or, for
