@@ -87,6 +87,8 @@ class FormatFamily {
   virtual bool writes(Format) const { return false; }
   virtual Result<ConvertPlan> plan(const Checkpoint& from, const SourceConfig& source, const ConvertOptions& opt) const;
   virtual Result<WriteStats> write(ByteSink& out, const ConvertPlan& plan, const WeightSource& w) const;
+  // Formats whose output is a folder (tagged "folder"): their files, in an AtomicFolder.
+  virtual Result<WriteStats> write_folder(AtomicFolder& out, const ConvertPlan& plan, const WeightSource& w) const;
 };
 
 // The registry, built on first use by register_builtin_families (an explicit list, not

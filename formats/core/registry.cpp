@@ -71,6 +71,10 @@ Result<WriteStats> FormatFamily::write(ByteSink&, const ConvertPlan& plan, const
   return Error{ErrorCode::convert_unsupported, "no writer for " + std::string(plan.to.name()), {}};
 }
 
+Result<WriteStats> FormatFamily::write_folder(AtomicFolder&, const ConvertPlan& plan, const WeightSource&) const {
+  return Error{ErrorCode::convert_unsupported, std::string(plan.to.name()) + " is not written as a folder", {}};
+}
+
 CanonicalView whole_view(const Checkpoint& cp, size_t tensor, std::string name, std::vector<uint64_t> shape) {
   const TensorInfo& t = cp.tensors[tensor];
   CanonicalView v;
