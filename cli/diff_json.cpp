@@ -144,7 +144,8 @@ json diff_json(const DiffReport& r) {
          {"config", config},
          {"tensors", tensors},
          {"summary", summary},
-         {"notes", r.notes}};
+         {"notes", r.notes},
+         {"selected", r.selected}};
   j["bytes"] = r.bytes ? bytes_json(*r.bytes) : json(nullptr);
   return j;
 }

@@ -133,9 +133,12 @@ std::optional<OrderName> name_order(const Map& map, const std::string& unit, uin
     o.pattern = heads ? "heads_reordered" : "blocks_reordered";
     o.block = b;
     if (complete(*bm)) o.order = as_order(*bm);
+    // The order of the blocks in a few words, when it has a name.
     const auto inner = name_order(*bm, heads ? "heads" : "blocks", 0);
-    const std::string how = inner && inner->pattern != "arbitrary" ? " (" + inner->text + ")" : "";
-    o.text = heads ? fmt::format("with the heads reordered (head size {}){}", b, how)
+    std::string how;
+    if (inner && inner->pattern == "rotated") how = fmt::format(", rotated by {}", *inner->shift);
+    else if (inner && inner->pattern != "arbitrary") how = ", " + inner->text.substr(0, inner->text.find(':'));
+    o.text = heads ? fmt::format("with the heads reordered (head size {}{})", b, how)
                    : fmt::format("reordered in blocks of {} {}{}", b, unit, how);
     if (!o.order.empty()) o.text += fmt::format(": B's {} are A's {}", heads ? "heads" : "blocks", list_str(o.order));
     return o;

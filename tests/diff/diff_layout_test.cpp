@@ -208,7 +208,7 @@ TEST(DiffLayout, HeadsReorderedInRowsAndInColumns) {
   EXPECT_EQ(o.pattern, "heads_reordered");
   EXPECT_EQ(o.order, (std::vector<uint64_t>{7, 6, 5, 4, 3, 2, 1, 0}));
   EXPECT_EQ(o.detail,
-            "B's columns are A's columns with the heads reordered (head size 8) (in reverse order): B's heads are A's "
+            "B's columns are A's columns with the heads reordered (head size 8, in reverse order): B's heads are A's "
             "[7, 6, 5, 4, 3, 2, 1, 0]");
 }
 

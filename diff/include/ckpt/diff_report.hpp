@@ -170,6 +170,7 @@ struct DiffReport {
   std::vector<TensorDiff> tensors;  // in A's file order, then tensors only in B
   std::optional<ByteDiff> bytes;    // --bytes
   std::vector<std::string> notes;   // things worth saying that are not differences
+  std::vector<std::string> selected;  // --tensor globs the comparison was limited to (empty: every tensor)
   bool equal() const;
 };
 
