@@ -209,6 +209,20 @@ class Runner {
   std::mutex progress_mutex_;
 };
 
+// Runs task(0 .. n-1) on up to `threads` threads (the calling one included).
+template <class F>
+void for_each_parallel(size_t n, unsigned threads, const F& task) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k = next++; k < n; k = next++) task(k);
+  };
+  const unsigned t = std::max(1u, std::min<unsigned>(threads, unsigned(std::max<size_t>(1, n))));
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < t; ++i) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+}
+
 ElementPair with_index(ElementPair e, const std::vector<uint64_t>& shape) {
   e.index = unravel(e.flat, shape);
   return e;
@@ -277,7 +291,9 @@ Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, 
 
   DiagContext ctx{ca, cb, va, vb, o.force_stream};
   const bool diagnose_all = o.diagnose && !o.stop_at_first_difference;
-  for (auto& p : plans) {
+  std::vector<size_t> to_diagnose;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    Plan& p = plans[i];
     if (p.compared) {
       fill_metrics(p);
       if (p.td.extra_rows) {
@@ -292,8 +308,17 @@ Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, 
     }
     const bool diagnosable = p.td.status == DiffStatus::differs || p.td.status == DiffStatus::shape_mismatch ||
                              (p.td.extra_rows && p.td.status == DiffStatus::equal);
-    if (diagnose_all && p.pair.a && p.pair.b && diagnosable)
-      p.td.diagnosis = diagnose(ctx, p.pair, p.td, p.rule, p.compared ? &p.acc : nullptr);
+    if (diagnose_all && p.pair.a && p.pair.b && diagnosable) to_diagnose.push_back(i);
+  }
+  // Each diagnosis reads only its own pair (at most one pass over each side), so they run
+  // on the worker threads, largest tensors first.
+  std::stable_sort(to_diagnose.begin(), to_diagnose.end(),
+                   [&](size_t x, size_t y) { return plans[x].pair.a->numel > plans[y].pair.a->numel; });
+  for_each_parallel(to_diagnose.size(), o.threads, [&](size_t k) {
+    Plan& p = plans[to_diagnose[k]];
+    p.td.diagnosis = diagnose(ctx, p.pair, p.td, p.rule, p.compared ? &p.acc : nullptr);
+  });
+  for (auto& p : plans) {
     if (!p.pair.a || !p.pair.b) {
       // A classifier stored by one file and shared with the embedding by the other is
       // the same model when the values agree: the tensors decide, not the storage.

@@ -183,6 +183,7 @@ std::optional<Diagnosis> permutation_by_lookup(const DiagContext& ctx, const Sid
   const uint64_t n = va.numel;
   const uint64_t rows = va.shape.size() >= 2 ? va.shape[0] : 1, cols = n / std::max<uint64_t>(rows, 1);
   std::vector<uint64_t> pb = sample_positions(n);
+  for (const auto& e : td.first_mismatches) pb.push_back(e.flat);  // where values moved for sure
   if (rows >= 2 && rows <= kMaxMapped)
     for (uint64_t r = 0; r < rows; ++r) pb.push_back(r * cols + mix(r) % cols);
   if (cols <= kMaxMapped)
@@ -191,6 +192,12 @@ std::optional<Diagnosis> permutation_by_lookup(const DiagContext& ctx, const Sid
   pb.erase(std::unique(pb.begin(), pb.end()), pb.end());
   ValueMatches m;
   if (!match_values(a, b, std::move(pb), m) || m.missing) return std::nullopt;
+  // Every value where it was: the same order under another shape header, not a reordering.
+  bool moved = false;
+  for (size_t i = 0; i < m.pb.size() && !moved; ++i)
+    if (m.count[i] <= ValueMatches::kMax)
+      moved = std::find(m.at[i].begin(), m.at[i].begin() + m.count[i], m.pb[i]) == m.at[i].begin() + m.count[i];
+  if (!moved) return std::nullopt;
   const uint64_t hs = head_size_for(ctx, td.name);
   const uint64_t need = std::min<uint64_t>(16, m.pb.size());
   Diagnosis d;

@@ -455,6 +455,23 @@ TEST(DiffLayout, TwoElementsSwappedAreTheSameValuesInAnotherOrder) {
   EXPECT_EQ(d.fingerprint->count, 8192u);  // the two 4096-element blocks that differ
 }
 
+TEST(DiffLayout, SameDataUnderAnotherShapeIsNotAReordering) {
+  // The same bytes with a (64, 172) header over (172, 64) data: the shapes differ, the
+  // order does not; nothing was reordered (and it is not a transpose either).
+  const auto w1 = make_weights(gqa_config()).tensors.at("layers.0.feed_forward.w1.weight");
+  const Checkpoint a = free_checkpoint({{"layers.0.feed_forward.w1.weight", {172, 64}, w1}}, "A");
+  const Checkpoint b = free_checkpoint({{"layers.0.feed_forward.w1.weight", {64, 172}, w1}}, "B");
+  auto r = diff_checkpoints(a, b, {});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->tensors[0].status, DiffStatus::shape_mismatch);
+  EXPECT_FALSE(r->tensors[0].diagnosis) << r->tensors[0].diagnosis->detail;
+  // Under that (64, 172) header, the data of A^T is a plain transpose.
+  const Checkpoint t = free_checkpoint({{"layers.0.feed_forward.w1.weight", {64, 172}, transpose(w1, 172, 64)}}, "T");
+  auto rt = diff_checkpoints(a, t, {});
+  ASSERT_TRUE(rt && rt->tensors[0].diagnosis);
+  EXPECT_EQ(rt->tensors[0].diagnosis->kind, DiagnosisKind::transposed);
+}
+
 // ---- the real file -----------------------------------------------------------------------
 
 // stories260K (dim 64, hidden 172, 8 heads of 8, 4 kv heads) with its matrices re-laid
