@@ -42,6 +42,7 @@ json diagnosis_json(const std::optional<Diagnosis>& d) {
   if (!d->shape.empty()) j["shape"] = d->shape;
   if (d->kind == DiagnosisKind::tilized || d->kind == DiagnosisKind::untilized) {
     j["of_transpose"] = d->of_transpose;
+    j["tile"] = d->tile;
     j["face"] = d->face;
   }
   if (!d->precision.empty()) j["precision"] = d->precision;

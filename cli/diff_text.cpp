@@ -203,8 +203,9 @@ std::string diagnosis_label(const Diagnosis& d) {
     }
     case DiagnosisKind::tilized:
     case DiagnosisKind::untilized:
+      if (d.tile != 32 || d.face != 16)  // not tt-metal's: the tile (and face) size
+        s += d.face < d.tile ? fmt::format(" {}/{}", d.tile, d.face) : fmt::format(" {}", d.tile);
       if (d.of_transpose) s += " of transpose";
-      if (d.face == 32) s += " (no faces)";
       break;
     case DiagnosisKind::reshaped_transposed:
       if (d.shape.size() == 2) s += fmt::format(" ({}, {})", d.shape[0], d.shape[1]);

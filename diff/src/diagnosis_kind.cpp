@@ -22,8 +22,10 @@ constexpr std::array kKinds{
     DiagnosisKindInfo{K::reshaped_transposed, "reshaped_transposed", "B = (A reshaped to (r, c))^T, flattened"},
     DiagnosisKindInfo{K::rotary_permutation, "rotary_permutation",
                       "wq/wk rows moved between the Hugging Face and the Meta rotary pairing within each head"},
-    DiagnosisKindInfo{K::tilized, "tilized", "B's data is A in tt-metal's 32x32 tile order, read as row-major"},
-    DiagnosisKindInfo{K::untilized, "untilized", "A's data is B in tt-metal's 32x32 tile order, read as row-major"},
+    DiagnosisKindInfo{K::tilized, "tilized",
+                      "B's data is A in tile order (tt-metal's 32x32 tiles of 16x16 faces, or T x T tiles), read as "
+                      "row-major"},
+    DiagnosisKindInfo{K::untilized, "untilized", "A's data is B in tile order: B is A's tiles read back row-major"},
     DiagnosisKindInfo{K::rows_permuted, "rows_permuted", "B's rows are A's rows in another order (heads reordered, ...)"},
     DiagnosisKindInfo{K::columns_permuted, "columns_permuted", "B's columns are A's columns in another order"},
     DiagnosisKindInfo{K::permuted, "permuted", "the same values in another order (equal fingerprints)"},

@@ -7,19 +7,19 @@
 
 namespace ckpt::diffing {
 
-uint64_t tile_position(uint64_t row, uint64_t col, uint64_t padded_cols, uint64_t face) {
-  const uint64_t tile = (row / kTile) * (padded_cols / kTile) + col / kTile;
-  const uint64_t r = row % kTile, c = col % kTile, faces_per_row = kTile / face;
-  const uint64_t f = (r / face) * faces_per_row + c / face;
-  return tile * kTile * kTile + f * face * face + (r % face) * face + c % face;
+uint64_t tile_position(uint64_t row, uint64_t col, uint64_t padded_cols, TileLayout t) {
+  const uint64_t tile = (row / t.tile) * (padded_cols / t.tile) + col / t.tile;
+  const uint64_t r = row % t.tile, c = col % t.tile, faces_per_row = t.tile / t.face;
+  const uint64_t f = (r / t.face) * faces_per_row + c / t.face;
+  return tile * t.tile * t.tile + f * t.face * t.face + (r % t.face) * t.face + c % t.face;
 }
 
-RowCol tile_element(uint64_t p, uint64_t padded_cols, uint64_t face) {
-  const uint64_t tile = p / (kTile * kTile), in_tile = p % (kTile * kTile);
-  const uint64_t f = in_tile / (face * face), in_face = in_tile % (face * face), faces_per_row = kTile / face;
-  const uint64_t tiles_per_row = padded_cols / kTile;
-  return RowCol{(tile / tiles_per_row) * kTile + (f / faces_per_row) * face + in_face / face,
-                (tile % tiles_per_row) * kTile + (f % faces_per_row) * face + in_face % face};
+RowCol tile_element(uint64_t p, uint64_t padded_cols, TileLayout t) {
+  const uint64_t tile = p / (t.tile * t.tile), in_tile = p % (t.tile * t.tile);
+  const uint64_t f = in_tile / (t.face * t.face), in_face = in_tile % (t.face * t.face);
+  const uint64_t faces_per_row = t.tile / t.face, tiles_per_row = padded_cols / t.tile;
+  return RowCol{(tile / tiles_per_row) * t.tile + (f / faces_per_row) * t.face + in_face / t.face,
+                (tile % tiles_per_row) * t.tile + (f % faces_per_row) * t.face + in_face % t.face};
 }
 
 std::vector<uint64_t> proper_divisors(uint64_t n) {

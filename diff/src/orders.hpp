@@ -9,22 +9,27 @@
 
 namespace ckpt::diffing {
 
-// tt-metal's tile layout: 32x32 tiles, row-major across the matrix; inside a tile four
-// 16x16 faces (top-left, top-right, bottom-left, bottom-right), row-major inside a face.
-// With a face of 32 a tile is one face: row-major inside the tile (tt-metal's
-// TILED_SWIZZLED test layout).
-constexpr uint64_t kTile = 32, kFace = 16;
-inline uint64_t round_up_tile(uint64_t x) { return (x + kTile - 1) / kTile * kTile; }
+// Tiled layouts: tile x tile blocks, row-major across the matrix; inside a tile, faces of
+// face x face in row-major order, row-major inside a face. tt-metal's layout is tiles of
+// 32 with four 16x16 faces (top-left, top-right, bottom-left, bottom-right); a face as
+// large as the tile is a tile stored row-major (tt-metal's TILED_SWIZZLED test layout,
+// and the blocked layouts of SIMD and accelerator kernels, 4 to 64 wide).
+struct TileLayout {
+  uint64_t tile = 32, face = 16;
+};
+// The layouts tried, tt-metal's first.
+inline constexpr TileLayout kTileLayouts[] = {{32, 16}, {32, 32}, {16, 16}, {8, 8}, {64, 64}, {4, 4}};
+inline uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 
 // Position in tile order of element (row, col) of a matrix whose padded width is
-// `padded_cols` (a multiple of 32), with faces of face x face (16 or 32).
-uint64_t tile_position(uint64_t row, uint64_t col, uint64_t padded_cols, uint64_t face = kFace);
+// `padded_cols` (a multiple of the tile).
+uint64_t tile_position(uint64_t row, uint64_t col, uint64_t padded_cols, TileLayout t);
 
 struct RowCol {
   uint64_t row, col;
 };
 // The element (row, col) of the padded matrix held at tile-order position p.
-RowCol tile_element(uint64_t p, uint64_t padded_cols, uint64_t face = kFace);
+RowCol tile_element(uint64_t p, uint64_t padded_cols, TileLayout t);
 
 // The divisors d of n with 1 < d < n, ascending (n up to 2^64: trial division up to
 // sqrt(n), at most 2^32 steps, so only call it for n that fits in memory as floats).

@@ -64,29 +64,33 @@ SameValues same_values(const Side& a, const Side& b, const TensorDiff& td, const
   return s;
 }
 
-// tt-metal tiles, both ways and of the transpose. A tensor whose dims are multiples of 32
-// tiles into the same element count (a permutation: only tried when the values can be the
-// same); otherwise the tiles are padded and the tiled side holds more elements.
+// Tiles (tt-metal's first), both ways and of the transpose. A tensor whose dims are
+// multiples of the tile tiles into the same element count (a permutation: only tried when
+// the values can be the same); otherwise the tiles are padded and the tiled side holds
+// more elements.
 void tile_hypotheses(const View& va, const View& vb, bool perm_possible, std::vector<Hypothesis>& hs) {
-  for (const uint64_t face : {kFace, kTile})
+  for (const TileLayout t : kTileLayouts)
     for (const bool of_t : {false, true}) {
       const std::string inside =
-          face == kFace ? "32x32 tiles (four 16x16 faces each)" : "32x32 tiles (row-major inside each tile)";
+          t.face < t.tile ? fmt::format("{0}x{0} tiles (four {1}x{1} faces each)", t.tile, t.face)
+                          : fmt::format("{0}x{0} tiles (row-major inside each tile)", t.tile);
       if (va.shape.size() == 2) {  // tilized: B's data is A's matrix (or A^T) in tiles
         const uint64_t ra = va.shape[0], ca = va.shape[1];
-        const uint64_t r = of_t ? ca : ra, c = of_t ? ra : ca, pr = round_up_tile(r), pc = round_up_tile(c);
+        const uint64_t r = of_t ? ca : ra, c = of_t ? ra : ca, pr = round_up(r, t.tile), pc = round_up(c, t.tile);
         const bool exact = pr == r && pc == c;
-        if ((exact && perm_possible && vb.numel == r * c) || (!exact && vb.numel == pr * pc)) {
+        if (r > t.tile / 2 && c > t.tile / 2 &&
+            ((exact && perm_possible && vb.numel == r * c) || (!exact && vb.numel == pr * pc))) {
           Hypothesis h;
           h.d.kind = DiagnosisKind::tilized;
           h.d.shape = {pr, pc};
           h.d.of_transpose = of_t;
-          h.d.face = face;
+          h.d.tile = t.tile;
+          h.d.face = t.face;
           h.d.detail = fmt::format("B's data is {} in {}, read as row-major", of_t ? "A^T " + shape_str(r, c) : "A",
                                    inside);
           if (!exact) h.d.detail += fmt::format("; the tiles are padded to {}", shape_str(pr, pc));
           h.a_of = [=](uint64_t p) -> std::optional<uint64_t> {
-            const RowCol e = tile_element(p, pc, face);
+            const RowCol e = tile_element(p, pc, t);
             if (e.row >= r || e.col >= c) return std::nullopt;  // padding
             return of_t ? e.col * ca + e.row : e.row * ca + e.col;
           };
@@ -95,20 +99,22 @@ void tile_hypotheses(const View& va, const View& vb, bool perm_possible, std::ve
       }
       if (vb.shape.size() == 2) {  // untilized: A's data is B's matrix (or B^T) in tiles
         const uint64_t rb = vb.shape[0], cb = vb.shape[1];
-        const uint64_t r = of_t ? cb : rb, c = of_t ? rb : cb, pr = round_up_tile(r), pc = round_up_tile(c);
+        const uint64_t r = of_t ? cb : rb, c = of_t ? rb : cb, pr = round_up(r, t.tile), pc = round_up(c, t.tile);
         const bool exact = pr == r && pc == c;
-        if ((exact && perm_possible && va.numel == r * c) || (!exact && va.numel == pr * pc)) {
+        if (r > t.tile / 2 && c > t.tile / 2 &&
+            ((exact && perm_possible && va.numel == r * c) || (!exact && va.numel == pr * pc))) {
           Hypothesis h;
           h.d.kind = DiagnosisKind::untilized;
           h.d.shape = {pr, pc};
           h.d.of_transpose = of_t;
-          h.d.face = face;
+          h.d.tile = t.tile;
+          h.d.face = t.face;
           h.d.detail = fmt::format("A's data is {} in {}: B holds A's tiles read back {}",
                                    of_t ? "B^T " + shape_str(r, c) : "B", inside, of_t ? "and transposed" : "row-major");
           if (!exact) h.d.detail += fmt::format("; A's tiles are padded to {}", shape_str(pr, pc));
           h.a_of = [=](uint64_t p) -> std::optional<uint64_t> {
             const uint64_t i = p / cb, j = p % cb;
-            return of_t ? tile_position(j, i, pc, face) : tile_position(i, j, pc, face);
+            return of_t ? tile_position(j, i, pc, t) : tile_position(i, j, pc, t);
           };
           hs.push_back(std::move(h));
         }

@@ -147,6 +147,7 @@ TEST(DiffFlags, DiagnosisFieldsInJson) {
   }
   EXPECT_EQ(wo["kind"], "tilized");
   EXPECT_EQ(wo["shape"], json({64, 64}));
+  EXPECT_EQ(wo["tile"], 32);
   EXPECT_EQ(wo["face"], 16);
   EXPECT_EQ(wo["of_transpose"], false);
   EXPECT_EQ(wo["fingerprint"]["count"], 4096);

@@ -96,6 +96,7 @@ TEST(DiffLayout, TilizedAndUntilizedW1WithDimsMultiplesOf32) {
   EXPECT_EQ(t.kind, DiagnosisKind::tilized) << t.detail;
   EXPECT_EQ(t.shape, (std::vector<uint64_t>{192, 64}));
   EXPECT_FALSE(t.of_transpose);
+  EXPECT_EQ(t.tile, 32u);
   EXPECT_EQ(t.face, 16u);
   EXPECT_EQ(t.detail, "B's data is A in 32x32 tiles (four 16x16 faces each), read as row-major");
   ASSERT_TRUE(t.fingerprint);
@@ -108,20 +109,37 @@ TEST(DiffLayout, TilizedAndUntilizedW1WithDimsMultiplesOf32) {
   EXPECT_EQ(q.detail, "B's data is A^T (64, 64) in 32x32 tiles (four 16x16 faces each), read as row-major");
 }
 
-TEST(DiffLayout, TilesWithoutFaces) {
-  // Row-major 32x32 tiles (no 16x16 faces), both ways.
+TEST(DiffLayout, TilesWithoutFacesAndOtherTileSizes) {
+  // Row-major 32x32 tiles (no 16x16 faces) both ways, and the blocked layouts of other
+  // accelerators: 8x8 and 16x16 tiles, and 4x4 of the transpose.
   const ModelConfig c = tile_config();
   MemoryWeights a = make_weights(c), b = a;
   tensor(b, "layers.0.feed_forward.w2.weight") = tilize(tensor(a, "layers.0.feed_forward.w2.weight"), 64, 192, 32);
   tensor(b, "layers.1.feed_forward.w2.weight") = untilize(tensor(a, "layers.1.feed_forward.w2.weight"), 64, 192, 32);
+  tensor(b, "layers.0.feed_forward.w1.weight") = tilize(tensor(a, "layers.0.feed_forward.w1.weight"), 192, 64, 8, 8);
+  tensor(b, "layers.1.feed_forward.w1.weight") = tilize(tensor(a, "layers.1.feed_forward.w1.weight"), 192, 64, 16, 16);
+  tensor(b, "layers.0.feed_forward.w3.weight") =
+      tilize(transpose(tensor(a, "layers.0.feed_forward.w3.weight"), 192, 64), 64, 192, 4, 4);
   DiffReport r = run(c, a, b);
+  EXPECT_EQ(differing(r).size(), 5u) << kinds(r);
   const Diagnosis& t = diagnosis_of(r, "layers.0.feed_forward.w2.weight");
   EXPECT_EQ(t.kind, DiagnosisKind::tilized) << t.detail;
+  EXPECT_EQ(t.tile, 32u);
   EXPECT_EQ(t.face, 32u);
   EXPECT_EQ(t.detail, "B's data is A in 32x32 tiles (row-major inside each tile), read as row-major");
   const Diagnosis& u = diagnosis_of(r, "layers.1.feed_forward.w2.weight");
   EXPECT_EQ(u.kind, DiagnosisKind::untilized) << u.detail;
   EXPECT_EQ(u.face, 32u);
+  const Diagnosis& t8 = diagnosis_of(r, "layers.0.feed_forward.w1.weight");
+  EXPECT_EQ(t8.kind, DiagnosisKind::tilized) << t8.detail;
+  EXPECT_EQ(t8.tile, 8u);
+  EXPECT_EQ(t8.detail, "B's data is A in 8x8 tiles (row-major inside each tile), read as row-major");
+  EXPECT_EQ(diagnosis_of(r, "layers.1.feed_forward.w1.weight").tile, 16u);
+  const Diagnosis& t4 = diagnosis_of(r, "layers.0.feed_forward.w3.weight");
+  EXPECT_EQ(t4.kind, DiagnosisKind::tilized) << t4.detail;
+  EXPECT_EQ(t4.tile, 4u);
+  EXPECT_TRUE(t4.of_transpose);
+  EXPECT_EQ(t4.shape, (std::vector<uint64_t>{64, 192}));
 }
 
 TEST(DiffLayout, TilesOfAQ8FileAgainstFp32) {

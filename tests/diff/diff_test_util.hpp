@@ -83,38 +83,41 @@ inline std::vector<float> meta_to_hf(const std::vector<float>& v, uint64_t hs, u
 
 // ---- re-layouts of a matrix, as converters for other hardware write them -------------
 
-// tt-metal's tile order of an (r, c) matrix, padded with zeros to multiples of 32: tiles
-// row-major, four 16x16 faces per tile (top-left, top-right, bottom-left, bottom-right),
-// row-major inside a face; with face = 32, row-major inside each tile. Written as an
-// independent loop nest (the library computes a position formula).
-inline std::vector<float> tilize(const std::vector<float>& v, uint64_t r, uint64_t c, uint64_t face = 16) {
-  const uint64_t pr = (r + 31) / 32 * 32, pc = (c + 31) / 32 * 32, nf = 32 / face;
+// Tile order of an (r, c) matrix, padded with zeros to multiples of the tile: tiles
+// row-major; inside a tile, faces of face x face row-major (tt-metal: tiles of 32, four
+// 16x16 faces: top-left, top-right, bottom-left, bottom-right), row-major inside a face;
+// face == tile is a tile stored row-major. Written as an independent loop nest (the
+// library computes a position formula).
+inline std::vector<float> tilize(const std::vector<float>& v, uint64_t r, uint64_t c, uint64_t face = 16,
+                                 uint64_t tile = 32) {
+  const uint64_t pr = (r + tile - 1) / tile * tile, pc = (c + tile - 1) / tile * tile, nf = tile / face;
   std::vector<float> out;
   out.reserve(pr * pc);
-  for (uint64_t tr = 0; tr < pr / 32; ++tr)
-    for (uint64_t tc = 0; tc < pc / 32; ++tc)
+  for (uint64_t tr = 0; tr < pr / tile; ++tr)
+    for (uint64_t tc = 0; tc < pc / tile; ++tc)
       for (uint64_t fr = 0; fr < nf; ++fr)
         for (uint64_t fc = 0; fc < nf; ++fc)
           for (uint64_t i = 0; i < face; ++i)
             for (uint64_t j = 0; j < face; ++j) {
-              const uint64_t row = tr * 32 + fr * face + i, col = tc * 32 + fc * face + j;
+              const uint64_t row = tr * tile + fr * face + i, col = tc * tile + fc * face + j;
               out.push_back(row < r && col < c ? v[row * c + col] : 0.0f);
             }
   return out;
 }
 
 // The inverse: the (r, c) matrix whose (padded) tiles are `t`.
-inline std::vector<float> untilize(const std::vector<float>& t, uint64_t r, uint64_t c, uint64_t face = 16) {
-  const uint64_t pc = (c + 31) / 32 * 32, nf = 32 / face;
+inline std::vector<float> untilize(const std::vector<float>& t, uint64_t r, uint64_t c, uint64_t face = 16,
+                                   uint64_t tile = 32) {
+  const uint64_t pc = (c + tile - 1) / tile * tile, nf = tile / face;
   std::vector<float> out(r * c);
   uint64_t k = 0;
-  for (uint64_t tr = 0; tr < (r + 31) / 32; ++tr)
-    for (uint64_t tc = 0; tc < pc / 32; ++tc)
+  for (uint64_t tr = 0; tr < (r + tile - 1) / tile; ++tr)
+    for (uint64_t tc = 0; tc < pc / tile; ++tc)
       for (uint64_t fr = 0; fr < nf; ++fr)
         for (uint64_t fc = 0; fc < nf; ++fc)
           for (uint64_t i = 0; i < face; ++i)
             for (uint64_t j = 0; j < face; ++j, ++k) {
-              const uint64_t row = tr * 32 + fr * face + i, col = tc * 32 + fc * face + j;
+              const uint64_t row = tr * tile + fr * face + i, col = tc * tile + fc * face + j;
               if (row < r && col < c) out[row * c + col] = t[k];
             }
   return out;

@@ -43,8 +43,8 @@ enum class DiagnosisKind {
   transposed,           // B = A^T, under B's shape (c, r) or A's own (r, c)
   reshaped_transposed,  // B = (A reshaped to (r, c))^T, flattened
   rotary_permutation,   // wq/wk rows between the Hugging Face and the Meta rotary pairing
-  tilized,              // B's data is A in tt-metal's 32x32 tile order (faces of 16x16)
-  untilized,            // A's data is B in tile order: B is A read back row-major
+  tilized,              // B's data is A in tile order (tt-metal's 32x32 tiles of 16x16 faces, or other tiles)
+  untilized,            // A's data is B in tile order: B is A's tiles read back row-major
   rows_permuted,        // B's rows are A's rows in another order
   columns_permuted,     // B's columns are A's columns in another order
   permuted,             // same values (equal fingerprints), another order ckpt cannot name
@@ -94,7 +94,9 @@ struct Diagnosis {
   // tiles, padded to multiples of 32 when A's (or B's) shape is not.
   std::vector<uint64_t> shape;
   bool of_transpose = false;     // tilized / untilized: the tiles hold the transpose
-  uint64_t face = 0;             // tilized / untilized: 16 (four 16x16 faces per tile) or 32 (row-major tiles)
+  // tilized / untilized: the tile's side (32 for tt-metal) and its faces' (16 for
+  // tt-metal's four faces; equal to the tile for tiles stored row-major).
+  uint64_t tile = 0, face = 0;
   std::string precision;         // rounded: "bf16" or "fp16"; quantized: "q8_0"
   std::string rounding;          // rounded: "nearest_even" or "toward_zero"
   // rounded / quantized: the file whose values are the rounded ones: "a", "b" or, for
