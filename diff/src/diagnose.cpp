@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ckpt/view_reader.hpp"
 #include "reorder.hpp"
 #include "rounding.hpp"
 #include "sample_check.hpp"
-#include "ckpt/view_reader.hpp"
 
 namespace ckpt::diffing {
 

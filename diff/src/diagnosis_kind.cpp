@@ -9,8 +9,10 @@ namespace {
 
 using K = DiagnosisKind;
 constexpr std::array kKinds{
-    DiagnosisKindInfo{K::truncated, "truncated", "a file ends inside the tensor, or one side holds only the first rows"},
-    DiagnosisKindInfo{K::padded, "padded", "extra zero rows of a vocabulary padded to a multiple of 32 (not a difference)"},
+    DiagnosisKindInfo{K::truncated, "truncated",
+                      "a file ends inside the tensor, or one side holds only the first rows"},
+    DiagnosisKindInfo{K::padded, "padded",
+                      "extra zero rows of a vocabulary padded to a multiple of 32 (not a difference)"},
     DiagnosisKindInfo{K::zero_filled, "zero_filled", "every mismatching element is zero in one file"},
     DiagnosisKindInfo{K::sign_flipped, "sign_flipped", "B = -A"},
     DiagnosisKindInfo{K::scaled, "scaled", "B = factor * A"},
@@ -26,10 +28,12 @@ constexpr std::array kKinds{
                       "B's data is A in tile order (tt-metal's 32x32 tiles of 16x16 faces, or T x T tiles), read as "
                       "row-major"},
     DiagnosisKindInfo{K::untilized, "untilized", "A's data is B in tile order: B is A's tiles read back row-major"},
-    DiagnosisKindInfo{K::rows_permuted, "rows_permuted", "B's rows are A's rows in another order (heads reordered, ...)"},
+    DiagnosisKindInfo{K::rows_permuted, "rows_permuted",
+                      "B's rows are A's rows in another order (heads reordered, ...)"},
     DiagnosisKindInfo{K::columns_permuted, "columns_permuted", "B's columns are A's columns in another order"},
     DiagnosisKindInfo{K::permuted, "permuted", "the same values in another order (equal fingerprints)"},
-    DiagnosisKindInfo{K::layers_shifted, "layers_shifted", "B's tensor is A's tensor of the same kind in another layer"},
+    DiagnosisKindInfo{K::layers_shifted, "layers_shifted",
+                      "B's tensor is A's tensor of the same kind in another layer"},
     DiagnosisKindInfo{K::swapped, "swapped", "B's tensor is another tensor of A of the same shape"},
     DiagnosisKindInfo{K::shared_classifier, "shared_classifier",
                       "output.weight in one file equals the embedding the other file shares (not a difference)"},

@@ -10,11 +10,11 @@
 #include <mutex>
 #include <thread>
 
+#include "ckpt/canonical.hpp"
+#include "ckpt/view_reader.hpp"
 #include "compare_kernel.hpp"
 #include "diagnose.hpp"
-#include "ckpt/canonical.hpp"
 #include "match.hpp"
-#include "ckpt/view_reader.hpp"
 
 namespace ckpt {
 
@@ -255,7 +255,8 @@ bool tensor_selected(const std::vector<std::string>& globs, std::string_view nam
   return false;
 }
 
-std::vector<std::string> unmatched_globs(const Checkpoint& a, const Checkpoint& b, const std::vector<std::string>& globs) {
+std::vector<std::string> unmatched_globs(const Checkpoint& a, const Checkpoint& b,
+                                         const std::vector<std::string>& globs) {
   std::vector<std::string> out;
   const std::vector<View> va = canonical_views(a), vb = canonical_views(b);
   for (const auto& g : globs) {

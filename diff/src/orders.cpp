@@ -107,8 +107,8 @@ std::optional<OrderName> formula(const Map& map, const std::string& unit) {
     if (all_known(map, [&](uint64_t i) { return (i % len) * k + i / len; })) {
       o.pattern = "deinterleaved";
       o.block = len;
-      o.text = fmt::format("deinterleaved: B's {} blocks of {} hold A's {} i = 0, 1, ..., {} (mod {}) in turn", k,
-                           len, unit, k - 1, k);
+      o.text = fmt::format("deinterleaved: B's {} blocks of {} hold A's {} i = 0, 1, ..., {} (mod {}) in turn", k, len,
+                           unit, k - 1, k);
       return o;
     }
   }
@@ -136,8 +136,10 @@ std::optional<OrderName> name_order(const Map& map, const std::string& unit, uin
     // The order of the blocks in a few words, when it has a name.
     const auto inner = name_order(*bm, heads ? "heads" : "blocks", 0);
     std::string how;
-    if (inner && inner->pattern == "rotated") how = fmt::format(", rotated by {}", *inner->shift);
-    else if (inner && inner->pattern != "arbitrary") how = ", " + inner->text.substr(0, inner->text.find(':'));
+    if (inner && inner->pattern == "rotated")
+      how = fmt::format(", rotated by {}", *inner->shift);
+    else if (inner && inner->pattern != "arbitrary")
+      how = ", " + inner->text.substr(0, inner->text.find(':'));
     o.text = heads ? fmt::format("with the heads reordered (head size {}{})", b, how)
                    : fmt::format("reordered in blocks of {} {}{}", b, unit, how);
     if (!o.order.empty()) o.text += fmt::format(": B's {} are A's {}", heads ? "heads" : "blocks", list_str(o.order));

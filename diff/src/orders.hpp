@@ -38,12 +38,12 @@ std::vector<uint64_t> proper_divisors(uint64_t n);
 // What an index map is, when it is something with a name. The map: B's item i holds A's
 // item map[i], -1 where unknown (not sampled or ambiguous).
 struct OrderName {
-  std::string pattern;          // "reversed", "halves_swapped", "rotated", "interleaved",
-                                // "deinterleaved", "heads_reordered", "blocks_reordered", "arbitrary"
-  std::vector<uint64_t> order;  // heads/blocks_reordered: the block map; arbitrary: the map itself
-  uint64_t block = 0;           // items per block (interleaved: per interleaved block)
-  std::optional<int64_t> shift; // rotated: B's item i is A's item (i + shift) mod n
-  std::string text;             // "the heads reordered (head size 8): B's heads are A's [1, 0, ...]"
+  std::string pattern;           // "reversed", "halves_swapped", "rotated", "interleaved",
+                                 // "deinterleaved", "heads_reordered", "blocks_reordered", "arbitrary"
+  std::vector<uint64_t> order;   // heads/blocks_reordered: the block map; arbitrary: the map itself
+  uint64_t block = 0;            // items per block (interleaved: per interleaved block)
+  std::optional<int64_t> shift;  // rotated: B's item i is A's item (i + shift) mod n
+  std::string text;              // "the heads reordered (head size 8): B's heads are A's [1, 0, ...]"
 };
 
 // Names the order of `map` (n = map.size() items). `unit` is the plural word for the

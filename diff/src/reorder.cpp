@@ -71,9 +71,9 @@ SameValues same_values(const Side& a, const Side& b, const TensorDiff& td, const
 void tile_hypotheses(const View& va, const View& vb, bool perm_possible, std::vector<Hypothesis>& hs) {
   for (const TileLayout t : kTileLayouts)
     for (const bool of_t : {false, true}) {
-      const std::string inside =
-          t.face < t.tile ? fmt::format("{0}x{0} tiles (four {1}x{1} faces each)", t.tile, t.face)
-                          : fmt::format("{0}x{0} tiles (row-major inside each tile)", t.tile);
+      const std::string inside = t.face < t.tile
+                                     ? fmt::format("{0}x{0} tiles (four {1}x{1} faces each)", t.tile, t.face)
+                                     : fmt::format("{0}x{0} tiles (row-major inside each tile)", t.tile);
       if (va.shape.size() == 2) {  // tilized: B's data is A's matrix (or A^T) in tiles
         const uint64_t ra = va.shape[0], ca = va.shape[1];
         const uint64_t r = of_t ? ca : ra, c = of_t ? ra : ca, pr = round_up(r, t.tile), pc = round_up(c, t.tile);
@@ -86,8 +86,8 @@ void tile_hypotheses(const View& va, const View& vb, bool perm_possible, std::ve
           h.d.of_transpose = of_t;
           h.d.tile = t.tile;
           h.d.face = t.face;
-          h.d.detail = fmt::format("B's data is {} in {}, read as row-major", of_t ? "A^T " + shape_str(r, c) : "A",
-                                   inside);
+          h.d.detail =
+              fmt::format("B's data is {} in {}, read as row-major", of_t ? "A^T " + shape_str(r, c) : "A", inside);
           if (!exact) h.d.detail += fmt::format("; the tiles are padded to {}", shape_str(pr, pc));
           h.a_of = [=](uint64_t p) -> std::optional<uint64_t> {
             const RowCol e = tile_element(p, pc, t);
@@ -109,8 +109,9 @@ void tile_hypotheses(const View& va, const View& vb, bool perm_possible, std::ve
           h.d.of_transpose = of_t;
           h.d.tile = t.tile;
           h.d.face = t.face;
-          h.d.detail = fmt::format("A's data is {} in {}: B holds A's tiles read back {}",
-                                   of_t ? "B^T " + shape_str(r, c) : "B", inside, of_t ? "and transposed" : "row-major");
+          h.d.detail =
+              fmt::format("A's data is {} in {}: B holds A's tiles read back {}", of_t ? "B^T " + shape_str(r, c) : "B",
+                          inside, of_t ? "and transposed" : "row-major");
           if (!exact) h.d.detail += fmt::format("; A's tiles are padded to {}", shape_str(pr, pc));
           h.a_of = [=](uint64_t p) -> std::optional<uint64_t> {
             const uint64_t i = p / cb, j = p % cb;
@@ -134,8 +135,9 @@ void reshape_hypotheses(const View& va, std::vector<Hypothesis>& hs) {
     Hypothesis h;
     h.d.kind = DiagnosisKind::reshaped_transposed;
     h.d.shape = {r, c};
-    h.d.detail = fmt::format("B = (A reshaped to {})^T: B's data is the {} transpose of A's elements read as a {} matrix",
-                             shape_str(r, c), shape_str(c, r), shape_str(r, c));
+    h.d.detail =
+        fmt::format("B = (A reshaped to {})^T: B's data is the {} transpose of A's elements read as a {} matrix",
+                    shape_str(r, c), shape_str(c, r), shape_str(r, c));
     h.a_of = [=](uint64_t p) -> std::optional<uint64_t> { return (p % r) * c + p / r; };
     hs.push_back(std::move(h));
   }
@@ -222,7 +224,8 @@ std::optional<Diagnosis> permutation_by_lookup(const DiagContext& ctx, const Sid
     if (auto o = name_order(*map, rows >= 2 ? "columns" : "elements", rows >= 2 ? hs : 0)) {
       d.kind = rows >= 2 ? DiagnosisKind::columns_permuted : DiagnosisKind::permuted;
       d.pattern = o->pattern, d.order = o->order, d.block = o->block, d.shift = o->shift;
-      d.detail = rows >= 2 ? "B's columns are A's columns " + o->text : "same values, another order: B's elements are A's " + o->text;
+      d.detail = rows >= 2 ? "B's columns are A's columns " + o->text
+                           : "same values, another order: B's elements are A's " + o->text;
       d.checked = informative;
       return d;
     }

@@ -116,9 +116,7 @@ bool within(const std::vector<float>& x, const std::vector<float>& y, uint64_t g
   return true;
 }
 
-std::string q8_side_text(const char* who, uint64_t g) {
-  return fmt::format("{} Q8_0 in groups of {}", who, g);
-}
+std::string q8_side_text(const char* who, uint64_t g) { return fmt::format("{} Q8_0 in groups of {}", who, g); }
 
 // Both stored as Q8_0 (or one of them under a tolerance flag): the half steps are known.
 std::optional<Diagnosis> stored_q8(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, bool qa, bool qb) {
@@ -139,16 +137,18 @@ std::optional<Diagnosis> stored_q8(DiagContext& ctx, const MatchedPair& m, const
   };
   if (qa) d.group_a = group(ctx.ca);
   if (qb) d.group_b = group(ctx.cb);
-  const std::string ga = d.group_a ? std::to_string(*d.group_a) : "?", gb = d.group_b ? std::to_string(*d.group_b) : "?";
+  const std::string ga = d.group_a ? std::to_string(*d.group_a) : "?",
+                    gb = d.group_b ? std::to_string(*d.group_b) : "?";
   if (qa && qb)
     d.detail = fmt::format(
         "A and B are Q8_0 quantizations of the same weights (groups of {} and {}): every checked element differs by at "
         "most half a step of A's group plus half a step of B's",
         ga, gb);
   else
-    d.detail = fmt::format("{} is Q8_0 (groups of {}) and every checked element is within half a step of its group: "
-                           "the difference is the quantization",
-                           qa ? "A" : "B", qa ? ga : gb);
+    d.detail = fmt::format(
+        "{} is Q8_0 (groups of {}) and every checked element is within half a step of its group: "
+        "the difference is the quantization",
+        qa ? "A" : "B", qa ? ga : gb);
   d.accept = atol_for(td);
   d.checked = pos.size();
   return d;
@@ -174,7 +174,8 @@ std::optional<Diagnosis> dequantized_f32(DiagContext& ctx, const MatchedPair& m,
   chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
   std::vector<uint64_t> blocks = worst;
   const uint64_t stride = std::max<uint64_t>(1, chosen.size() / kBlocks);
-  for (size_t i = 0; i < chosen.size() && blocks.size() < kBlocks + worst.size(); i += stride) blocks.push_back(chosen[i]);
+  for (size_t i = 0; i < chosen.size() && blocks.size() < kBlocks + worst.size(); i += stride)
+    blocks.push_back(chosen[i]);
   std::sort(blocks.begin(), blocks.end());
   blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
   std::vector<uint64_t> pos;
@@ -251,10 +252,10 @@ std::optional<Diagnosis> rounded(DiagContext& ctx, const MatchedPair& m, const T
     d.side = std::string(1, b_rounded ? 'b' : 'a');
     d.accept = r.accept;
     d.checked = pos.size();
-    d.detail = fmt::format("{} is {} rounded to {} ({}) on every checked element; {} accepts it", b_rounded ? "B" : "A",
-                           b_rounded ? "A" : "B", r.precision,
-                           r.rounding == std::string_view("nearest_even") ? "to nearest even" : "toward zero",
-                           r.accept);
+    d.detail =
+        fmt::format("{} is {} rounded to {} ({}) on every checked element; {} accepts it", b_rounded ? "B" : "A",
+                    b_rounded ? "A" : "B", r.precision,
+                    r.rounding == std::string_view("nearest_even") ? "to nearest even" : "toward zero", r.accept);
     return d;
   }
   return std::nullopt;

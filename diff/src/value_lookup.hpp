@@ -12,11 +12,11 @@
 namespace ckpt::diffing {
 
 struct ValueMatches {
-  static constexpr uint8_t kMax = 4;  // candidates kept per sampled position
-  std::vector<uint64_t> pb;           // sampled positions of B, ascending
+  static constexpr uint8_t kMax = 4;           // candidates kept per sampled position
+  std::vector<uint64_t> pb;                    // sampled positions of B, ascending
   std::vector<std::array<uint64_t, kMax>> at;  // positions of A with the same bits
-  std::vector<uint8_t> count;  // how many (kMax + 1: more than kMax, the value says nothing)
-  uint64_t missing = 0;        // sampled values of B found nowhere in A
+  std::vector<uint8_t> count;                  // how many (kMax + 1: more than kMax, the value says nothing)
+  uint64_t missing = 0;                        // sampled values of B found nowhere in A
 };
 
 // Reads B at pb (ascending, unique) and scans A once. False when a read fails.

@@ -61,23 +61,33 @@ std::vector<Case> cases() {
          w(b, "tok_embeddings.weight").resize(96 * 64, 0.0f);
          return diff_memory(write_bytes(llama2c::v0, small, a), write_bytes(llama2c::v0, padded, b));
        }},
-      {DiagnosisKind::zero_filled, w3, [=] { return changed([=](MemoryWeights& m) { w(m, w3).assign(172 * 64, 0.0f); }); }},
+      {DiagnosisKind::zero_filled, w3,
+       [=] { return changed([=](MemoryWeights& m) { w(m, w3).assign(172 * 64, 0.0f); }); }},
       {DiagnosisKind::sign_flipped, w3,
        [=] { return changed([=](MemoryWeights& m) { w(m, w3) = map_values(w(m, w3), [](float x) { return -x; }); }); }},
       {DiagnosisKind::scaled, w3,
-       [=] { return changed([=](MemoryWeights& m) { w(m, w3) = map_values(w(m, w3), [](float x) { return 0.5f * x; }); }); }},
-      {DiagnosisKind::rounded, w3, [=] { return changed([=](MemoryWeights& m) { w(m, w3) = map_values(w(m, w3), bf16_rne); }); }},
-      {DiagnosisKind::quantized, w3, [=] { return changed([=](MemoryWeights& m) { w(m, w3) = q8_round_trip(w(m, w3), 32); }); }},
-      {DiagnosisKind::transposed, w1, [=] { return changed([=](MemoryWeights& m) { w(m, w1) = transpose(w(m, w1), 172, 64); }); }},
+       [=] {
+         return changed([=](MemoryWeights& m) { w(m, w3) = map_values(w(m, w3), [](float x) { return 0.5f * x; }); });
+       }},
+      {DiagnosisKind::rounded, w3,
+       [=] { return changed([=](MemoryWeights& m) { w(m, w3) = map_values(w(m, w3), bf16_rne); }); }},
+      {DiagnosisKind::quantized, w3,
+       [=] { return changed([=](MemoryWeights& m) { w(m, w3) = q8_round_trip(w(m, w3), 32); }); }},
+      {DiagnosisKind::transposed, w1,
+       [=] { return changed([=](MemoryWeights& m) { w(m, w1) = transpose(w(m, w1), 172, 64); }); }},
       {DiagnosisKind::reshaped_transposed, w1,
        [=] { return changed([=](MemoryWeights& m) { w(m, w1) = transpose(w(m, w1), 344, 32); }); }},
       {DiagnosisKind::rotary_permutation, wq,
        [=] { return changed([=](MemoryWeights& m) { w(m, wq) = hf_to_meta(w(m, wq), 8, 64); }); }},
-      {DiagnosisKind::tilized, wo, [=] { return changed([=](MemoryWeights& m) { w(m, wo) = tilize(w(m, wo), 64, 64); }); }},
-      {DiagnosisKind::untilized, wo, [=] { return changed([=](MemoryWeights& m) { w(m, wo) = untilize(w(m, wo), 64, 64); }); }},
+      {DiagnosisKind::tilized, wo,
+       [=] { return changed([=](MemoryWeights& m) { w(m, wo) = tilize(w(m, wo), 64, 64); }); }},
+      {DiagnosisKind::untilized, wo,
+       [=] { return changed([=](MemoryWeights& m) { w(m, wo) = untilize(w(m, wo), 64, 64); }); }},
       {DiagnosisKind::rows_permuted, wq,
        [=] {
-         return changed([=](MemoryWeights& m) { w(m, wq) = permute_rows(w(m, wq), 64, block_order({7, 0, 1, 2, 3, 4, 5, 6}, 8)); });
+         return changed([=](MemoryWeights& m) {
+           w(m, wq) = permute_rows(w(m, wq), 64, block_order({7, 0, 1, 2, 3, 4, 5, 6}, 8));
+         });
        }},
       {DiagnosisKind::columns_permuted, w2,
        [=] { return changed([=](MemoryWeights& m) { w(m, w2) = permute_cols(w(m, w2), 172, shuffled(172, 5)); }); }},

@@ -16,8 +16,8 @@ ModelConfig tile_config() {
   return c;
 }
 
-DiffReport run(const ModelConfig& c, const MemoryWeights& a, const MemoryWeights& b,
-               Format fa = llama2c::v0, Format fb = llama2c::ak42_v1_fp32, DiffOptions opt = {}) {
+DiffReport run(const ModelConfig& c, const MemoryWeights& a, const MemoryWeights& b, Format fa = llama2c::v0,
+               Format fb = llama2c::ak42_v1_fp32, DiffOptions opt = {}) {
   ModelConfig cb = c;
   auto r = diff_memory(write_bytes(fa, c, a), write_bytes(fb, cb, b), opt);
   EXPECT_TRUE(r) << r.error().message;
@@ -178,8 +178,9 @@ TEST(DiffLayout, TilesPaddedWhenRowsAreNotAMultipleOf32) {
   ASSERT_TRUE(t1->diagnosis) << kinds(*r);
   EXPECT_EQ(t1->diagnosis->kind, DiagnosisKind::tilized);
   EXPECT_EQ(t1->diagnosis->shape, (std::vector<uint64_t>{192, 64}));
-  EXPECT_EQ(t1->diagnosis->detail,
-            "B's data is A in 32x32 tiles (four 16x16 faces each), read as row-major; the tiles are padded to (192, 64)");
+  EXPECT_EQ(
+      t1->diagnosis->detail,
+      "B's data is A in 32x32 tiles (four 16x16 faces each), read as row-major; the tiles are padded to (192, 64)");
   const TensorDiff* t2 = find_tensor(*r, "layers.0.feed_forward.w2.weight");
   EXPECT_EQ(t2->status, DiffStatus::shape_mismatch);
   ASSERT_TRUE(t2->diagnosis);
@@ -215,7 +216,8 @@ TEST(DiffLayout, HeadsReorderedInRowsAndInColumns) {
   EXPECT_EQ(q.pattern, "heads_reordered");
   EXPECT_EQ(q.block, 8u);
   EXPECT_EQ(q.order, heads);
-  EXPECT_EQ(q.detail, "B's rows are A's rows with the heads reordered (head size 8): B's heads are A's [1, 0, 3, 2, 5, 4, 7, 6]");
+  EXPECT_EQ(q.detail,
+            "B's rows are A's rows with the heads reordered (head size 8): B's heads are A's [1, 0, 3, 2, 5, 4, 7, 6]");
   ASSERT_TRUE(q.fingerprint);
   const Diagnosis& v = diagnosis_of(r, "layers.1.attention.wv.weight");
   EXPECT_EQ(v.kind, DiagnosisKind::rows_permuted);
@@ -243,8 +245,10 @@ TEST(DiffLayout, StructuredRowOrders) {
   tensor(b, "layers.0.feed_forward.w1.weight") = permute_rows(tensor(a, "layers.0.feed_forward.w1.weight"), 64, halves);
   tensor(b, "layers.0.feed_forward.w3.weight") =
       permute_rows(tensor(a, "layers.0.feed_forward.w3.weight"), 64, interleave);
-  tensor(b, "layers.1.feed_forward.w1.weight") = permute_rows(tensor(a, "layers.1.feed_forward.w1.weight"), 64, reversed);
-  tensor(b, "layers.1.feed_forward.w2.weight") = permute_rows(tensor(a, "layers.1.feed_forward.w2.weight"), 172, rotated);
+  tensor(b, "layers.1.feed_forward.w1.weight") =
+      permute_rows(tensor(a, "layers.1.feed_forward.w1.weight"), 64, reversed);
+  tensor(b, "layers.1.feed_forward.w2.weight") =
+      permute_rows(tensor(a, "layers.1.feed_forward.w2.weight"), 172, rotated);
   DiffReport r = run(c, a, b);
   const Diagnosis& h = diagnosis_of(r, "layers.0.feed_forward.w1.weight");
   EXPECT_EQ(h.kind, DiagnosisKind::rows_permuted) << h.detail;
@@ -272,8 +276,7 @@ TEST(DiffLayout, ArbitraryRowAndColumnPermutationsGiveTheMap) {
   EXPECT_EQ(e.kind, DiagnosisKind::rows_permuted) << e.detail;
   EXPECT_EQ(e.pattern, "arbitrary");
   EXPECT_EQ(e.order, rows);
-  EXPECT_EQ(e.detail.rfind("B's rows are A's rows in an order without a simple structure: [", 0), 0u)
-      << e.detail;
+  EXPECT_EQ(e.detail.rfind("B's rows are A's rows in an order without a simple structure: [", 0), 0u) << e.detail;
   const Diagnosis& w2 = diagnosis_of(r, "layers.0.feed_forward.w2.weight");
   EXPECT_EQ(w2.kind, DiagnosisKind::columns_permuted) << w2.detail;
   EXPECT_EQ(w2.pattern, "arbitrary");
@@ -328,7 +331,8 @@ TEST(DiffLayout, RoundedToBf16AndFp16BothWays) {
   const ModelConfig c = gqa_config();
   MemoryWeights a = make_weights(c), b = a;
   tensor(b, "layers.0.attention.wq.weight") = map_values(tensor(a, "layers.0.attention.wq.weight"), bf16_rne);
-  tensor(b, "layers.1.feed_forward.w2.weight") = map_values(tensor(a, "layers.1.feed_forward.w2.weight"), bf16_truncate);
+  tensor(b, "layers.1.feed_forward.w2.weight") =
+      map_values(tensor(a, "layers.1.feed_forward.w2.weight"), bf16_truncate);
   tensor(b, "layers.0.feed_forward.w3.weight") = map_values(tensor(a, "layers.0.feed_forward.w3.weight"), fp16_rne);
   tensor(a, "layers.1.attention.wk.weight") = map_values(tensor(b, "layers.1.attention.wk.weight"), bf16_rne);
   DiffReport r = run(c, a, b);

@@ -42,7 +42,8 @@ bool tensor_selected(const std::vector<std::string>& globs, std::string_view nam
 
 // The globs that select no tensor of either file (a typo would otherwise compare nothing
 // and report the files equal).
-std::vector<std::string> unmatched_globs(const Checkpoint& a, const Checkpoint& b, const std::vector<std::string>& globs);
+std::vector<std::string> unmatched_globs(const Checkpoint& a, const Checkpoint& b,
+                                         const std::vector<std::string>& globs);
 
 // Called from worker threads with the bytes compared so far and the total to compare.
 using DiffProgress = std::function<void(uint64_t done, uint64_t total)>;

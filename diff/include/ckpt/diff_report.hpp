@@ -93,19 +93,19 @@ struct Diagnosis {
   // reshaped_transposed: the (r, c) A was reshaped to; tilized / untilized: the matrix in
   // tiles, padded to multiples of 32 when A's (or B's) shape is not.
   std::vector<uint64_t> shape;
-  bool of_transpose = false;     // tilized / untilized: the tiles hold the transpose
+  bool of_transpose = false;  // tilized / untilized: the tiles hold the transpose
   // tilized / untilized: the tile's side (32 for tt-metal) and its faces' (16 for
   // tt-metal's four faces; equal to the tile for tiles stored row-major).
   uint64_t tile = 0, face = 0;
-  std::string precision;         // rounded: "bf16" or "fp16"; quantized: "q8_0"
-  std::string rounding;          // rounded: "nearest_even" or "toward_zero"
+  std::string precision;  // rounded: "bf16" or "fp16"; quantized: "q8_0"
+  std::string rounding;   // rounded: "nearest_even" or "toward_zero"
   // rounded / quantized: the file whose values are the rounded ones: "a", "b" or, for
   // two Q8_0 files, "both".
   std::string side;
   // quantized: the group size of each Q8_0 side (found by search for a file that holds
   // the dequantized values as fp32).
   std::optional<uint64_t> group_a, group_b;
-  std::string accept;            // rounded / quantized: the flags under which ckpt diff calls the pair equal
+  std::string accept;  // rounded / quantized: the flags under which ckpt diff calls the pair equal
   // Permutations found with equal fingerprints: the fingerprint both sides share.
   std::optional<Fingerprint> fingerprint;
   std::string_view name() const { return diagnosis_kind_name(kind); }
