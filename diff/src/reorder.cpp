@@ -19,6 +19,9 @@ namespace {
 constexpr uint64_t kMaxMapped = 65536;
 // Reshapes tried for reshaped_transposed (numbers with more divisors are rare).
 constexpr size_t kMaxReshapes = 128;
+// Row (column) maps are built for at most this many rows (columns): memory and the
+// naming of the order stay bounded whatever shape a file claims.
+constexpr uint64_t kMaxLines = uint64_t(1) << 20;
 
 uint64_t mix(uint64_t x) {  // splitmix64 finaliser: spreads the sampled column of each row
   x += 0x9E3779B97F4A7C15ull;
@@ -157,8 +160,9 @@ uint64_t head_size_for(const DiagContext& ctx, const std::string& name) {
 // samples disagree, or when two rows of B come from one row of A.
 std::optional<std::vector<int64_t>> whole_lines(const ValueMatches& m, uint64_t rows, uint64_t cols, bool along_rows,
                                                 uint64_t& informative) {
-  std::vector<int64_t> map(along_rows ? rows : cols, -1);
   informative = 0;
+  if ((along_rows ? rows : cols) > kMaxLines) return std::nullopt;
+  std::vector<int64_t> map(along_rows ? rows : cols, -1);
   for (size_t i = 0; i < m.pb.size(); ++i) {
     if (m.count[i] > ValueMatches::kMax) continue;  // a value too common to say anything
     const uint64_t pb = m.pb[i];
