@@ -227,6 +227,8 @@ std::string diagnosis_label(const Diagnosis& d) {
     default:
       break;
   }
+  if (!d.precision.empty() && d.kind != DiagnosisKind::rounded && d.kind != DiagnosisKind::quantized)
+    s += " + " + d.precision + side;  // a layout of rounded values
   return s;
 }
 

@@ -3,10 +3,12 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "ckpt/view_reader.hpp"
 #include "fingerprint.hpp"
 #include "orders.hpp"
+#include "rounding.hpp"
 #include "sample_check.hpp"
 #include "value_lookup.hpp"
 
@@ -128,13 +130,13 @@ void tile_hypotheses(const View& va, const View& vb, bool perm_possible, std::ve
 
 // B = (A reshaped to (r, c))^T for every (r, c) with r * c = numel but A's own shape
 // (that one is `transposed`).
-void reshape_hypotheses(const View& va, std::vector<Hypothesis>& hs) {
+void reshape_hypotheses(const View& va, std::vector<Hypothesis>& hs, size_t limit = kMaxReshapes) {
   const uint64_t n = va.numel;
   size_t tried = 0;
   for (uint64_t r : proper_divisors(n)) {
     const uint64_t c = n / r;
     if (va.shape.size() == 2 && va.shape[0] == r && va.shape[1] == c) continue;
-    if (++tried > kMaxReshapes) break;
+    if (++tried > limit) break;
     Hypothesis h;
     h.d.kind = DiagnosisKind::reshaped_transposed;
     h.d.shape = {r, c};
@@ -144,6 +146,56 @@ void reshape_hypotheses(const View& va, std::vector<Hypothesis>& hs) {
     h.a_of = [=](uint64_t p) -> std::optional<uint64_t> { return (p % r) * c + p / r; };
     hs.push_back(std::move(h));
   }
+}
+
+// B = A^T under B's shape (c, r) or A's own (r, c) (diagnose.cpp checks it alone; here it
+// is one of the layouts combined with a rounding).
+void transpose_hypothesis(const View& va, const View& vb, std::vector<Hypothesis>& hs) {
+  const auto &sa = va.shape, &sb = vb.shape;
+  if (sa.size() != 2 || sb.size() != 2 || va.numel != vb.numel) return;
+  if (sb != sa && !(sa[0] == sb[1] && sa[1] == sb[0])) return;
+  const uint64_t r = sa[0], c = sa[1];
+  Hypothesis h;
+  h.d.kind = DiagnosisKind::transposed;
+  h.d.detail = sb == sa && r != c
+                   ? fmt::format("B holds A^T: A is {} and B's data is the {} transpose under the same shape",
+                                 shape_str(r, c), shape_str(c, r))
+                   : fmt::format("B = A^T: A is {}, B is {}", shape_str(r, c), shape_str(c, r));
+  h.a_of = [=](uint64_t p) -> std::optional<uint64_t> { return (p % r) * c + p / r; };
+  hs.push_back(std::move(h));
+}
+
+// Every layout above combined with every rounding, either side rounded: a port that
+// re-laid the matrices out and stored bf16 (tt-metal's native type) or fp16.
+std::vector<Hypothesis> rounded_layouts(const View& va, const View& vb) {
+  std::vector<Hypothesis> base, out;
+  transpose_hypothesis(va, vb, base);
+  tile_hypotheses(va, vb, true, base);
+  reshape_hypotheses(va, base, 16);
+  for (const Rounding& r : roundings())
+    for (const char side : {'b', 'a'})
+      for (const Hypothesis& h : base) {
+        Hypothesis x = h;
+        x.d.precision = r.precision;
+        x.d.rounding = r.rounding;
+        x.d.side = std::string(1, side);
+        x.d.accept = r.accept;
+        x.d.detail += fmt::format("; {}'s values are {}'s rounded to {} ({})", side == 'b' ? "B" : "A",
+                                  side == 'b' ? "A" : "B", r.precision,
+                                  std::string_view(r.rounding) == "nearest_even" ? "to nearest even" : "toward zero");
+        const auto round = r.round;
+        if (side == 'b') x.relation = [round](float a, float b) { return round(a) == b; };
+        else x.relation = [round](float a, float b) { return round(b) == a; };
+        out.push_back(std::move(x));
+      }
+  return out;
+}
+
+// A reordering of rounded values changes the fingerprints but hardly the norm (bf16
+// moves each square by at most 2^-7 of itself), and leaves a cosine far from 1.
+bool rounded_reordering_possible(const PairAccum& acc) {
+  if (acc.finite_pairs != acc.compared || !(acc.na > 0 && acc.nb > 0)) return false;
+  return std::fabs(acc.na - acc.nb) <= acc.na / 64 && acc.dot / std::sqrt(acc.na * acc.nb) < 0.99;
 }
 
 // The head size that makes blocks of rows (columns of wo) "heads", 0 when none applies.
@@ -243,6 +295,16 @@ std::optional<Diagnosis> permutation_by_lookup(const DiagContext& ctx, const Sid
   return d;
 }
 
+// B's sample, the first mismatches first: a wrong hypothesis fails on them at once.
+std::vector<uint64_t> sample_for_layouts(const TensorDiff& td, uint64_t numel_b) {
+  std::vector<uint64_t> pb;
+  for (const auto& e : td.first_mismatches) pb.push_back(e.flat);
+  const auto first_end = [&] { return pb.begin() + ptrdiff_t(td.first_mismatches.size()); };
+  for (uint64_t p : sample_positions(numel_b))
+    if (std::find(pb.begin(), first_end(), p) == first_end()) pb.push_back(p);
+  return pb;
+}
+
 }  // namespace
 
 std::optional<Diagnosis> reordered(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td,
@@ -260,20 +322,18 @@ std::optional<Diagnosis> reordered(DiagContext& ctx, const MatchedPair& m, const
   tile_hypotheses(va, vb, perm_possible, hs);
   if (perm_possible) reshape_hypotheses(va, hs);
   if (!hs.empty()) {
-    // The first mismatches first: a wrong hypothesis fails on them at once.
-    std::vector<uint64_t> pb;
-    for (const auto& e : td.first_mismatches) pb.push_back(e.flat);
-    for (uint64_t p : sample_positions(vb.numel))
-      if (std::find(pb.begin(), pb.begin() + ptrdiff_t(td.first_mismatches.size()), p) ==
-          pb.begin() + ptrdiff_t(td.first_mismatches.size()))
-        pb.push_back(p);
     const uint64_t min_checked = std::min<uint64_t>(16, vb.numel / 2);
-    if (auto d = first_fit(a, b, pb, hs, rule, min_checked)) {
+    if (auto d = first_fit(a, b, sample_for_layouts(td, vb.numel), hs, rule, min_checked)) {
       if (same.state == SameValues::same) d->fingerprint = same.fp;
       return d;
     }
   }
   if (same.state == SameValues::same) return permutation_by_lookup(ctx, a, b, td, same.fp);
+  if (exact && acc && same.state == SameValues::different && rounded_reordering_possible(*acc)) {
+    // A wrong layout fails on its first position: 4 probes each keep the read small.
+    const std::vector<Hypothesis> composed = rounded_layouts(va, vb);
+    if (auto d = first_fit(a, b, sample_for_layouts(td, vb.numel), composed, rule, 16, 4)) return d;
+  }
   return std::nullopt;
 }
 

@@ -58,13 +58,6 @@ float bf16_toward_zero(float x) {
 
 float fp16_nearest(float x) { return float(Eigen::half(x)); }
 
-struct Rounding {
-  const char* precision;
-  const char* rounding;
-  float (*round)(float);
-  const char* accept;  // the flags that accept every such rounding (see README)
-};
-
 constexpr Rounding kRoundings[] = {
     {"bf16", "nearest_even", bf16_nearest, "--ulp 32768"},
     {"bf16", "toward_zero", bf16_toward_zero, "--ulp 65535"},
@@ -236,13 +229,15 @@ std::optional<Diagnosis> dequantized_f32(DiagContext& ctx, const MatchedPair& m,
 
 }  // namespace
 
+std::span<const Rounding> roundings() { return kRoundings; }
+
 std::optional<Diagnosis> rounded(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const PairAccum& acc) {
   if (!close_enough(m, td, acc)) return std::nullopt;
   const auto pos = positions_for(td, m.a->numel);
   Values va, vb;
   if (!gather(ctx.ca, *m.a, pos, va, ctx.force_stream) || !gather(ctx.cb, *m.b, pos, vb, ctx.force_stream))
     return std::nullopt;
-  for (const Rounding& r : kRoundings) {
+  for (const Rounding& r : roundings()) {
     const bool b_rounded = all_rounded(va.v, vb.v, r.round);
     if (!b_rounded && !all_rounded(vb.v, va.v, r.round)) continue;
     Diagnosis d;

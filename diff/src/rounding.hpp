@@ -6,10 +6,21 @@
 // includes the first mismatches and the elements of largest absolute and relative error
 // of the comparison pass, so one corrupted element among rounded ones is not excused.
 #include <optional>
+#include <span>
 
 #include "diagnose.hpp"
 
 namespace ckpt::diffing {
+
+// A rounding of fp32 values that exporters apply, and the flags that accept it.
+struct Rounding {
+  const char* precision;  // "bf16", "fp16"
+  const char* rounding;   // "nearest_even", "toward_zero"
+  float (*round)(float);
+  const char* accept;  // the flags under which ckpt diff calls such a pair equal (README)
+};
+// bf16 to nearest even, bf16 toward zero, fp16 to nearest even.
+std::span<const Rounding> roundings();
 
 // B = A rounded to bf16 (to nearest even, or toward zero) or to fp16, or the reverse.
 std::optional<Diagnosis> rounded(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const PairAccum& acc);

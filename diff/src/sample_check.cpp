@@ -129,16 +129,24 @@ void pick(const std::vector<uint64_t>& all, const Values& from, const std::vecto
   }
 }
 
+// Whether every pair of gathered values relates as the hypothesis says.
+bool related(const Hypothesis& h, const Values& va, const Values& vb, const ElementRule& rule) {
+  if (!h.relation) return values_fit(va, vb, rule, 1.0, false, va.v.size());
+  for (size_t i = 0; i < va.v.size(); ++i)
+    if (!h.relation(va.v[i], vb.v[i])) return false;
+  return true;
+}
+
 }  // namespace
 
 std::optional<Diagnosis> first_fit(const Side& a, const Side& b, const std::vector<uint64_t>& pb,
-                                   const std::vector<Hypothesis>& hs, const ElementRule& rule, uint64_t min_checked) {
-  constexpr size_t kProbe = 32;
+                                   const std::vector<Hypothesis>& hs, const ElementRule& rule, uint64_t min_checked,
+                                   size_t probe) {
   // The probes: each hypothesis' first mapped positions.
   std::vector<std::vector<uint64_t>> probe_a(hs.size()), probe_b(hs.size());
   std::vector<uint64_t> all_a, all_b;
   for (size_t h = 0; h < hs.size(); ++h) {
-    for (size_t i = 0; i < pb.size() && probe_b[h].size() < kProbe; ++i) {
+    for (size_t i = 0; i < pb.size() && probe_b[h].size() < probe; ++i) {
       const auto pa = hs[h].a_of(pb[i]);
       if (!pa) continue;
       probe_a[h].push_back(*pa);
@@ -157,14 +165,17 @@ std::optional<Diagnosis> first_fit(const Side& a, const Side& b, const std::vect
     Values va, vb;
     pick(all_a, ga, probe_a[h], va);
     pick(all_b, gb, probe_b[h], vb);
-    if (!values_fit(va, vb, rule, 1.0, false, va.v.size())) continue;
+    if (!related(hs[h], va, vb, rule)) continue;
     std::vector<uint64_t> pa_full, pb_full;
     for (uint64_t p : pb)
       if (const auto pa = hs[h].a_of(p)) {
         pa_full.push_back(*pa);
         pb_full.push_back(p);
       }
-    if (pb_full.size() < min_checked || !fits(a, pa_full, b, pb_full, rule)) continue;
+    if (pb_full.size() < min_checked) continue;
+    if (!gather(a.cp, a.view, pa_full, va, a.force_stream) || !gather(b.cp, b.view, pb_full, vb, b.force_stream) ||
+        !related(hs[h], va, vb, rule))
+      continue;
     Diagnosis d = hs[h].d;
     d.checked = pb_full.size();
     return d;

@@ -47,13 +47,17 @@ bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, cons
 struct Hypothesis {
   Diagnosis d;  // what to report when it holds (`checked` is filled in)
   std::function<std::optional<uint64_t>(uint64_t)> a_of;
+  // When set, how A's value and B's must relate instead of the element rule (one side
+  // rounded to bf16, say).
+  std::function<bool(float a, float b)> relation;
 };
 
 // The first hypothesis that holds under the rule at every position of pb (B positions)
-// that it maps, mapping at least min_checked of them. The first 32 mapped positions of
-// every hypothesis are read in one gather per side (a stream is read once however many
+// that it maps, mapping at least min_checked of them. The first `probe` mapped positions
+// of every hypothesis are read in one gather per side (a stream is read once however many
 // hypotheses there are); only the survivors are checked on the whole sample, in order.
 std::optional<Diagnosis> first_fit(const Side& a, const Side& b, const std::vector<uint64_t>& pb,
-                                   const std::vector<Hypothesis>& hs, const ElementRule& rule, uint64_t min_checked);
+                                   const std::vector<Hypothesis>& hs, const ElementRule& rule, uint64_t min_checked,
+                                   size_t probe = 32);
 
 }  // namespace ckpt::diffing

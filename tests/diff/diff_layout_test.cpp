@@ -430,6 +430,59 @@ TEST(DiffLayout, TwoQ8FilesWithGroups64And32) {
   EXPECT_EQ(d.group_b, 32u);
 }
 
+TEST(DiffLayout, LayoutsOfRoundedValues) {
+  // A port to bf16 hardware: tiles of bf16 values, W^T in bf16 under the original shape,
+  // fp16 tiles of the transpose; and the reverse (A is the rounded, re-laid side).
+  const ModelConfig c = tile_config();
+  MemoryWeights a = make_weights(c), b = a;
+  tensor(b, "layers.0.attention.wq.weight") =
+      map_values(tilize(tensor(a, "layers.0.attention.wq.weight"), 64, 64), bf16_rne);
+  tensor(b, "layers.1.feed_forward.w1.weight") =
+      map_values(transpose(tensor(a, "layers.1.feed_forward.w1.weight"), 192, 64), bf16_rne);
+  tensor(b, "layers.0.feed_forward.w2.weight") =
+      map_values(tilize(transpose(tensor(a, "layers.0.feed_forward.w2.weight"), 64, 192), 192, 64), fp16_rne);
+  tensor(a, "layers.1.attention.wo.weight") =
+      map_values(tilize(tensor(b, "layers.1.attention.wo.weight"), 64, 64), bf16_truncate);
+  DiffReport r = run(c, a, b);
+  EXPECT_EQ(differing(r).size(), 4u) << kinds(r);
+  const Diagnosis& q = diagnosis_of(r, "layers.0.attention.wq.weight");
+  EXPECT_EQ(q.kind, DiagnosisKind::tilized) << q.detail;
+  EXPECT_EQ(q.precision, "bf16");
+  EXPECT_EQ(q.side, "b");
+  EXPECT_FALSE(q.fingerprint);
+  EXPECT_EQ(q.detail,
+            "B's data is A in 32x32 tiles (four 16x16 faces each), read as row-major; B's values are A's rounded to "
+            "bf16 (to nearest even)");
+  const Diagnosis& w1 = diagnosis_of(r, "layers.1.feed_forward.w1.weight");
+  EXPECT_EQ(w1.kind, DiagnosisKind::transposed) << w1.detail;
+  EXPECT_EQ(w1.precision, "bf16");
+  const Diagnosis& w2 = diagnosis_of(r, "layers.0.feed_forward.w2.weight");
+  EXPECT_EQ(w2.kind, DiagnosisKind::tilized) << w2.detail;
+  EXPECT_TRUE(w2.of_transpose);
+  EXPECT_EQ(w2.precision, "fp16");
+  const Diagnosis& wo = diagnosis_of(r, "layers.1.attention.wo.weight");
+  EXPECT_EQ(wo.kind, DiagnosisKind::untilized) << wo.detail;
+  EXPECT_EQ(wo.side, "a");
+  EXPECT_EQ(wo.rounding, "toward_zero");
+}
+
+TEST(DiffLayout, SmallUpdatesAreNotNamed) {
+  // Two checkpoints of one training run: every element moved a little. Nothing to name,
+  // and no layout is searched (the cosine is near 1).
+  const ModelConfig c = gqa_config();
+  const MemoryWeights a = make_weights(c);
+  MemoryWeights b = a;
+  for (auto& [name, v] : b.tensors)
+    for (size_t i = 0; i < v.size(); ++i) v[i] += 1e-3f * weight_value(name, i, 11);
+  DiffReport r = run(c, a, b);
+  EXPECT_GE(differing(r).size(), 15u);
+  for (const auto& t : r.tensors) {
+    if (t.is_difference()) {
+      EXPECT_FALSE(t.diagnosis) << t.name << ": " << t.diagnosis->detail;
+    }
+  }
+}
+
 // ---- what must not be named ------------------------------------------------------------
 
 TEST(DiffLayout, EqualPairsGetNoDiagnosis) {
