@@ -12,6 +12,7 @@
 #include "ckpt/byte_sink.hpp"
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/convert.hpp"
+#include "ckpt/family_rules.hpp"
 #include "ckpt/folder.hpp"
 #include "ckpt/locate.hpp"
 #include "ckpt/tensor_stream.hpp"
@@ -55,6 +56,8 @@ class FormatFamily {
   virtual std::string_view name() const = 0;
   // The formats this family reads, in documentation order.
   virtual std::span<const Format> formats() const = 0;
+  // The rules of the findings the family reports while reading (validate lists them).
+  virtual std::span<const FamilyRule> rules() const { return {}; }
 
   // Appends the formats these bytes could be, with evidence. Detection runs in two
   // rounds: quick probes read headers only; the thorough round (reading more, e.g. a

@@ -103,4 +103,11 @@ std::optional<Format> parse_format_name(std::string_view name) {
 
 const std::vector<Format>& all_formats() { return core::registry().formats; }
 
+std::vector<FamilyRule> family_rules() {
+  std::vector<FamilyRule> out;
+  for (const core::FormatFamily* f : core::families())
+    for (const FamilyRule& r : f->rules()) out.push_back(r);
+  return out;
+}
+
 }  // namespace ckpt
