@@ -33,6 +33,8 @@ struct DiffArgs {
   std::optional<double> atol, rtol;
   std::optional<uint64_t> ulp;
   bool equal_nan = false, json = false, bytes = false, no_diagnose = false;
+  bool quiet = false, summary = false;  // -q: exit code only; --summary: one line per tensor
+  std::vector<std::string> tensors;     // --tensor GLOB (repeatable)
   uint64_t max_report = 10;
   unsigned threads = 0;
 };

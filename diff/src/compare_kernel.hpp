@@ -36,6 +36,9 @@ struct PairAccum {
   // Mismatch shapes, for the diagnoses: B zero, A zero, B = -A.
   uint64_t b_zero = 0, a_zero = 0, negated = 0;
   std::vector<ElementPair> first;  // ascending flat index, at most `cap`
+  // Fingerprints of the blocks that are not bitwise equal (equal blocks would add the
+  // same to both): equal fingerprints with mismatches mean "the same values reordered".
+  Fingerprint fp_a, fp_b;
   // Merges an accumulator of a later range (ties keep the earlier index).
   void merge(const PairAccum& later, size_t cap);
 };
