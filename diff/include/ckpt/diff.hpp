@@ -25,6 +25,9 @@ struct DiffOptions {
   // Read every tensor as a forward stream, as msgpack files must be (tests use it to
   // exercise that path on llama2.c files).
   bool force_stream = false;
+  // Collect TensorDiff::error_shape (|a - b| histogram, row/column profiles, map, corner)
+  // in the comparison pass: `ckpt diff --html`.
+  bool error_shapes = false;
 };
 
 // Called from worker threads with the bytes compared so far and the total to compare.
