@@ -56,6 +56,8 @@ Outcome run_diff(const DiffArgs& a) {
   DiffReport report;
   Progress progress;
   if (a.bytes) {
+    for (const Checkpoint* cp : {&*ca, &*cb})
+      if (cp->folder) return out.usage_error(fmt::format("{}: a folder; --bytes compares two files", cp->path));
     auto bytes = diff_bytes(*ca, *cb, a.max_report, progress.callback());
     if (!bytes) return out.error(a.a, bytes.error());
     report.path_a = a.a;

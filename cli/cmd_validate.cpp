@@ -99,14 +99,11 @@ Outcome run_validate(const ValidateArgs& a) {
   if (!a.tokenizer.empty() && !load_tokenizer(a.tokenizer, opt, tokenizer_report, out)) return out;
 
   for (const auto& path : a.files) {
-    auto src = FileSource::open(path);
-    if (!src) {
-      out.error("", src.error());  // the message names the file
-      run.files.push_back(unreadable_file_report(path, src.error().message));
-      continue;
-    }
-    run.files.push_back(validate_source(**src, opt));
-    run.files.back().file = path;
+    run.files.push_back(validate_path(path, opt));
+    const FileReport& r = run.files.back();
+    // An unreadable path is also an error line (its message names the file).
+    if (r.could_not_run && !r.findings.empty() && r.findings[0].rule == "io.open")
+      out.error("", Error{ErrorCode::io_open, r.findings[0].message, {}});
   }
   for (auto& t : tokenizer_report) {
     t.file = a.tokenizer;

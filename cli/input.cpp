@@ -15,16 +15,12 @@ bool parse_format_option(const std::string& name, std::optional<Format>& format,
 }
 
 std::optional<Checkpoint> open_input(const std::string& path, std::optional<Format> forced, Outcome& out) {
-  auto src = FileSource::open(path);
-  if (!src) {
-    out.error("", src.error());  // the message names the file
-    return std::nullopt;
-  }
   OpenOptions opt;
   opt.forced_format = forced;
-  auto cp = open_checkpoint(std::shared_ptr<const ByteSource>(std::move(*src)), opt);
+  auto cp = open_path(path, opt);
   if (!cp) {
-    out.error(path, cp.error());
+    // An open error's message names the file already.
+    out.error(cp.error().code == ErrorCode::io_open ? "" : path, cp.error());
     return std::nullopt;
   }
   return std::move(*cp);

@@ -9,7 +9,7 @@
 
 namespace ckpt::cli {
 
-// The checkpoint (owning its file), or nullopt with the reason recorded in `out` when the
+// The checkpoint of a file or a folder (owning its files), or nullopt with the reason recorded in `out` when the
 // file cannot be opened or no format fits.
 std::optional<Checkpoint> open_input(const std::string& path, std::optional<Format> forced, Outcome& out);
 

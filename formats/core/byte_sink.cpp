@@ -5,7 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "ckpt/checked.hpp"
 
@@ -92,6 +98,81 @@ bool same_file(const std::string& a, const std::string& b) {
   struct stat sa {}, sb {};
   if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+struct WriteBehind::State {
+  struct Job {
+    uint64_t offset;
+    std::vector<uint8_t> bytes;
+  };
+  ByteSink& sink;
+  size_t depth;
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<Job> queue;
+  std::vector<std::vector<uint8_t>> spare;  // buffers reused, so steady state allocates nothing
+  bool busy = false, stop = false;
+  std::optional<Error> error;
+  std::thread worker;
+
+  State(ByteSink& s, size_t d) : sink(s), depth(std::max<size_t>(d, 1)) {
+    worker = std::thread([this] { run(); });
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(m);
+    for (;;) {
+      cv.wait(lock, [&] { return stop || !queue.empty(); });
+      if (queue.empty()) return;  // stopping and drained
+      Job job = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      const bool skip = error.has_value();
+      lock.unlock();
+      Result<bool> r = skip ? Result<bool>(true) : sink.write_at(job.offset, job.bytes.data(), job.bytes.size());
+      lock.lock();
+      if (!r && !error) error = r.error();
+      spare.push_back(std::move(job.bytes));
+      busy = false;
+      cv.notify_all();
+    }
+  }
+};
+
+WriteBehind::WriteBehind(ByteSink& sink, size_t depth) : s_(std::make_unique<State>(sink, depth)) {}
+
+WriteBehind::~WriteBehind() {
+  finish();
+  {
+    std::lock_guard<std::mutex> lock(s_->m);
+    s_->stop = true;
+  }
+  s_->cv.notify_all();
+  s_->worker.join();
+}
+
+Result<bool> WriteBehind::write_at(uint64_t offset, const void* data, size_t n) {
+  std::unique_lock<std::mutex> lock(s_->m);
+  s_->cv.wait(lock, [&] { return s_->queue.size() < s_->depth || s_->error; });
+  if (s_->error) return *s_->error;
+  std::vector<uint8_t> bytes;
+  if (!s_->spare.empty()) {
+    bytes = std::move(s_->spare.back());
+    s_->spare.pop_back();
+  }
+  lock.unlock();
+  bytes.assign(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + n);
+  lock.lock();
+  s_->queue.push_back({offset, std::move(bytes)});
+  s_->cv.notify_all();
+  return true;
+}
+
+Result<bool> WriteBehind::finish() {
+  std::unique_lock<std::mutex> lock(s_->m);
+  s_->cv.wait(lock, [&] { return s_->queue.empty() && !s_->busy; });
+  if (s_->error) return *s_->error;
+  return true;
 }
 
 }  // namespace ckpt

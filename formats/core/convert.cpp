@@ -41,7 +41,13 @@ Result<WriteStats> write_conversion(ByteSink& out, const Checkpoint& cp, const C
   const core::FormatFamily* target = core::family_of(plan.to);
   if (!target) return Error{ErrorCode::convert_unsupported, "no writer for " + std::string(plan.to.name()), {}};
   CheckpointWeights weights(cp);
-  return target->write(out, plan, weights);
+  // Reading and encoding the next bytes overlaps with writing the previous ones.
+  WriteBehind behind(out);
+  auto stats = target->write(behind, plan, weights);
+  auto flushed = behind.finish();
+  if (!stats) return stats;
+  if (!flushed) return flushed.error();
+  return stats;
 }
 
 std::vector<Format> writable_formats() {

@@ -12,6 +12,7 @@
 #include "ckpt/byte_sink.hpp"
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/convert.hpp"
+#include "ckpt/folder.hpp"
 #include "ckpt/locate.hpp"
 #include "ckpt/tensor_stream.hpp"
 #include "ckpt/views.hpp"
@@ -63,6 +64,11 @@ class FormatFamily {
   // Parses the bytes as `how.format`. Fills everything but path, file_size, sources and
   // limits, which open_checkpoint sets. Fails only when nothing at all can be shown.
   virtual Result<Checkpoint> open(const ByteSource& src, const DetectCandidate& how, const OpenOptions& opt) const = 0;
+
+  // Folders: the formats a folder's files could make (reading their names and small
+  // config files), and opening one. Default: the family reads no folders.
+  virtual void detect_folder(const Folder& dir, const OpenLimits& limits, std::vector<DetectCandidate>& out) const;
+  virtual Result<Checkpoint> open_folder(const Folder& dir, const DetectCandidate& how, const OpenOptions& opt) const;
 
   // Streams a tensor whose Storage is encoded (only the family can decode it).
   virtual Result<uint64_t> stream_encoded(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,

@@ -15,7 +15,9 @@ Result<Checkpoint> finish(Result<Checkpoint> r, std::shared_ptr<const ByteSource
   r->path = src->name();
   r->file_size = src->size();
   r->limits = opt.limits;
-  r->sources.insert(r->sources.begin(), std::move(src));
+  if (!r->sources.empty() && r->sources[0] == nullptr) r->sources[0] = std::move(src);
+  else r->sources.insert(r->sources.begin(), std::move(src));
+  r->file_count = 1;
   return r;
 }
 
@@ -64,6 +66,50 @@ Result<Checkpoint> open_checkpoint(std::shared_ptr<const ByteSource> src, const 
 Result<Checkpoint> open_checkpoint(const ByteSource& src, const OpenOptions& opt) {
   // Borrowed: the caller keeps the source alive for as long as the checkpoint.
   return open_checkpoint(std::shared_ptr<const ByteSource>(&src, [](const ByteSource*) {}), opt);
+}
+
+namespace {
+
+Result<Checkpoint> open_folder(const std::string& path, const OpenOptions& opt) {
+  auto dir = Folder::open(path, opt.limits.max_folder_entries);
+  if (!dir) return dir.error();
+  std::vector<core::DetectCandidate> candidates;
+  if (opt.forced_format) {
+    const core::FormatFamily* fam = core::family_of(*opt.forced_format);
+    if (!fam) return Error{ErrorCode::detect_forced, "cannot force the unknown format", {}};
+    core::DetectCandidate how{*opt.forced_format, 0, "forced with --format " + std::string(opt.forced_format->name())};
+    how.forced = true;
+    candidates.push_back(how);
+  } else {
+    for (const core::FormatFamily* fam : core::families()) fam->detect_folder(*dir, opt.limits, candidates);
+  }
+  const core::DetectCandidate* best = nullptr;
+  std::vector<core::DetectCandidate> hints;
+  for (const auto& c : candidates) {
+    if (c.forced || (c.score > 0 && (!best || c.score > best->score))) best = &c;
+    if (c.score <= 0 && !c.forced) hints.push_back(c);
+  }
+  if (!best) {
+    std::string m = "no known format fits the folder " + path + " (" + std::to_string(dir->entries().size()) +
+                    " files)";
+    for (const auto& h : hints) m += "; " + h.evidence;
+    return Error{ErrorCode::detect_unknown, m, {}};
+  }
+  auto cp = core::family_of(best->format)->open_folder(*dir, *best, opt);
+  if (!cp) return cp;
+  cp->path = path;
+  cp->folder = true;
+  cp->limits = opt.limits;
+  return cp;
+}
+
+}  // namespace
+
+Result<Checkpoint> open_path(const std::string& path, const OpenOptions& opt) {
+  if (is_folder(path)) return open_folder(path, opt);
+  auto src = FileSource::open(path);
+  if (!src) return src.error();
+  return open_checkpoint(std::shared_ptr<const ByteSource>(std::move(*src)), opt);
 }
 
 }  // namespace ckpt

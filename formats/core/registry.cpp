@@ -38,6 +38,13 @@ const FormatFamily* family_of(Format f) {
   return nullptr;
 }
 
+void FormatFamily::detect_folder(const Folder&, const OpenLimits&, std::vector<DetectCandidate>&) const {}
+
+Result<Checkpoint> FormatFamily::open_folder(const Folder& dir, const DetectCandidate& how, const OpenOptions&) const {
+  return Error{ErrorCode::detect_forced, std::string(how.format.name()) + " is not a folder format: " + dir.path(),
+               {}};
+}
+
 Result<uint64_t> FormatFamily::stream_encoded(const Checkpoint&, const TensorInfo& t, const F32Sink&, size_t) const {
   return Error{ErrorCode::stream_dtype, t.spec.name + ": no decoder for its encoding", {}};
 }

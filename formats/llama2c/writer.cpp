@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include "ckpt/le.hpp"
 #include "ckpt/quant.hpp"
@@ -91,6 +92,9 @@ Result<bool> write_rope(ByteSink& out, const ModelConfig& c, const TensorSpec& s
   return rw.flush();
 }
 
+// Below this many groups a batch is quantized on one thread (a thread costs more).
+constexpr size_t kParallelGroups = 4096;
+
 Result<bool> write_q8(ByteSink& out, const TensorSpec& spec, const Placement& p, size_t gs, const WeightSource& w,
                       WriteStats& stats) {
   RegionWriter qw(out, p.offset, p.nbytes), sw(out, p.scale_offset, p.scale_nbytes);
@@ -113,16 +117,20 @@ Result<bool> write_q8(ByteSink& out, const TensorSpec& spec, const Placement& p,
     pending.reserve(groups_per_batch * gs);
     // Uninitialised scratch (quantize_q8_0 writes every element it returns).
     std::unique_ptr<int8_t[]> q(new int8_t[groups_per_batch * gs]);
-    std::unique_ptr<float[]> s(new float[groups_per_batch]), back(new float[groups_per_batch * gs]);
+    std::unique_ptr<float[]> s(new float[groups_per_batch]);
     auto emit = [&](size_t n_groups) {
-      quantize_q8_0(pending.data(), n_groups, gs, q.get(), s.get());
-      dequantize_q8_0(q.get(), s.get(), n_groups, gs, back.get());
-      float err = stats.max_quant_error;
-      for (size_t i = 0; i < n_groups * gs; ++i) {
-        const float e = std::fabs(back[i] - pending[i]);
-        err = e > err ? e : err;
-      }
-      stats.max_quant_error = err;
+      // Both cores: the second half of the batch on a helper thread (groups are
+      // independent, so the bytes are the same either way).
+      const size_t half = n_groups >= kParallelGroups ? n_groups / 2 : 0;
+      float err_hi = 0.0f;
+      std::thread hi;
+      if (half)
+        hi = std::thread([&] {
+          err_hi = quantize_q8_0(pending.data() + half * gs, n_groups - half, gs, q.get() + half * gs, s.get() + half);
+        });
+      const float err_lo = quantize_q8_0(pending.data(), half ? half : n_groups, gs, q.get(), s.get());
+      if (half) hi.join();
+      stats.max_quant_error = std::max({stats.max_quant_error, err_lo, err_hi});
       if (status) status = qw.put(q.get(), n_groups * gs);
       if (status) status = sw.put(s.get(), n_groups * 4);
       pending.clear();

@@ -123,7 +123,8 @@ Result<HashReport> hash_checkpoint(const Checkpoint& cp, HashAlgo algo, HashMode
     std::vector<uint8_t> buf;
     Result<bool> r = true;
     if (mode == HashMode::stored) {
-      r = hash_range(cp.source(), 0, cp.source().size(), *h, buf);
+      // The file itself (sha256 of it equals sha256sum's); a folder's files one after another.
+      for (size_t i = 0; i < cp.file_count && r; ++i) r = hash_range(cp.source(i), 0, cp.source(i).size(), *h, buf);
     } else {
       for (const Item& it : order)
         if (r && !is_rope(it) && it.status == TensorStatus::complete) r = hash_tensor(cp, it, mode, *h, buf);

@@ -2,6 +2,8 @@
 // exporters write them, values that stream back unchanged, conversions that round-trip.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <cmath>
 
 #include "ckpt/convert.hpp"
@@ -43,6 +45,32 @@ TEST(Quant, ScaleIsMaxAbsOver127AndZeroGroupsAreZero) {
   float back[4];
   dequantize_q8_0(q, &s, 1, 4, back);
   EXPECT_EQ(back[0], 0.0f);
+}
+
+TEST(Quant, VectorPathGivesTheScalarPathsBytes) {
+  // Random weights with zero, NaN and Inf groups and exact half-way quotients, at the
+  // group sizes exporters use: the AVX2 path (when the CPU has it) must match bit for bit.
+  for (size_t gs : {8, 16, 32, 64, 128}) {
+    const size_t groups = 257;
+    std::vector<float> w(groups * gs);
+    uint32_t x = 12345;
+    for (auto& v : w) {
+      x = x * 1664525u + 1013904223u;
+      v = float(int32_t(x >> 8) - (1 << 23)) / float(1 << 23) * 0.05f;
+    }
+    std::fill(w.begin() + 3 * long(gs), w.begin() + 4 * long(gs), 0.0f);  // an all-zero group
+    w[5 * gs + 1] = NAN;
+    w[7 * gs + 2] = -INFINITY;
+    for (size_t i = 0; i < gs; ++i) w[9 * gs + i] = float(int(i) - 63) + 0.5f;  // half-way quotients
+    w[9 * gs] = 127.0f;
+    std::vector<int8_t> qa(w.size()), qb(w.size());
+    std::vector<float> sa(groups), sb(groups);
+    const float ea = quantize_q8_0(w.data(), groups, gs, qa.data(), sa.data());
+    const float eb = quantize_q8_0_scalar(w.data(), groups, gs, qb.data(), sb.data());
+    EXPECT_EQ(qa, qb) << gs;
+    EXPECT_EQ(std::memcmp(sa.data(), sb.data(), groups * 4), 0) << gs;  // NaN scales compare by bits
+    EXPECT_EQ(ea, eb) << gs;
+  }
 }
 
 TEST(Quant, NonFiniteGroupsPropagateNaNAndStoreZeros) {

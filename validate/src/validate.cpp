@@ -39,11 +39,7 @@ using namespace validation;
 // Detection (the family's: repairs such as a damaged ak42 magic happen there, so that
 // every command reads a file alike). Without a checkpoint, `r` says why (a finding and,
 // unless a magic was there, could_not_run).
-std::optional<Checkpoint> open_for_validation(const ByteSource& src, const ValidateOptions& opt, FileReport& r,
-                                              Collector& out) {
-  OpenOptions oo;
-  oo.forced_format = opt.forced_format;
-  auto opened = open_checkpoint(src, oo);
+std::optional<Checkpoint> open_for_validation(Result<Checkpoint> opened, FileReport& r, Collector& out) {
   if (opened) return std::move(*opened);
   const Error& e = opened.error();
   if (e.code == ErrorCode::detect_truncated) {  // a magic, then the end of the file
@@ -53,7 +49,8 @@ std::optional<Checkpoint> open_for_validation(const ByteSource& src, const Valid
   }
   r.could_not_run = true;
   r.detection = e.message;
-  out.tensor(e.code == ErrorCode::detect_empty ? "detect.empty" : "detect.unknown", e.message, e.offset);
+  const char* rule = e.code == ErrorCode::detect_empty ? "detect.empty" : e.code == ErrorCode::io_open ? "io.open" : "detect.unknown";
+  out.tensor(rule, e.message, e.offset);
   return std::nullopt;
 }
 
@@ -108,11 +105,11 @@ std::vector<std::string> covered_families(const FileReport& r, const ValidateOpt
 
 }  // namespace
 
-FileReport validate_source(const ByteSource& src, const ValidateOptions& opt) {
+static FileReport validate_opened(const std::string& name, Result<Checkpoint> opened, const ValidateOptions& opt) {
   FileReport r;
-  r.file = src.name();
+  r.file = name;
   Collector out(nullptr, opt.max_findings_per_rule);
-  std::optional<Checkpoint> cp = open_for_validation(src, opt, r, out);
+  std::optional<Checkpoint> cp = open_for_validation(std::move(opened), r, out);
   if (cp) {
     out.set_checkpoint(&*cp);
     r.format = cp->format;
@@ -124,6 +121,18 @@ FileReport validate_source(const ByteSource& src, const ValidateOptions& opt) {
   r.suppressed = out.take_suppressed();
   r.families = covered_families(r, opt);
   return r;
+}
+
+FileReport validate_source(const ByteSource& src, const ValidateOptions& opt) {
+  OpenOptions oo;
+  oo.forced_format = opt.forced_format;
+  return validate_opened(src.name(), open_checkpoint(src, oo), opt);
+}
+
+FileReport validate_path(const std::string& path, const ValidateOptions& opt) {
+  OpenOptions oo;
+  oo.forced_format = opt.forced_format;
+  return validate_opened(path, open_path(path, oo), opt);
 }
 
 }  // namespace ckpt

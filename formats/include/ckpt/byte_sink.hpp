@@ -49,6 +49,24 @@ class AtomicFile final : public ByteSink {
   bool committed_ = false;
 };
 
+// Writes behind: write_at copies the bytes and returns; a worker thread writes them to
+// the wrapped sink in order, so that producing the next bytes (reading, quantizing)
+// overlaps with the kernel's copy of the previous ones. At most `depth` writes of the
+// bytes given are queued (memory stays bounded). An error of the wrapped sink is returned
+// by the next write_at or by finish(); nothing is written after it.
+class WriteBehind final : public ByteSink {
+ public:
+  explicit WriteBehind(ByteSink& sink, size_t depth = 2);
+  ~WriteBehind() override;  // finishes
+  Result<bool> write_at(uint64_t offset, const void* data, size_t n) override;
+  // Waits until every queued write is done; the first error, if any.
+  Result<bool> finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
 // True when both paths name the same existing file (same path, hard link or symlink).
 bool same_file(const std::string& a, const std::string& b);
 

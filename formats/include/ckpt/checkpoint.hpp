@@ -55,7 +55,8 @@ struct FamilyData {
 };
 
 struct Checkpoint {
-  std::string path;
+  std::string path;     // the file, or the folder the files are in
+  bool folder = false;  // read from a folder of files (sources[0] is the first file used)
   Format format = Format::unknown;
   std::string detection;  // how the format was decided, one line
   uint64_t file_size = 0;
@@ -70,8 +71,12 @@ struct Checkpoint {
   std::vector<Finding> findings;
   OpenLimits limits;  // the caps it was opened with; streams apply them too
   std::shared_ptr<const FamilyData> family_data;
-  // The files the tensors live in (Placement::source indexes them); [0] is the input.
+  // Where the tensors' bytes are (Placement::source indexes them): the input's files
+  // first ([0] is the input file, or a folder's first file), then any virtual sources a
+  // family adds (a zip member decompressed on the fly). A family that adds sources while
+  // opening one file leaves a null at [0] for the input.
   std::vector<std::shared_ptr<const ByteSource>> sources;
+  size_t file_count = 1;  // how many of the sources are real files
 
   const TensorInfo* find(std::string_view name) const;
   bool has_errors() const;
@@ -95,5 +100,11 @@ struct OpenOptions {
 Result<Checkpoint> open_checkpoint(const ByteSource& src, const OpenOptions& opt = {});
 // The same for a source the checkpoint shares ownership of.
 Result<Checkpoint> open_checkpoint(std::shared_ptr<const ByteSource> src, const OpenOptions& opt = {});
+
+// Opens what a path names: a file (as open_checkpoint does), or a folder whose files
+// make one model (Meta's params.json + consolidated.NN.pth, a Hugging Face folder, ...),
+// detected by what it holds. Fails with io_open when the path cannot be read and
+// detect_unknown when no family recognises the folder.
+Result<Checkpoint> open_path(const std::string& path, const OpenOptions& opt = {});
 
 }  // namespace ckpt

@@ -22,6 +22,10 @@ struct OpenLimits {
   uint64_t max_msgpack_entries = uint64_t(1) << 17;
   uint64_t max_msgpack_key_bytes = 64 * 1024;
   size_t max_msgpack_depth = 32;
+  // Files listed in a folder given as an input (a 70B Hugging Face folder has about 30).
+  size_t max_folder_entries = 65536;
+  // Bytes of a folder's small config files (params.json, config.json, *.index.json).
+  uint64_t max_config_bytes = uint64_t(64) << 20;
 };
 
 }  // namespace ckpt

@@ -78,6 +78,9 @@ struct FileReport {
 // Checks a file. Never fails: every problem, including "no format fits", is a finding
 // (could_not_run is set for those that stop the check).
 FileReport validate_source(const ByteSource& src, const ValidateOptions& opt);
+// The same for a path: a file, or a folder of files that make one model. A path that
+// cannot be read is the finding io.open.
+FileReport validate_path(const std::string& path, const ValidateOptions& opt);
 
 // A report for a file that could not be opened (rule io.open).
 FileReport unreadable_file_report(const std::string& file, const std::string& reason);
