@@ -35,6 +35,8 @@ struct DiffArgs {
   bool equal_nan = false, json = false, bytes = false, no_diagnose = false;
   uint64_t max_report = 10;
   unsigned threads = 0;
+  std::string html;            // --html FILE: also write the HTML report there
+  uint64_t html_tensors = 10;  // --html-tensors N
 };
 Outcome run_diff(const DiffArgs& a);
 

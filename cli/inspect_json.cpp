@@ -11,6 +11,12 @@ using nlohmann::json;
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
+json histogram_json(const Histogram& h) {
+  json bins = json::array();
+  for (const auto& b : h.bins) bins.push_back({b.lo, b.hi, b.count});
+  return bins;
+}
+
 json finding_json(const Finding& f) {
   return json{{"rule", f.rule},
               {"severity", severity_name(f.severity)},
@@ -53,6 +59,8 @@ json stats_json(const TensorStats& s) {
     j["scale_min"] = number_or_null(*s.scale_min);
     j["scale_max"] = number_or_null(*s.scale_max);
   }
+  if (s.histogram) j["histogram"] = histogram_json(*s.histogram);
+  if (s.scale_histogram) j["scale_histogram"] = histogram_json(*s.scale_histogram);
   return j;
 }
 

@@ -10,6 +10,8 @@ nlohmann::json finding_json(const Finding& f);
 nlohmann::json config_json(const ModelConfig& c);
 // A double as JSON, null when it is not finite (JSON has no NaN or Inf).
 nlohmann::json number_or_null(double v);
+// A histogram as [[lo, hi, count], ...], its non-empty bins ascending.
+nlohmann::json histogram_json(const Histogram& h);
 nlohmann::json inspect_json(const InspectReport& r);
 
 }  // namespace ckpt::cli
