@@ -14,6 +14,8 @@ namespace ckpt::cli {
 struct InspectArgs {
   std::string file;
   bool json = false, stats = false;
+  bool hist = false;  // --hist: histograms with the statistics
+  std::string html;   // --html FILE: also write the HTML report there
   std::string at, tensor, format;
   uint64_t limit = 16;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 #include "ckpt/tensor_stream.hpp"
@@ -28,12 +29,21 @@ void StatsAccumulator::add_impl(const float* v, size_t n, HistogramAccumulator* 
   double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
   float mn[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, mx[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
   uint64_t zeros = 0, nonfinite = 0, nan = 0;
+  if (kHist && !hist->has_origin() && i0 < n) hist->set_origin(v[i0]);  // the tensor's first finite value
   uint64_t* bins = kHist ? hist->counts() : nullptr;
+  const int shift = kHist ? hist->shift() : 0;
+  const float origin = kHist ? hist->origin() : 0.0f;
+  auto bin_of = [shift, origin](float x) {  // HistogramAccumulator::bin_of with its state in registers
+    const float d = x - origin;
+    uint32_t b;
+    std::memcpy(&b, &d, 4);
+    return b >> shift;
+  };
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     for (int k = 0; k < 4; ++k) {
       const float x = v[i + k];
-      if constexpr (kHist) ++bins[HistogramAccumulator::bin_of(x)];
+      if constexpr (kHist) ++bins[bin_of(x)];
       if (std::fabs(x) <= 3.40282347e38f) {  // finite; false for NaN and Inf
         const double d = double(x) - K;
         s[k] += d;
@@ -49,7 +59,7 @@ void StatsAccumulator::add_impl(const float* v, size_t n, HistogramAccumulator* 
   }
   for (; i < n; ++i) {
     const float x = v[i];
-    if constexpr (kHist) ++bins[HistogramAccumulator::bin_of(x)];
+    if constexpr (kHist) ++bins[bin_of(x)];
     if (std::fabs(x) <= 3.40282347e38f) {
       const double d = double(x) - K;
       s[0] += d;

@@ -16,7 +16,7 @@ namespace ckpt {
 namespace {
 
 // The bin of a finite value by arithmetic rather than bits: 16 per power of two.
-std::pair<double, double> expected_bin(float x) {
+std::pair<double, double> expected_bin0(float x) {
   const double a = std::fabs(double(x));
   if (a < std::ldexp(1.0, -126)) return {-std::ldexp(1.0, -126), std::ldexp(1.0, -126)};
   int e = 0;
@@ -27,11 +27,30 @@ std::pair<double, double> expected_bin(float x) {
   return x < 0 ? std::pair{-hi, -lo} : std::pair{lo, hi};
 }
 
+// The bin of x - origin (the float the accumulator bins), moved back by the origin.
+std::pair<double, double> expected_bin(float x, float origin) {
+  const float d = x - origin;
+  if (std::fabs(d) < std::ldexp(1.0f, -126)) {
+    // The bin around the origin, kept a bin in double when the origin is far from zero.
+    const double half = std::max(std::ldexp(1.0, -126), std::fabs(double(origin)) * std::ldexp(1.0, -30));
+    return {double(origin) - half, double(origin) + half};
+  }
+  const auto [lo, hi] = expected_bin0(d);
+  return {double(origin) + lo, double(origin) + hi};
+}
+
+// The origin the statistics pass takes: the first finite value.
+float first_finite(const std::vector<float>& v) {
+  for (float x : v)
+    if (std::isfinite(x)) return x;
+  return 0;
+}
+
 // Every finite value is counted in its bin, and nothing else is counted.
-void expect_exact(const Histogram& h, const std::vector<float>& values) {
+void expect_exact(const Histogram& h, const std::vector<float>& values, float origin) {
   std::map<std::pair<double, double>, uint64_t> expected;
   for (float x : values)
-    if (std::isfinite(x)) ++expected[expected_bin(x)];
+    if (std::isfinite(x)) ++expected[expected_bin(x, origin)];
   ASSERT_EQ(h.bins.size(), expected.size());
   size_t i = 0;
   for (const auto& [range, count] : expected) {  // std::map orders by lo: ascending, as the bins
@@ -78,8 +97,10 @@ TEST(Histogram, ZerosOfBothSignsAndSubnormalsShareTheBinAroundZero) {
 
 TEST(Histogram, BinsAreSixteenPerPowerOfTwo) {
   const std::vector<float> v = {1.0f, 1.0624f, 1.0625f, 1.99f, 2.0f, -1.0f, -3.0e38f, 0.03f};
-  const Histogram h = through_stats(v, 3);
-  expect_exact(h, v);
+  HistogramAccumulator acc;  // origin 0
+  acc.add(v.data(), v.size());
+  const Histogram h = acc.result();
+  expect_exact(h, v, 0.0f);
   ASSERT_EQ(h.bins.size(), 7u);
   EXPECT_EQ(h.bins[0].lo, -std::ldexp(1.0, 127) * (1 + 13.0 / 16));  // -3e38 = -2^127 * 1.76
   EXPECT_EQ(h.bins[1].lo, -1.0625);
@@ -95,7 +116,7 @@ TEST(Histogram, BinsAreSixteenPerPowerOfTwo) {
 
 TEST(Histogram, NormalValuesCountedExactlyWhateverTheChunks) {
   const auto v = normal(200003, 0.02f, 1);  // not a multiple of 4: the tail path too
-  for (size_t chunk : {size_t(7), size_t(4096), size_t(1) << 20}) expect_exact(through_stats(v, chunk), v);
+  for (size_t chunk : {size_t(7), size_t(4096), size_t(1) << 20}) expect_exact(through_stats(v, chunk), v, v[0]);
 }
 
 TEST(Histogram, MergedPartsEqualTheWhole) {
@@ -106,7 +127,20 @@ TEST(Histogram, MergedPartsEqualTheWhole) {
   ha.merge(hb);
   std::vector<float> all = a;
   all.insert(all.end(), b.begin(), b.end());
-  expect_exact(ha.result(), all);
+  expect_exact(ha.result(), all, 0.0f);
+}
+
+TEST(Histogram, TheStatisticsPassBinsRelativeToTheFirstValue) {
+  // A norm vector around 1.0: relative to 1.0 its values get bins as fine as a matrix's
+  // around 0 (16 per power of two of the distance from 1.0, not of the value).
+  auto v = normal(4096, 0.01f, 9);
+  v[0] = 1.0f;
+  for (size_t i = 1; i < v.size(); ++i) v[i] += 1.0f;
+  const Histogram h = through_stats(v, 1000);
+  expect_exact(h, v, 1.0f);
+  EXPECT_GT(h.bins.size(), 200u);  // around 1.0 with an origin of 0 they would fill about 3 bins
+  const auto lin = h.spread(h.lo(), h.hi(), 20);
+  EXPECT_GT(lin[10], 5 * lin[1]);
 }
 
 TEST(Histogram, SpreadOntoLinearBinsKeepsTheCountsInsideTheRange) {
@@ -149,7 +183,7 @@ TEST(Histogram, StatisticsAreBitForBitTheSameWithTheHistogram) {
     EXPECT_EQ(x.inf, y.inf);
     EXPECT_EQ(x.zeros, y.zeros);
     EXPECT_EQ(h.result().total(), v.size() - 2);
-    expect_exact(h.result(), v);
+    expect_exact(h.result(), v, first_finite(v));
   }
 }
 

@@ -1,11 +1,16 @@
 #pragma once
 // Value histograms built in the one streaming pass that computes the statistics (and,
 // for |a - b|, the diff). The bins are fixed by the float format, not by the data: a
-// value's bin is its sign, exponent and top 4 mantissa bits, i.e. 16 bins per power of
-// two on each side of zero (each at most 6.25% of its values' magnitude wide), and one
-// bin for zero and the subnormals. So no range has to be known before the last chunk,
+// value's bin is its sign, exponent and top mantissa bits; with 4 of those bits, 16
+// bins per power of two on each side of zero (each at most 6.25% of its values'
+// magnitude wide), and one bin for zero and the subnormals. So no range has to be known before the last chunk,
 // binning is a shift and an increment, and histograms of parts of a tensor merge by
 // adding counts. Renderers spread the bins onto linear axes (Histogram::spread).
+//
+// The bins are fine near zero and coarse far from it, so values are binned relative to
+// an origin: the statistics pass takes a tensor's first finite value, which puts a norm
+// vector's values around 1.0 on bins as fine as a matrix's around 0. A value x is binned
+// as the float x - origin; values further than about 3e38 from the origin are left out.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -32,25 +37,34 @@ struct Histogram {
 
 class HistogramAccumulator {
  public:
-  static constexpr int kShift = 19;                            // 23 mantissa bits, keep the top 4
-  static constexpr size_t kBins = size_t(1) << (32 - kShift);  // every bit pattern's bin, 8192
-
-  HistogramAccumulator() : counts_(kBins, 0) {}
+  // 2^mantissa_bits bins per power of two (1 to 8): 4 bits make 8192 counters (64 KiB).
+  explicit HistogramAccumulator(int mantissa_bits = 4)
+      : shift_(23 - mantissa_bits), counts_(size_t(1) << (9 + mantissa_bits), 0) {}
   // The bin of a value (NaN and Inf have bins of their own that result() leaves out).
-  static uint32_t bin_of(float x) {
+  uint32_t bin_of(float x) const {
+    const float d = x - origin_;
     uint32_t b;
-    std::memcpy(&b, &x, 4);
-    return b >> kShift;
+    std::memcpy(&b, &d, 4);
+    return b >> shift_;
   }
-  // For loops that bin values themselves (the statistics pass): ++counts()[bin_of(x)].
+  // For loops that bin values themselves (the statistics pass): ++counts()[bits >> shift()]
+  // with the bits of x - origin().
   uint64_t* counts() { return counts_.data(); }
+  int shift() const { return shift_; }
+  // Sets the origin (0 until set); only before anything was counted.
+  void set_origin(float origin) { origin_ = origin, has_origin_ = true; }
+  bool has_origin() const { return has_origin_; }
+  float origin() const { return origin_; }
 
   void add(const float* v, size_t n);
-  void merge(const HistogramAccumulator& o);
+  void merge(const HistogramAccumulator& o);  // o has the same mantissa_bits and origin
   // The finite values' bins (NaN and Inf are left out: the statistics count them).
   Histogram result() const;
 
  private:
+  int shift_;
+  float origin_ = 0;
+  bool has_origin_ = false;
   std::vector<uint64_t> counts_;
 };
 
