@@ -123,7 +123,7 @@ std::string byte_map_svg(const Checkpoint& cp, const std::vector<ByteRegion>& re
     const double x = label_w + (a - r * per_row) * px, y = r * (row_h + gap);
     s += fmt::format(R"(<line class="break" x1="{0:.2f}" x2="{0:.2f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#b3261e" stroke-width="3"/>)",
                      x, y - 3, y + row_h + 3);
-    s += fmt::format(R"(<text x="{:.2f}" y="{:.1f}" fill="#b3261e" style="font-weight:600" text-anchor="{}">the file ends at byte {}</text>)",
+    s += fmt::format(R"(<text x="{:.2f}" y="{:.1f}" style="fill:#b3261e;font-weight:600" text-anchor="{}">the file ends at byte {}</text>)",
                      x + (x > width - 200 ? -6 : 6), y + row_h + 12, x > width - 200 ? "end" : "start",
                      count_text(cp.file_size));
   }
