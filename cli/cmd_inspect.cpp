@@ -50,7 +50,7 @@ Outcome run_inspect(const InspectArgs& a) {
   const bool unknown = !cp->format.known();
   auto report = build_inspect_report(std::move(*cp), opt);
   if (!report) return out.error(a.file, report.error());
-  if (a.json) out.document = inspect_json(*report);
+  if (a.json) out.document = inspect_json(*report, a.hist);  // --html alone keeps the JSON as it was
   else out.text = inspect_text(*report);
   if (!a.html.empty() && !html::write_page("--html", a.html, html::inspect_html(*report), out)) return out;
   // An ak42 file of an unknown version still shows its header, but nothing ran on it.

@@ -12,6 +12,7 @@ nlohmann::json config_json(const ModelConfig& c);
 nlohmann::json number_or_null(double v);
 // A histogram as [[lo, hi, count], ...], its non-empty bins ascending.
 nlohmann::json histogram_json(const Histogram& h);
-nlohmann::json inspect_json(const InspectReport& r);
+// histograms: include the stats' histograms (inspect --hist) when the report has them.
+nlohmann::json inspect_json(const InspectReport& r, bool histograms = true);
 
 }  // namespace ckpt::cli

@@ -103,7 +103,7 @@ void ErrorShapeAccum::add(uint64_t first, const float* a, const float* b, size_t
   // In pieces: one vectorised loop computes each (a - b)^2 (in float: a picture needs no
   // more, and four at a time) and each |a - b| bin; the histogram counts in four lanes;
   // then sums per column, map cell and row.
-  constexpr size_t kPiece = 1024;
+  constexpr size_t kPiece = 4096;  // the kernel's block: one piece per call
   float e2[kPiece];
   uint16_t bin[kPiece];
   for (size_t off = 0; off < n; off += kPiece) {

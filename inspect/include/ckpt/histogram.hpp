@@ -7,10 +7,11 @@
 // binning is a shift and an increment, and histograms of parts of a tensor merge by
 // adding counts. Renderers spread the bins onto linear axes (Histogram::spread).
 //
-// The bins are fine near zero and coarse far from it, so values are binned relative to
-// an origin: the statistics pass takes a tensor's first finite value, which puts a norm
-// vector's values around 1.0 on bins as fine as a matrix's around 0. A value x is binned
-// as the float x - origin; values further than about 3e38 from the origin are left out.
+// The bins are fine near zero and coarse far from it, so values can be binned relative to
+// an origin: the statistics pass takes a tensor's first finite value when its first values
+// all sit on one side of zero (a norm vector around 1.0, whose values then get bins as fine
+// as a matrix's around 0), else 0. A value x is binned as the float x - origin; values
+// further than about 3e38 from the origin are left out.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -38,7 +39,8 @@ struct Histogram {
 class HistogramAccumulator {
  public:
   // 2^mantissa_bits bins per power of two (1 to 8): 4 bits make 8192 counters (64 KiB).
-  explicit HistogramAccumulator(int mantissa_bits = 4)
+  static constexpr int kDefaultMantissaBits = 4;
+  explicit HistogramAccumulator(int mantissa_bits = kDefaultMantissaBits)
       : shift_(23 - mantissa_bits), counts_(size_t(1) << (9 + mantissa_bits), 0) {}
   // The bin of a value (NaN and Inf have bins of their own that result() leaves out).
   uint32_t bin_of(float x) const {

@@ -34,7 +34,7 @@ class StatsAccumulator {
   TensorStats result() const;
 
  private:
-  template <bool kHist>
+  template <bool kHist, bool kOrigin>
   void add_impl(const float* v, size_t n, HistogramAccumulator* hist);
 
   uint64_t count_ = 0, finite_ = 0, nan_ = 0, inf_ = 0, zeros_ = 0;
