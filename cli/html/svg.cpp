@@ -324,7 +324,7 @@ std::string line_chart_svg(const std::vector<Line>& lines, int width, int height
       const double v = l.y[i];
       if (!(v > 0) || !std::isfinite(v)) {
         // Zero (a dead tensor) or not a number: a hollow marker on the base line.
-        marks += fmt::format(R"(<circle cx="{}" cy="{}" r="3.5" fill="#fff" stroke="{}" stroke-width="1.5"><title>{} layer {}: {}</title></circle>)",
+        marks += fmt::format(R"(<circle cx="{}" cy="{}" r="5" fill="#fff" stroke="{}" stroke-width="2.5"><title>{} layer {}: {}</title></circle>)",
                              attr(xpos(i)), top + plot_h, color, esc(l.name), i, num(v));
         pen = false;
         continue;
