@@ -10,13 +10,20 @@ namespace ckpt::cli::html {
 
 std::string_view byte_kind_name(ByteKind k) {
   switch (k) {
-    case ByteKind::header: return "header";
-    case ByteKind::tensor: return "tensor data";
-    case ByteKind::scales: return "Q8_0 scales";
-    case ByteKind::metadata: return "metadata";
-    case ByteKind::gap: return "padding / unmapped";
-    case ByteKind::trailing: return "trailing bytes";
-    case ByteKind::missing: return "missing (beyond the end)";
+    case ByteKind::header:
+      return "header";
+    case ByteKind::tensor:
+      return "tensor data";
+    case ByteKind::scales:
+      return "Q8_0 scales";
+    case ByteKind::metadata:
+      return "metadata";
+    case ByteKind::gap:
+      return "padding / unmapped";
+    case ByteKind::trailing:
+      return "trailing bytes";
+    case ByteKind::missing:
+      return "missing (beyond the end)";
   }
   return "";
 }
@@ -25,13 +32,20 @@ namespace {
 
 const char* kind_fill(ByteKind k, size_t tensor) {
   switch (k) {
-    case ByteKind::header: return "#4e79a7";
-    case ByteKind::tensor: return tensor % 2 ? "#76b7b2" : "#59a14f";  // neighbours tell apart
-    case ByteKind::scales: return "#f28e2b";
-    case ByteKind::metadata: return "#b07aa1";
-    case ByteKind::gap: return "#d7dbe0";
-    case ByteKind::trailing: return "#e15759";
-    case ByteKind::missing: return "url(#hatch-red)";
+    case ByteKind::header:
+      return "#4e79a7";
+    case ByteKind::tensor:
+      return tensor % 2 ? "#76b7b2" : "#59a14f";  // neighbours tell apart
+    case ByteKind::scales:
+      return "#f28e2b";
+    case ByteKind::metadata:
+      return "#b07aa1";
+    case ByteKind::gap:
+      return "#d7dbe0";
+    case ByteKind::trailing:
+      return "#e15759";
+    case ByteKind::missing:
+      return "url(#hatch-red)";
   }
   return "#000";
 }
@@ -55,7 +69,8 @@ std::vector<ByteRegion> byte_regions(const Checkpoint& cp, size_t cap) {
   for (const auto& m : cp.metadata) claim(m.offset, m.nbytes, ByteKind::metadata, m.key, 0);
   if (cp.trailing_bytes && cp.trailing_bytes <= size)
     claim(size - cp.trailing_bytes, cp.trailing_bytes, ByteKind::trailing, "", 0);
-  std::stable_sort(claims.begin(), claims.end(), [](const ByteRegion& a, const ByteRegion& b) { return a.offset < b.offset; });
+  std::stable_sort(claims.begin(), claims.end(),
+                   [](const ByteRegion& a, const ByteRegion& b) { return a.offset < b.offset; });
 
   std::vector<ByteRegion> out;
   uint64_t at = 0;
@@ -110,8 +125,9 @@ std::string byte_map_svg(const Checkpoint& cp, const std::vector<ByteRegion>& re
       const int r = std::min(rows - 1, int(a / per_row));
       const double row_end = std::min(b, (r + 1) * per_row);
       const double x = label_w + (a - r * per_row) * px, w = std::max(1.0, (row_end - a) * px);
-      s += fmt::format(R"(<rect class="r" data-kind="{}" x="{:.2f}" y="{}" width="{:.2f}" height="{}" fill="{}"><title>{}</title></rect>)",
-                       byte_kind_name(g.kind), x, r * (row_h + gap), w, row_h, kind_fill(g.kind, g.tensor), title);
+      s += fmt::format(
+          R"(<rect class="r" data-kind="{}" x="{:.2f}" y="{}" width="{:.2f}" height="{}" fill="{}"><title>{}</title></rect>)",
+          byte_kind_name(g.kind), x, r * (row_h + gap), w, row_h, kind_fill(g.kind, g.tensor), title);
       if (row_end >= b || r == rows - 1) break;
       a = row_end;
     }
@@ -121,11 +137,12 @@ std::string byte_map_svg(const Checkpoint& cp, const std::vector<ByteRegion>& re
     const double a = double(cp.file_size);
     const int r = std::min(rows - 1, int(a / per_row));
     const double x = label_w + (a - r * per_row) * px, y = r * (row_h + gap);
-    s += fmt::format(R"(<line class="break" x1="{0:.2f}" x2="{0:.2f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#b3261e" stroke-width="3"/>)",
-                     x, y - 3, y + row_h + 3);
-    s += fmt::format(R"(<text x="{:.2f}" y="{:.1f}" style="fill:#b3261e;font-weight:600" text-anchor="{}">the file ends at byte {}</text>)",
-                     x + (x > width - 200 ? -6 : 6), y + row_h + 12, x > width - 200 ? "end" : "start",
-                     count_text(cp.file_size));
+    s += fmt::format(
+        R"(<line class="break" x1="{0:.2f}" x2="{0:.2f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#b3261e" stroke-width="3"/>)",
+        x, y - 3, y + row_h + 3);
+    s += fmt::format(
+        R"(<text x="{:.2f}" y="{:.1f}" style="fill:#b3261e;font-weight:600" text-anchor="{}">the file ends at byte {}</text>)",
+        x + (x > width - 200 ? -6 : 6), y + row_h + 12, x > width - 200 ? "end" : "start", count_text(cp.file_size));
   }
   return s + "</svg>";
 }

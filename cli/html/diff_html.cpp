@@ -70,8 +70,10 @@ std::string facts_table(const TensorDiff& t) {
   auto row = [&](std::string_view k, const std::string& v) {
     s += fmt::format("<tr><td>{}</td><td class=\"mono\">{}</td></tr>", k, v);
   };
-  if (!t.dtype_a.empty()) row("A", esc(t.dtype_a + " " + shape_str(t.shape_a) + (t.source_a.empty() ? "" : "  " + t.source_a)));
-  if (!t.dtype_b.empty()) row("B", esc(t.dtype_b + " " + shape_str(t.shape_b) + (t.source_b.empty() ? "" : "  " + t.source_b)));
+  if (!t.dtype_a.empty())
+    row("A", esc(t.dtype_a + " " + shape_str(t.shape_a) + (t.source_a.empty() ? "" : "  " + t.source_a)));
+  if (!t.dtype_b.empty())
+    row("B", esc(t.dtype_b + " " + shape_str(t.shape_b) + (t.source_b.empty() ? "" : "  " + t.source_b)));
   if (!t.rule.empty()) row("rule", esc(t.rule));
   if (t.compared || t.missing) {
     row("mismatches", fmt::format("{} of {} ({:.4g}%)", count_text(t.mismatches), count_text(t.compared), t.percent()));
@@ -84,11 +86,13 @@ std::string facts_table(const TensorDiff& t) {
   if (t.compared) row("rmse", num(t.rmse, 4));
   if (t.cosine) row("cosine", fmt::format("{:.9f}", *t.cosine));
   if (t.extra_rows)
-    row("extra rows", fmt::format("{} has {} more rows from row {}{}", char(std::toupper(t.extra_rows->side)),
-                                  t.extra_rows->rows, t.extra_rows->first_row, t.extra_rows->all_zero ? " (all zero)" : ""));
+    row("extra rows",
+        fmt::format("{} has {} more rows from row {}{}", char(std::toupper(t.extra_rows->side)), t.extra_rows->rows,
+                    t.extra_rows->first_row, t.extra_rows->all_zero ? " (all zero)" : ""));
   s += "</table>";
   if (t.diagnosis)
-    s += fmt::format(R"(<p><span class="badge b-diag">{}</span> {}</p>)", esc(t.diagnosis->kind), esc(t.diagnosis->detail));
+    s += fmt::format(R"(<p><span class="badge b-diag">{}</span> {}</p>)", esc(t.diagnosis->kind),
+                     esc(t.diagnosis->detail));
   return s;
 }
 
@@ -107,17 +111,19 @@ std::string cell_svg(const Cell& c, double x, double y, double w, double h) {
     data += fmt::format(R"( data-fill-{0}="{1}" data-ink-{0}="{2}")", kScales[m].id, f, ink(f));
   }
   const std::string fill = cell_fill(t, 0), glyph = t.diagnosis ? diagnosis_glyph(t.diagnosis->kind) : "";
-  std::string s = fmt::format(R"(<g class="cell" data-id="{}" data-tensor="{}" data-status="{}" data-diagnosis="{}"{}>)", c.id,
-                              esc(t.name), diff_status_name(t.status), t.diagnosis ? esc(t.diagnosis->kind) : "", data);
+  std::string s =
+      fmt::format(R"(<g class="cell" data-id="{}" data-tensor="{}" data-status="{}" data-diagnosis="{}"{}>)", c.id,
+                  esc(t.name), diff_status_name(t.status), t.diagnosis ? esc(t.diagnosis->kind) : "", data);
   // A tensor that differs beyond the rule is outlined; one equal within the rule is not.
-  s += fmt::format(R"(<rect class="fill" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="2" fill="{}" stroke="{}" stroke-width="{}"/>)",
-                   x + 1, y + 1, w - 2, h - 2, fill, differs(t) ? "#1f2430" : "#ffffff", differs(t) ? 1.6 : 1);
+  s += fmt::format(
+      R"(<rect class="fill" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="2" fill="{}" stroke="{}" stroke-width="{}"/>)",
+      x + 1, y + 1, w - 2, h - 2, fill, differs(t) ? "#1f2430" : "#ffffff", differs(t) ? 1.6 : 1);
   std::string mark = glyph;
   if (t.status == DiffStatus::only_in_a) mark = "A";
   if (t.status == DiffStatus::only_in_b) mark = "B";
   if (!mark.empty())
-    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">{}</text>)", x + w / 2, y + h / 2 + 4,
-                     ink(fill), esc(mark));
+    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">{}</text>)", x + w / 2,
+                     y + h / 2 + 4, ink(fill), esc(mark));
   std::string tip = t.name + ": " + std::string(diff_status_name(t.status));
   if (t.max_abs && t.max_abs->value > 0) tip += ", max |a-b| " + num(t.max_abs->value);
   if (t.diagnosis) tip += ", " + t.diagnosis->kind;
@@ -142,13 +148,15 @@ std::string heatmap(const std::vector<Cell>& cells, const std::set<std::string>&
     }
   }
   const double cw = 56, ch = layers > 48 ? 13 : 20, label_w = 62, strip_w = 112, strip_h = 22;
-  const size_t per_strip_row = std::max<size_t>(1, size_t((label_w + cw * std::max<size_t>(kinds.size(), 4)) / strip_w));
+  const size_t per_strip_row =
+      std::max<size_t>(1, size_t((label_w + cw * std::max<size_t>(kinds.size(), 4)) / strip_w));
   const size_t strip_rows = others.empty() ? 0 : (others.size() + per_strip_row - 1) / per_strip_row;
   const double strip_top = 16, grid_top = strip_top + strip_rows * (strip_h + 16) + (strip_rows ? 22 : 0);
-  const double width = std::max(label_w + cw * double(kinds.size()), double(std::min(others.size(), per_strip_row)) * strip_w) + 4;
+  const double width =
+      std::max(label_w + cw * double(kinds.size()), double(std::min(others.size(), per_strip_row)) * strip_w) + 4;
   const double height = grid_top + 18 + ch * double(layers) + 4;
-  std::string s = fmt::format(R"(<svg class="heatmap" width="{:.0f}" height="{:.0f}" role="img" aria-label="tensor heatmap">)",
-                              width, height);
+  std::string s = fmt::format(
+      R"(<svg class="heatmap" width="{:.0f}" height="{:.0f}" role="img" aria-label="tensor heatmap">)", width, height);
   // The model's tensors that are not in a layer, a strip above the grid.
   for (size_t i = 0; i < others.size(); ++i) {
     const double x = double(i % per_strip_row) * strip_w, y = strip_top + double(i / per_strip_row) * (strip_h + 16);
@@ -172,10 +180,12 @@ std::string heatmap(const std::vector<Cell>& cells, const std::set<std::string>&
         const Cell* c = nullptr;
         if (row != grid.end())
           if (auto it = row->second.find(kinds[k]); it != row->second.end()) c = it->second;
-        if (c) s += cell_svg(*c, label_w + cw * double(k), y, cw, ch);
+        if (c)
+          s += cell_svg(*c, label_w + cw * double(k), y, cw, ch);
         else
-          s += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="none" stroke="#e3e6ea" stroke-dasharray="2 2"/>)",
-                           label_w + cw * double(k) + 1, y + 1, cw - 2, ch - 2);
+          s += fmt::format(
+              R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="none" stroke="#e3e6ea" stroke-dasharray="2 2"/>)",
+              label_w + cw * double(k) + 1, y + 1, cw - 2, ch - 2);
       }
     }
   }
@@ -191,11 +201,13 @@ std::string legends(const std::vector<Cell>& cells) {
                      log_legend_svg(kScales[m].lo, kScales[m].hi, 420, kScales[m].label));
   s += R"(<div class="legend-row">)";
   s += fmt::format(R"(<span><span class="sw" style="background:{}"></span>bit-identical</span>)", kEqualColor);
-  s += R"(<span><span class="sw" style="background:#fed976;border:2px solid #1f2430"></span>outlined: differs beyond the rule</span>)";
+  s +=
+      R"(<span><span class="sw" style="background:#fed976;border:2px solid #1f2430"></span>outlined: differs beyond the rule</span>)";
   s += R"(<span><span class="sw" style="background:#fed976"></span>not outlined: equal within the rule</span>)";
   s += R"(<span><span class="sw hatch"></span>in one file only (A or B)</span>)";
   s += fmt::format(R"(<span><span class="sw" style="background:{}"></span>shapes differ</span>)", kShapeColor);
-  s += fmt::format(R"(<span><span class="sw" style="background:{}"></span>nothing compared (missing)</span>)", kMissingColor);
+  s += fmt::format(R"(<span><span class="sw" style="background:{}"></span>nothing compared (missing)</span>)",
+                   kMissingColor);
   s += "</div>";
   std::map<std::string, std::string> glyphs;
   for (const auto& c : cells)
@@ -237,9 +249,12 @@ std::string profile(const ErrorShape::Profile& p, uint64_t total, const std::str
 std::string map_figure(const ErrorShape& e, double lo, double hi) {
   std::vector<Rgb> px;
   for (size_t i = 0; i < e.map_rms.size(); ++i) {
-    if (!e.map_count[i]) px.push_back(Rgb::from_hex(kMissingColor));
-    else if (!(e.map_rms[i] > 0)) px.push_back(Rgb::from_hex(kEqualColor));
-    else px.push_back(heat(log_position(e.map_rms[i], lo, hi)));
+    if (!e.map_count[i])
+      px.push_back(Rgb::from_hex(kMissingColor));
+    else if (!(e.map_rms[i] > 0))
+      px.push_back(Rgb::from_hex(kEqualColor));
+    else
+      px.push_back(heat(log_position(e.map_rms[i], lo, hi)));
   }
   // Drawn with the matrix's proportions (within 1:4), its longer side 200 px.
   const double aspect = std::clamp(double(e.cols) / double(e.rows), 0.25, 4.0);
@@ -279,8 +294,9 @@ std::string corner_figures(const ErrorShape& e) {
   s += fmt::format(R"(<figure class="px-fig">{}<figcaption>|A − B|</figcaption></figure>)",
                    pixel_image(e.corner_rows, e.corner_cols, px, cw, chh, "|A - B|"));
   s += "</div>";
-  s += fmt::format(R"(<p class="note">The top-left corner, rows 0..{} and columns 0..{}, of each side: blue negative, red positive (up to ±{}); |A − B| green where equal, darkest {}. A transposed matrix shows A mirrored in B.</p>)",
-                   e.corner_rows - 1, e.corner_cols - 1, num(scale), num(dmax));
+  s += fmt::format(
+      R"(<p class="note">The top-left corner, rows 0..{} and columns 0..{}, of each side: blue negative, red positive (up to ±{}); |A − B| green where equal, darkest {}. A transposed matrix shows A mirrored in B.</p>)",
+      e.corner_rows - 1, e.corner_cols - 1, num(scale), num(dmax));
   return s;
 }
 
@@ -296,14 +312,16 @@ std::string tensor_section(const TensorDiff& t) {
     all.insert(all.end(), e.map_rms.begin(), e.map_rms.end());
     const auto [lo, hi] = log_range(all, 8);
     s += R"(<div class="row">)";
-    s += fmt::format(R"(<figure>{}<figcaption>|a − b| of the {} compared pairs (log scales; "=0": exactly equal)</figcaption></figure>)",
-                     log_histogram_svg(e.abs_error, 420, 170, "|a − b|"), count_text(e.compared));
+    s += fmt::format(
+        R"(<figure>{}<figcaption>|a − b| of the {} compared pairs (log scales; "=0": exactly equal)</figcaption></figure>)",
+        log_histogram_svg(e.abs_error, 420, 170, "|a − b|"), count_text(e.compared));
     s += map_figure(e, lo, hi);
     s += "</div>";
     s += R"(<div class="row">)";
     if (e.rows > 1)
-      s += fmt::format(R"(<figure>{}<figcaption>rms error per row{} (hatched: not compared; green: equal)</figcaption></figure>)",
-                       profile(e.by_row, e.rows, "row", lo, hi), e.by_row.bucket > 1 ? " bucket" : "");
+      s += fmt::format(
+          R"(<figure>{}<figcaption>rms error per row{} (hatched: not compared; green: equal)</figcaption></figure>)",
+          profile(e.by_row, e.rows, "row", lo, hi), e.by_row.bucket > 1 ? " bucket" : "");
     s += fmt::format(R"(<figure>{}<figcaption>rms error per {}{}</figcaption></figure>)",
                      profile(e.by_col, e.cols, e.rows > 1 ? "column" : "element", lo, hi),
                      e.rows > 1 ? "column" : "element", e.by_col.bucket > 1 ? " bucket" : "");
@@ -311,10 +329,12 @@ std::string tensor_section(const TensorDiff& t) {
     s += corner_figures(e);
   }
   if (!t.first_mismatches.empty()) {
-    s += R"(<details open><summary>first mismatches</summary><table><tr><th>index</th><th class="num">A</th><th class="num">B</th><th class="num">|A − B|</th></tr>)";
+    s +=
+        R"(<details open><summary>first mismatches</summary><table><tr><th>index</th><th class="num">A</th><th class="num">B</th><th class="num">|A − B|</th></tr>)";
     for (const auto& m : t.first_mismatches)
-      s += fmt::format(R"(<tr><td class="mono">{}</td><td class="num mono">{}</td><td class="num mono">{}</td><td class="num mono">{}</td></tr>)",
-                       index_str(m.index), num(m.a, 7), num(m.b, 7), num(std::fabs(double(m.a) - double(m.b)), 4));
+      s += fmt::format(
+          R"(<tr><td class="mono">{}</td><td class="num mono">{}</td><td class="num mono">{}</td><td class="num mono">{}</td></tr>)",
+          index_str(m.index), num(m.a, 7), num(m.b, 7), num(std::fabs(double(m.a) - double(m.b)), 4));
     s += "</table></details>";
   }
   return s + "</div>";
@@ -328,11 +348,15 @@ std::vector<const TensorDiff*> worst(const DiffReport& r, uint64_t n) {
     if (differs(t) || (t.error_shape && t.max_abs && t.max_abs->value > 0)) v.push_back(&t);
   auto rank = [](const TensorDiff* t) {
     switch (t->status) {
-      case DiffStatus::shape_mismatch: return 0;
+      case DiffStatus::shape_mismatch:
+        return 0;
       case DiffStatus::only_in_a:
-      case DiffStatus::only_in_b: return 1;
-      case DiffStatus::differs: return 2;
-      default: return 3;
+      case DiffStatus::only_in_b:
+        return 1;
+      case DiffStatus::differs:
+        return 2;
+      default:
+        return 3;
     }
   };
   std::stable_sort(v.begin(), v.end(), [&](const TensorDiff* x, const TensorDiff* y) {
@@ -389,9 +413,9 @@ std::string cell_fill(const TensorDiff& t, int metric) {
 
 std::string diagnosis_glyph(const std::string& kind) {
   static const std::map<std::string, std::string> g = {
-      {"transposed", "T"},   {"rotary_permutation", "R"}, {"swapped", "S"},       {"layers_shifted", "L"},
-      {"scaled", "×"},       {"sign_flipped", "±"},       {"zero_filled", "0"},   {"truncated", "…"},
-      {"padded", "P"},       {"shared_classifier", "="},  {"untied_classifier", "U"}};
+      {"transposed", "T"}, {"rotary_permutation", "R"}, {"swapped", "S"},          {"layers_shifted", "L"},
+      {"scaled", "×"},     {"sign_flipped", "±"},       {"zero_filled", "0"},      {"truncated", "…"},
+      {"padded", "P"},     {"shared_classifier", "="},  {"untied_classifier", "U"}};
   if (auto it = g.find(kind); it != g.end()) return it->second;
   return kind.empty() ? "" : std::string(1, char(std::toupper(static_cast<unsigned char>(kind[0]))));
 }
@@ -400,8 +424,10 @@ std::string diff_html(const DiffReport& r, const DiffHtmlOptions& opt) {
   std::vector<Cell> cells;
   std::vector<std::string> layout_only;
   for (const auto& t : r.tensors) {
-    if (t.layout_only) layout_only.push_back(t.name);
-    else cells.push_back(Cell{&t, cells.size()});
+    if (t.layout_only)
+      layout_only.push_back(t.name);
+    else
+      cells.push_back(Cell{&t, cells.size()});
   }
   const auto shown = worst(r, opt.tensors);
   std::set<std::string> detailed;
@@ -411,17 +437,20 @@ std::string diff_html(const DiffReport& r, const DiffHtmlOptions& opt) {
   b += fmt::format("<div><b>A</b> {} <span>({})</span></div>", esc(r.path_a), esc(format_name(r.format_a)));
   b += fmt::format("<div><b>B</b> {} <span>({})</span></div>", esc(r.path_b), esc(format_name(r.format_b)));
   b += "</div></header><main>";
-  b += fmt::format(R"(<div class="verdict {}" id="summary">{}</div>)", r.equal() ? "good" : "bad", esc(diff_summary(r)));
+  b +=
+      fmt::format(R"(<div class="verdict {}" id="summary">{}</div>)", r.equal() ? "good" : "bad", esc(diff_summary(r)));
 
   b += R"(<section class="card" id="heatmap-card"><h2>Tensors</h2>)";
-  b += R"(<p class="sub">One cell per compared tensor: a row per layer, a column per kind; the model's other tensors above. Colour: the metric below on a log scale. Hover a cell for its numbers, click to keep them.</p>)";
+  b +=
+      R"(<p class="sub">One cell per compared tensor: a row per layer, a column per kind; the model's other tensors above. Colour: the metric below on a log scale. Hover a cell for its numbers, click to keep them.</p>)";
   b += R"(<div class="metric-switch">)";
   for (int m = 0; m < kMetrics; ++m)
-    b += fmt::format(R"(<button type="button" data-metric="{}"{}>{}</button>)", kScales[m].id, m ? "" : R"( class="on")",
-                     kScales[m].label);
+    b += fmt::format(R"(<button type="button" data-metric="{}"{}>{}</button>)", kScales[m].id,
+                     m ? "" : R"( class="on")", kScales[m].label);
   b += "</div>";
   b += R"(<div class="heat-wrap"><div class="heat-main">)" + heatmap(cells, detailed) + legends(cells) + "</div>";
-  b += R"(<aside id="cell-info"><p class="note">Hover over a cell to see its numbers; click to keep them.</p></aside></div>)";
+  b +=
+      R"(<aside id="cell-info"><p class="note">Hover over a cell to see its numbers; click to keep them.</p></aside></div>)";
   b += R"(<div hidden>)";
   for (const auto& c : cells) {
     b += fmt::format(R"(<div id="detail-{}"><h3>{}</h3><p>{}</p>{})", c.id, esc(c.t->name), status_badge(*c.t),
@@ -448,8 +477,9 @@ std::string diff_html(const DiffReport& r, const DiffHtmlOptions& opt) {
   if (shown.empty()) {
     b += R"(<p class="sub">Every compared tensor is bit-identical.</p>)";
   } else {
-    b += fmt::format(R"(<p class="sub">{} tensor{} (--html-tensors): where the errors are. A transposed matrix shows its mirror image in the corners; a permutation of rows, a truncation or stripes show in the profiles.</p>)",
-                     shown.size(), shown.size() == 1 ? "" : "s");
+    b += fmt::format(
+        R"(<p class="sub">{} tensor{} (--html-tensors): where the errors are. A transposed matrix shows its mirror image in the corners; a permutation of rows, a truncation or stripes show in the profiles.</p>)",
+        shown.size(), shown.size() == 1 ? "" : "s");
     for (const auto* t : shown) b += tensor_section(*t);
   }
   b += "</section></main>";

@@ -15,12 +15,23 @@ std::string esc(std::string_view raw) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   return out;
 }
@@ -57,7 +68,12 @@ std::string Rgb::hex() const { return fmt::format("#{:02x}{:02x}{:02x}", r, g, b
 bool Rgb::dark() const { return 0.299 * r + 0.587 * g + 0.114 * b < 140; }
 
 Rgb Rgb::from_hex(std::string_view h) {
-  auto nibble = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
   if (h.size() != 7 || h[0] != '#') return {};
   int v[6];
   for (int i = 0; i < 6; ++i)
@@ -116,7 +132,7 @@ Rgb diverging(double t) {
 
 Rgb series_color(size_t i) {
   // Tableau 10: distinct at a glance, readable on white.
-  static const std::array<Rgb, 10> c = {Rgb{78, 121, 167}, Rgb{242, 142, 43}, Rgb{225, 87, 89},  Rgb{118, 183, 178},
+  static const std::array<Rgb, 10> c = {Rgb{78, 121, 167}, Rgb{242, 142, 43}, Rgb{225, 87, 89},   Rgb{118, 183, 178},
                                         Rgb{89, 161, 79},  Rgb{237, 201, 72}, Rgb{176, 122, 161}, Rgb{255, 157, 167},
                                         Rgb{156, 117, 95}, Rgb{186, 176, 172}};
   return c[i % c.size()];
@@ -130,13 +146,14 @@ double log_position(double v, double lo, double hi) {
 
 std::string log_legend_svg(double lo, double hi, int width, std::string_view label) {
   const int bar_w = width - 20, x0 = 10;
-  std::string s = fmt::format(R"(<svg class="legend" width="{}" height="40" role="img" aria-label="{}">)", width,
-                              esc(label));
+  std::string s =
+      fmt::format(R"(<svg class="legend" width="{}" height="40" role="img" aria-label="{}">)", width, esc(label));
   s += R"(<defs><linearGradient id="heat-grad" x1="0" x2="1" y1="0" y2="0">)";
   for (int i = 0; i <= 8; ++i) s += fmt::format(R"(<stop offset="{}" stop-color="{}"/>)", i / 8.0, heat(i / 8.0).hex());
   s += "</linearGradient></defs>";
-  s += fmt::format(R"~(<rect x="{}" y="4" width="{}" height="12" fill="url(#heat-grad)" stroke="#888" stroke-width="0.5"/>)~",
-                   x0, bar_w);
+  s += fmt::format(
+      R"~(<rect x="{}" y="4" width="{}" height="12" fill="url(#heat-grad)" stroke="#888" stroke-width="0.5"/>)~", x0,
+      bar_w);
   for (int e : decades(lo, hi)) {
     const double x = x0 + bar_w * (e - lo) / (hi - lo);
     s += fmt::format(R"(<line x1="{0}" x2="{0}" y1="16" y2="20" stroke="#555"/>)", attr(x));
@@ -166,8 +183,8 @@ std::string value_histogram_svg(const Histogram& h, double lo, double hi, int wi
   if (point) {
     // Every value is the same number: one bar in the middle.
     s += fmt::format(R"(<rect x="{}" y="2" width="6" height="{}" class="bar"/>)", width / 2 - 3, plot_h - 2);
-    s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="tick">all {}</text>)", width / 2,
-                     height - 2, num(lo));
+    s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="tick">all {}</text>)", width / 2, height - 2,
+                     num(lo));
     return s + "</svg>";
   }
   std::string path;
@@ -221,8 +238,9 @@ std::string log_histogram_svg(const Histogram& h, int width, int height, std::st
   s += fmt::format(R"(<path d="{}" class="bar"/>)", path);
   if (zero) {
     const double bh = bar_h(zero);
-    s += fmt::format(R"(<rect x="{}" y="{}" width="12" height="{}" class="bar-zero"><title>{} exactly equal</title></rect>)",
-                     left + 1, attr(4 + plot_h - bh), attr(bh), count_text(zero));
+    s += fmt::format(
+        R"(<rect x="{}" y="{}" width="12" height="{}" class="bar-zero"><title>{} exactly equal</title></rect>)",
+        left + 1, attr(4 + plot_h - bh), attr(bh), count_text(zero));
     s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="tick">=0</text>)", left + 7, 4 + plot_h + 11);
   }
   for (int e : decades(lo, hi)) {
@@ -233,10 +251,11 @@ std::string log_histogram_svg(const Histogram& h, int width, int height, std::st
     s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="tick">{}</text>)", attr(x), 4 + plot_h + 13,
                      pow10_label(e));
   }
-  s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>)", left + plot_w / 2,
-                   height - 3, esc(x_label));
-  s += fmt::format(R"~(<text x="10" y="{}" transform="rotate(-90 10 {})" text-anchor="middle" class="axis">log count</text>)~",
-                   4 + plot_h / 2, 4 + plot_h / 2);
+  s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>)", left + plot_w / 2, height - 3,
+                   esc(x_label));
+  s += fmt::format(
+      R"~(<text x="10" y="{}" transform="rotate(-90 10 {})" text-anchor="middle" class="axis">log count</text>)~",
+      4 + plot_h / 2, 4 + plot_h / 2);
   return s + "</svg>";
 }
 
@@ -279,10 +298,13 @@ std::string bar_profile_svg(const BarSeries& bs, int width, int height) {
     const uint64_t u = uint64_t(std::llround(f * double(bs.total)));
     const double x = left + f * plot_w;
     s += fmt::format(R"(<text x="{}" y="{}" text-anchor="{}" class="tick">{}</text>)", attr(x), y0 + plot_h + 11,
-                     f == 0 ? "start" : f == 1 ? "end" : "middle", u);
+                     f == 0   ? "start"
+                     : f == 1 ? "end"
+                              : "middle",
+                     u);
   }
-  s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>)", left + plot_w / 2,
-                   height - 3, esc(bs.x_label));
+  s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>)", left + plot_w / 2, height - 3,
+                   esc(bs.x_label));
   return s + "</svg>";
 }
 
@@ -324,8 +346,9 @@ std::string line_chart_svg(const std::vector<Line>& lines, int width, int height
       const double v = l.y[i];
       if (!(v > 0) || !std::isfinite(v)) {
         // Zero (a dead tensor) or not a number: a hollow marker on the base line.
-        marks += fmt::format(R"(<circle cx="{}" cy="{}" r="5" fill="#fff" stroke="{}" stroke-width="2.5"><title>{} layer {}: {}</title></circle>)",
-                             attr(xpos(i)), top + plot_h, color, esc(l.name), i, num(v));
+        marks += fmt::format(
+            R"(<circle cx="{}" cy="{}" r="5" fill="#fff" stroke="{}" stroke-width="2.5"><title>{} layer {}: {}</title></circle>)",
+            attr(xpos(i)), top + plot_h, color, esc(l.name), i, num(v));
         pen = false;
         continue;
       }
@@ -337,13 +360,15 @@ std::string line_chart_svg(const std::vector<Line>& lines, int width, int height
     s += fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="1.5"/>)", path, color);
     s += marks;
     const int ly = top + 10 + int(k) * 14;
-    s += fmt::format(R"(<rect x="{}" y="{}" width="10" height="3" fill="{}"/><text x="{}" y="{}" class="tick">{}</text>)",
-                     left + plot_w + 8, ly - 4, color, left + plot_w + 22, ly, esc(l.name));
+    s += fmt::format(
+        R"(<rect x="{}" y="{}" width="10" height="3" fill="{}"/><text x="{}" y="{}" class="tick">{}</text>)",
+        left + plot_w + 8, ly - 4, color, left + plot_w + 22, ly, esc(l.name));
   }
-  s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>)", left + plot_w / 2,
-                   height - 3, esc(x_label));
-  s += fmt::format(R"~(<text x="11" y="{0}" transform="rotate(-90 11 {0})" text-anchor="middle" class="axis">{1}</text>)~",
-                   top + plot_h / 2, esc(y_label));
+  s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>)", left + plot_w / 2, height - 3,
+                   esc(x_label));
+  s += fmt::format(
+      R"~(<text x="11" y="{0}" transform="rotate(-90 11 {0})" text-anchor="middle" class="axis">{1}</text>)~",
+      top + plot_h / 2, esc(y_label));
   return s + "</svg>";
 }
 

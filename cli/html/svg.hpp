@@ -24,8 +24,8 @@ std::string bytes_text(uint64_t n);
 
 struct Rgb {
   int r = 0, g = 0, b = 0;
-  std::string hex() const;  // "#rrggbb"
-  bool dark() const;        // white text reads better on it
+  std::string hex() const;                    // "#rrggbb"
+  bool dark() const;                          // white text reads better on it
   static Rgb from_hex(std::string_view hex);  // "#rrggbb"; black when malformed
 };
 

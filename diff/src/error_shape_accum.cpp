@@ -34,12 +34,14 @@ ErrorShape shape_from(const ErrorGeometry& g, uint64_t compared, const std::vect
   s.by_row.bucket = g.row_bucket;
   s.by_col.bucket = g.col_bucket;
   for (uint64_t b = 0; b < g.n_row; ++b) {
-    const uint64_t n = compared_in(b * g.row_bucket, std::min(g.rows, (b + 1) * g.row_bucket), 0, g.cols, g.cols, compared);
+    const uint64_t n =
+        compared_in(b * g.row_bucket, std::min(g.rows, (b + 1) * g.row_bucket), 0, g.cols, g.cols, compared);
     s.by_row.count.push_back(n);
     s.by_row.rms.push_back(rms(row_sq ? (*row_sq)[b] : 0.0, n));
   }
   for (uint64_t b = 0; b < g.n_col; ++b) {
-    const uint64_t n = compared_in(0, g.rows, b * g.col_bucket, std::min(g.cols, (b + 1) * g.col_bucket), g.cols, compared);
+    const uint64_t n =
+        compared_in(0, g.rows, b * g.col_bucket, std::min(g.cols, (b + 1) * g.col_bucket), g.cols, compared);
     s.by_col.count.push_back(n);
     s.by_col.rms.push_back(rms(col_sq ? (*col_sq)[b] : 0.0, n));
   }
@@ -49,8 +51,9 @@ ErrorShape shape_from(const ErrorGeometry& g, uint64_t compared, const std::vect
   s.map_col_bucket = g.map_col_bucket;
   for (uint64_t r = 0; r < g.map_rows; ++r)
     for (uint64_t c = 0; c < g.map_cols; ++c) {
-      const uint64_t n = compared_in(r * g.map_row_bucket, std::min(g.rows, (r + 1) * g.map_row_bucket),
-                                     c * g.map_col_bucket, std::min(g.cols, (c + 1) * g.map_col_bucket), g.cols, compared);
+      const uint64_t n =
+          compared_in(r * g.map_row_bucket, std::min(g.rows, (r + 1) * g.map_row_bucket), c * g.map_col_bucket,
+                      std::min(g.cols, (c + 1) * g.map_col_bucket), g.cols, compared);
       s.map_count.push_back(n);
       s.map_rms.push_back(rms(map_sq ? (*map_sq)[r * g.map_cols + c] : 0.0, n));
     }
@@ -243,8 +246,10 @@ void read_corner(const Checkpoint& ca, const CanonicalView& va, const Checkpoint
 void attach_error_shape(const Checkpoint& ca, const CanonicalView& va, const Checkpoint& cb, const CanonicalView& vb,
                         const ErrorGeometry& g, const std::shared_ptr<ErrorShapeAccum>& acc, bool force_stream,
                         TensorDiff& td) {
-  if (acc) td.error_shape = acc->result(td.compared);
-  else if (td.status != DiffStatus::equal) td.error_shape = equal_error_shape(g, td.compared);
+  if (acc)
+    td.error_shape = acc->result(td.compared);
+  else if (td.status != DiffStatus::equal)
+    td.error_shape = equal_error_shape(g, td.compared);
   if (td.error_shape) read_corner(ca, va, cb, vb, force_stream, *td.error_shape);
 }
 

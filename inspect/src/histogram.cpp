@@ -83,8 +83,10 @@ Histogram HistogramAccumulator::result() const {
   // double: one bin then.
   std::vector<HistogramBin> merged;
   for (const auto& b : h.bins)
-    if (!merged.empty() && merged.back().lo == b.lo && merged.back().hi == b.hi) merged.back().count += b.count;
-    else merged.push_back(b);
+    if (!merged.empty() && merged.back().lo == b.lo && merged.back().hi == b.hi)
+      merged.back().count += b.count;
+    else
+      merged.push_back(b);
   h.bins = std::move(merged);
   return h;
 }

@@ -53,13 +53,17 @@ TEST(DiffErrorShape, OneChangedElementShowsInItsRowColumnCellAndBin) {
   ASSERT_EQ(s.by_col.rms.size(), 172u);
   for (size_t i = 0; i < 64; ++i) {
     EXPECT_EQ(s.by_row.count[i], 172u);
-    if (i == 5) EXPECT_NEAR(s.by_row.rms[i], 0.25 / std::sqrt(172.0), 1e-7);
-    else EXPECT_EQ(s.by_row.rms[i], 0.0) << i;
+    if (i == 5)
+      EXPECT_NEAR(s.by_row.rms[i], 0.25 / std::sqrt(172.0), 1e-7);
+    else
+      EXPECT_EQ(s.by_row.rms[i], 0.0) << i;
   }
   for (size_t j = 0; j < 172; ++j) {
     EXPECT_EQ(s.by_col.count[j], 64u);
-    if (j == 101) EXPECT_NEAR(s.by_col.rms[j], 0.25 / 8.0, 1e-7);
-    else EXPECT_EQ(s.by_col.rms[j], 0.0) << j;
+    if (j == 101)
+      EXPECT_NEAR(s.by_col.rms[j], 0.25 / 8.0, 1e-7);
+    else
+      EXPECT_EQ(s.by_col.rms[j], 0.0) << j;
   }
   // The map: cells of 2 x 6 elements (32 x 29 cells); the change is in cell (2, 16).
   EXPECT_EQ(s.map_row_bucket, 2u);
@@ -68,8 +72,10 @@ TEST(DiffErrorShape, OneChangedElementShowsInItsRowColumnCellAndBin) {
   EXPECT_EQ(s.map_rows, 32u);
   EXPECT_EQ(s.map_cols, 29u);
   for (uint64_t i = 0; i < s.map_rms.size(); ++i) {
-    if (i == 2 * s.map_cols + 16) EXPECT_NEAR(s.map_rms[i], 0.25 / std::sqrt(12.0), 1e-7);
-    else EXPECT_EQ(s.map_rms[i], 0.0) << i;
+    if (i == 2 * s.map_cols + 16)
+      EXPECT_NEAR(s.map_rms[i], 0.25 / std::sqrt(12.0), 1e-7);
+    else
+      EXPECT_EQ(s.map_rms[i], 0.0) << i;
   }
   EXPECT_EQ(s.map_count.back(), 2u * (172 - 28 * 6));  // the last column of cells is narrower
   // The corner: A's and B's top-left 32 x 32 values, the change at [5, 101] outside it.
@@ -159,10 +165,13 @@ TEST(DiffErrorShape, SplitAcrossThreadsEqualsOneThread) {
     ASSERT_EQ(x.has_value(), y.has_value());
     if (!x) continue;
     EXPECT_EQ(x->abs_error.bins.size(), y->abs_error.bins.size());
-    for (size_t k = 0; k < x->abs_error.bins.size(); ++k) EXPECT_EQ(x->abs_error.bins[k].count, y->abs_error.bins[k].count);
+    for (size_t k = 0; k < x->abs_error.bins.size(); ++k)
+      EXPECT_EQ(x->abs_error.bins[k].count, y->abs_error.bins[k].count);
     // Squared errors are summed in float pieces: equal to float precision.
-    for (size_t k = 0; k < x->by_row.rms.size(); ++k) EXPECT_NEAR(x->by_row.rms[k], y->by_row.rms[k], 1e-6 * x->by_row.rms[k]);
-    for (size_t k = 0; k < x->by_col.rms.size(); ++k) EXPECT_NEAR(x->by_col.rms[k], y->by_col.rms[k], 1e-6 * x->by_col.rms[k]);
+    for (size_t k = 0; k < x->by_row.rms.size(); ++k)
+      EXPECT_NEAR(x->by_row.rms[k], y->by_row.rms[k], 1e-6 * x->by_row.rms[k]);
+    for (size_t k = 0; k < x->by_col.rms.size(); ++k)
+      EXPECT_NEAR(x->by_col.rms[k], y->by_col.rms[k], 1e-6 * x->by_col.rms[k]);
     EXPECT_EQ(x->corner_a, y->corner_a);
   }
 }
@@ -176,7 +185,7 @@ TEST(DiffErrorShape, HugeMatricesHaveBoundedProfilesAndMaps) {
   EXPECT_EQ(g.n_col, 512u);
   EXPECT_LE(g.map_rows, 32u);
   EXPECT_LE(g.map_cols, 32u);
-  EXPECT_EQ(g.map_col_bucket % g.col_bucket, 0u);  // map cells hold whole column buckets
+  EXPECT_EQ(g.map_col_bucket % g.col_bucket, 0u);                   // map cells hold whole column buckets
   const ErrorGeometry v = ErrorGeometry::of(1, uint64_t(1) << 40);  // a vector of 2^40 elements
   EXPECT_EQ(v.n_row, 1u);
   EXPECT_LE(v.n_col, 512u);

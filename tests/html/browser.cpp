@@ -118,13 +118,15 @@ std::string chromium_path() {
 const std::string& chromium_unavailable() {
   static const std::string why = [] {
     if (chromium_path().empty())
-      return std::string("no Chromium found (install Debian's chromium: scripts/install-deps.sh, or set CKPT_CHROMIUM)");
+      return std::string(
+          "no Chromium found (install Debian's chromium: scripts/install-deps.sh, or set CKPT_CHROMIUM)");
     const std::string page = temp_dir() + "/probe.html";
     std::ofstream(page) << "<!DOCTYPE html><html><body><p id=\"probe\">ok</p></body></html>";
     const Run r = run_chromium({"--dump-dom"}, file_url(page), 60);
     if (!r.finished) return std::string("Chromium did not finish rendering a trivial page within 60 s");
     if (r.out.find("id=\"probe\"") == std::string::npos)
-      return "Chromium did not render a trivial page (exit " + std::to_string(r.exit_code) + "): " + r.err.substr(0, 400);
+      return "Chromium did not render a trivial page (exit " + std::to_string(r.exit_code) +
+             "): " + r.err.substr(0, 400);
     return std::string();
   }();
   return why;
@@ -151,7 +153,8 @@ size_t Image::count(const std::string& hex) const {
 
 size_t Image::distinct_colors() const {
   std::set<uint32_t> s;
-  for (size_t i = 0; i + 2 < rgb.size(); i += 3) s.insert(uint32_t(rgb[i]) << 16 | uint32_t(rgb[i + 1]) << 8 | rgb[i + 2]);
+  for (size_t i = 0; i + 2 < rgb.size(); i += 3)
+    s.insert(uint32_t(rgb[i]) << 16 | uint32_t(rgb[i + 1]) << 8 | rgb[i + 2]);
   return s.size();
 }
 
@@ -162,8 +165,9 @@ std::optional<Image> screenshot(const std::string& html_file, int width, int hei
   ::close(fd);
   ::unlink(base.c_str());
   const std::string png = base + ".png";
-  const Run r = run_chromium({"--screenshot=" + png, "--window-size=" + std::to_string(width) + "," + std::to_string(height)},
-                             file_url(html_file));
+  const Run r =
+      run_chromium({"--screenshot=" + png, "--window-size=" + std::to_string(width) + "," + std::to_string(height)},
+                   file_url(html_file));
   if (!r.finished) return std::nullopt;
   png_image img{};
   img.version = PNG_IMAGE_VERSION;

@@ -18,14 +18,14 @@
 namespace ckpt::test {
 namespace {
 
-#define REQUIRE_CHROMIUM()                                                               \
-  do {                                                                                   \
+#define REQUIRE_CHROMIUM()                                                                                    \
+  do {                                                                                                        \
     if (!chromium_unavailable().empty()) GTEST_SKIP() << "Chromium cannot start: " << chromium_unavailable(); \
   } while (0)
 
-constexpr const char* kEqual = "#d3e8d6";    // bit-identical
-constexpr const char* kDarkest = "#800026";  // max |a - b| >= 10: the top of the scale
-constexpr const char* kLightest = "#ffffcc"; // max |a - b| <= 1e-7: the bottom
+constexpr const char* kEqual = "#d3e8d6";     // bit-identical
+constexpr const char* kDarkest = "#800026";   // max |a - b| >= 10: the top of the scale
+constexpr const char* kLightest = "#ffffcc";  // max |a - b| <= 1e-7: the bottom
 
 // A v0 pair of the gqa config (2 layers): layer 0's wq rotary-permuted, one element of
 // layer 1's w2 off by 100, one element of layer 1's w1 off by one ulp; the rest equal.
@@ -40,7 +40,8 @@ KnownPair known_pair() {
   tensor(w, "layers.1.feed_forward.w2.weight")[5 * 172 + 101] += 100.0f;
   float& x = tensor(w, "layers.1.feed_forward.w1.weight")[7];
   x = std::nextafter(x, 1.0f);
-  return {write_temp("known-a.bin", write_bytes(llama2c::v0, c)), write_temp("known-b.bin", write_bytes(llama2c::v0, c, w))};
+  return {write_temp("known-a.bin", write_bytes(llama2c::v0, c)),
+          write_temp("known-b.bin", write_bytes(llama2c::v0, c, w))};
 }
 
 struct CellSeen {
@@ -195,7 +196,9 @@ TEST(HtmlInspect, StatisticsPageHasAHistogramPerTensorLayerPlotsAndScales) {
   const auto d = dump_dom(page);
   ASSERT_TRUE(d);
   expect_loaded_cleanly(*d);
-  EXPECT_EQ(occurrences(d->dom, "<div class=\"small\" data-tensor=") + occurrences(d->dom, "<div class=\"small flag\" data-tensor="), 20u);
+  EXPECT_EQ(occurrences(d->dom, "<div class=\"small\" data-tensor=") +
+                occurrences(d->dom, "<div class=\"small flag\" data-tensor="),
+            20u);
   EXPECT_EQ(occurrences(d->dom, "<svg class=\"hist\""), 20u + 1);  // and the scale histogram
   EXPECT_NE(d->dom.find("id=\"layers\""), std::string::npos);
   EXPECT_NE(d->dom.find("id=\"scales\""), std::string::npos);
@@ -263,9 +266,10 @@ TEST(HtmlReports, JsonCarriesTheHistogramsAndErrorShapesWhenCollected) {
       EXPECT_TRUE(t["stats"].contains("scale_histogram"));
     }
   }
-  EXPECT_FALSE(nlohmann::json::parse(run_ckpt({"inspect", "--json", "--stats", fixture_path("gqa-ak42-v2-q8_0.bin")}).out)
-                   ["tensors"][0]["stats"]
-                       .contains("histogram"));
+  EXPECT_FALSE(
+      nlohmann::json::parse(
+          run_ckpt({"inspect", "--json", "--stats", fixture_path("gqa-ak42-v2-q8_0.bin")}).out)["tensors"][0]["stats"]
+          .contains("histogram"));
   const KnownPair k = known_pair();
   const auto r = run_ckpt({"diff", "--json", k.a, k.b, "--html", temp_dir() + "/json.html"});
   auto d = nlohmann::json::parse(r.out);

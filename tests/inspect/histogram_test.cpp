@@ -1,5 +1,7 @@
 // Value histograms: exact counts on the grid they report, through rebinning and merging,
 // and statistics that come out bit for bit the same with the histogram fused in.
+#include "ckpt/histogram.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include <map>
 #include <random>
 
-#include "ckpt/histogram.hpp"
 #include "ckpt/inspect_report.hpp"
 #include "ckpt/stats.hpp"
 #include "test_support.hpp"
@@ -38,7 +39,6 @@ std::pair<double, double> expected_bin(float x, float origin) {
   const auto [lo, hi] = expected_bin0(d);
   return {double(origin) + lo, double(origin) + hi};
 }
-
 
 // Every finite value is counted in its bin, and nothing else is counted.
 void expect_exact(const Histogram& h, const std::vector<float>& values, float origin) {
