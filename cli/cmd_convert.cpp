@@ -4,10 +4,15 @@
 #include <csignal>
 #include <cstring>
 #include <signal.h>  // sigprocmask (POSIX)
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include "ckpt/byte_sink.hpp"
 #include "ckpt/convert.hpp"
+#include "ckpt/folder.hpp"
 #include "commands.hpp"
 #include "input.hpp"
 
@@ -15,11 +20,37 @@ namespace ckpt::cli {
 
 namespace {
 
-// An interrupt must not leave a half-written temporary file behind: the handler removes
-// it (unlink is async-signal-safe) and then dies of the same signal.
+// An interrupt must not leave a half-written temporary file or folder behind: the
+// handler removes it with async-signal-safe calls only (unlink; for a folder, the
+// getdents64 system call, unlinkat and rmdir) and then dies of the same signal.
 char g_temp_path[4096];
+volatile sig_atomic_t g_temp_is_folder = 0;
+
+void remove_temp_folder(const char* path) {
+  const int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  alignas(8) static char buf[8192];
+  for (;;) {
+    const long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long at = 0; at < n;) {
+      // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
+      unsigned short reclen;
+      std::memcpy(&reclen, buf + at + 16, 2);
+      const char* name = buf + at + 19;
+      if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) ::unlinkat(fd, name, 0);
+      at += reclen;
+    }
+  }
+  ::close(fd);
+  ::rmdir(path);
+}
+
 void remove_temp_and_die(int sig) {
-  if (g_temp_path[0]) ::unlink(g_temp_path);
+  if (g_temp_path[0]) {
+    if (g_temp_is_folder) remove_temp_folder(g_temp_path);
+    else ::unlink(g_temp_path);
+  }
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
@@ -36,14 +67,16 @@ class TempGuard {
     ::sigprocmask(SIG_BLOCK, &signals, &previous_);
     for (int sig : kSignals) std::signal(sig, remove_temp_and_die);
   }
-  // Records the temporary file and lets pending and later signals through.
-  void arm(const std::string& temp_path) {
+  // Records the temporary file (or folder) and lets pending and later signals through.
+  void arm(const std::string& temp_path, bool folder = false) {
     std::strncpy(g_temp_path, temp_path.c_str(), sizeof g_temp_path - 1);
+    g_temp_is_folder = folder;
     unblock();
   }
   ~TempGuard() {
     for (int sig : kSignals) std::signal(sig, SIG_DFL);
     g_temp_path[0] = '\0';
+    g_temp_is_folder = 0;
     unblock();
   }
 
@@ -57,6 +90,24 @@ class TempGuard {
   sigset_t previous_;
   bool blocked_ = true;
 };
+
+// "5GB", "2GiB", "1000000": bytes, as transformers' convert_file_size_to_int reads them.
+std::optional<uint64_t> parse_size(const std::string& text) {
+  size_t used = 0;
+  uint64_t n = 0;
+  try {
+    n = std::stoull(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  static const std::pair<const char*, uint64_t> kUnits[] = {
+      {"", 1},          {"B", 1},           {"KB", 1000},         {"MB", 1000000}, {"GB", 1000000000},
+      {"KiB", 1 << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}};
+  for (const auto& [u, mult] : kUnits)
+    if (unit == u) return n <= UINT64_MAX / mult ? std::optional<uint64_t>(n * mult) : std::nullopt;
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -78,11 +129,39 @@ Outcome run_convert(const ConvertArgs& a) {
   if (a.vocab_size > 0) opt.vocab_size = a.vocab_size;
   if (a.seq_len > 0) opt.seq_len = a.seq_len;
   opt.prefix = a.prefix;
+  if (!a.dtype.empty()) {
+    if (a.dtype == "f32") opt.dtype = DType::f32;
+    else if (a.dtype == "bf16") opt.dtype = DType::bf16;
+    else if (a.dtype == "f16") opt.dtype = DType::f16;
+    else return out.usage_error(fmt::format("--dtype {}: f32, bf16 or f16", a.dtype));
+  }
+  if (!a.max_shard_size.empty()) {
+    const auto bytes = parse_size(a.max_shard_size);
+    if (!bytes || *bytes == 0)
+      return out.usage_error(fmt::format("--max-shard-size {}: a size such as 5GB, 2GiB or 1000000", a.max_shard_size));
+    opt.max_shard_bytes = *bytes;
+  }
   auto plan = plan_conversion(*cp, opt);
   if (!plan) return out.error(a.in, plan.error());
   // SIGXFSZ kills by default: ignore it so that a size limit is an ordinary write error.
   std::signal(SIGXFSZ, SIG_IGN);
   TempGuard guard;
+  if (to->has_tag("folder")) {
+    // Folder outputs: a temporary folder renamed onto the target, which must not hold
+    // anything (a folder is never merged into or replaced).
+    if (is_folder(a.out) ? !std::filesystem::is_empty(a.out) : std::filesystem::exists(a.out))
+      return out.usage_error(fmt::format("{}: exists; the output folder must be new or empty", a.out));
+    auto folder = AtomicFolder::create(a.out);
+    if (!folder) return out.error("", folder.error());
+    guard.arm((*folder)->temp_path(), true);
+    auto stats = write_conversion(**folder, *cp, *plan);
+    if (!stats) return out.error(a.out, stats.error());
+    if (is_folder(a.out)) std::filesystem::remove(a.out);  // empty: rename(2) replaces only an empty folder
+    if (auto done = (*folder)->commit(); !done) return out.error(a.out, done.error());
+    for (const auto& note : plan->notes) out.note(note);
+    out.info(fmt::format("wrote {} ({}, {} bytes)", a.out, to->name(), stats->bytes));
+    return out;
+  }
   auto file = AtomicFile::create(a.out);
   if (!file) return out.error("", file.error());  // the message names the folder
   guard.arm((*file)->temp_path());
@@ -111,7 +190,11 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   sub->add_option("--n-heads", args->n_heads, "ttml-msgpack input: number of attention heads (not stored in the file)");
   sub->add_option("--vocab-size", args->vocab_size,
                   "ttml-msgpack input: vocabulary size; drops the padding rows (default: the padded rows)");
-  sub->add_option("--seq-len", args->seq_len, "ttml-msgpack input: sequence length for the header (not stored in the file)");
+  sub->add_option("--seq-len", args->seq_len,
+                  "sequence length for sources that do not store it (tt-train files, Meta folders)");
+  sub->add_option("--dtype", args->dtype, "hf-safetensors output: f32 (default), bf16 or f16");
+  sub->add_option("--max-shard-size", args->max_shard_size,
+                  "hf-safetensors output: shard above this size (default 5GB; units B, KB, MB, GB, KiB, MiB, GiB)");
   sub->callback([args, &exit_code] { exit_code = emit(run_convert(*args), false, "ckpt.convert/1"); });
 }
 

@@ -2,6 +2,7 @@
 // family is its folder plus one line here.
 #include "family.hpp"
 #include "llama2c/family.hpp"
+#include "safetensors/family.hpp"
 #include "ttml/family.hpp"
 
 namespace ckpt::core {
@@ -9,6 +10,7 @@ namespace ckpt::core {
 void register_builtin_families(std::vector<std::unique_ptr<FormatFamily>>& into) {
   into.push_back(llama2c::make_family());
   into.push_back(ttml::make_family());
+  into.push_back(safetensors::make_family());
 }
 
 }  // namespace ckpt::core

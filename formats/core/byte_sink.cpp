@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -85,6 +86,51 @@ Result<bool> AtomicFile::commit() {
     return Error{ErrorCode::io_commit, "cannot rename " + temp_ + " to " + target_ + ": " + std::strerror(errno), {}};
   committed_ = true;
   // Make the rename itself durable.
+  int dfd = ::open(folder_of(target_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return true;
+}
+
+Result<std::unique_ptr<AtomicFolder>> AtomicFolder::create(const std::string& target) {
+  std::string tmpl = folder_of(target) + "/." + base_of(target) + ".ckpt-tmp-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data()))
+    return Error{ErrorCode::io_create,
+                 "cannot create a temporary folder next to " + target + ": " + std::strerror(errno), {}};
+  ::chmod(buf.data(), 0755);
+  return std::unique_ptr<AtomicFolder>(new AtomicFolder(target, std::string(buf.data())));
+}
+
+AtomicFolder::~AtomicFolder() {
+  if (committed_) return;
+  // Each AtomicFile removes its own temporary file; then the folder is empty.
+  const std::string temp = temp_;
+  files_.clear();
+  std::error_code ec;
+  std::filesystem::remove_all(temp, ec);
+}
+
+Result<AtomicFile*> AtomicFolder::file(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos)
+    return Error{ErrorCode::io_create, "not a file name: " + name, {}};
+  auto f = AtomicFile::create(temp_ + "/" + name);
+  if (!f) return f.error();
+  files_.push_back(std::move(*f));
+  return files_.back().get();
+}
+
+Result<bool> AtomicFolder::commit() {
+  for (auto& f : files_) {
+    auto r = f->commit();
+    if (!r) return r;
+  }
+  if (::rename(temp_.c_str(), target_.c_str()) != 0)
+    return Error{ErrorCode::io_commit, "cannot rename " + temp_ + " to " + target_ + ": " + std::strerror(errno), {}};
+  committed_ = true;
   int dfd = ::open(folder_of(target_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);

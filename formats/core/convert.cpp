@@ -50,6 +50,13 @@ Result<WriteStats> write_conversion(ByteSink& out, const Checkpoint& cp, const C
   return stats;
 }
 
+Result<WriteStats> write_conversion(AtomicFolder& out, const Checkpoint& cp, const ConvertPlan& plan) {
+  const core::FormatFamily* target = core::family_of(plan.to);
+  if (!target) return Error{ErrorCode::convert_unsupported, "no writer for " + std::string(plan.to.name()), {}};
+  CheckpointWeights weights(cp);
+  return target->write_folder(out, plan, weights);
+}
+
 std::vector<Format> writable_formats() {
   std::vector<Format> out;
   for (Format f : all_formats())

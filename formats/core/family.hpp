@@ -12,6 +12,7 @@
 #include "ckpt/byte_sink.hpp"
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/convert.hpp"
+#include "ckpt/family_rules.hpp"
 #include "ckpt/folder.hpp"
 #include "ckpt/locate.hpp"
 #include "ckpt/tensor_stream.hpp"
@@ -55,6 +56,8 @@ class FormatFamily {
   virtual std::string_view name() const = 0;
   // The formats this family reads, in documentation order.
   virtual std::span<const Format> formats() const = 0;
+  // The rules of the findings the family reports while reading (validate lists them).
+  virtual std::span<const FamilyRule> rules() const { return {}; }
 
   // Appends the formats these bytes could be, with evidence. Detection runs in two
   // rounds: quick probes read headers only; the thorough round (reading more, e.g. a
@@ -87,6 +90,8 @@ class FormatFamily {
   virtual bool writes(Format) const { return false; }
   virtual Result<ConvertPlan> plan(const Checkpoint& from, const SourceConfig& source, const ConvertOptions& opt) const;
   virtual Result<WriteStats> write(ByteSink& out, const ConvertPlan& plan, const WeightSource& w) const;
+  // Formats whose output is a folder (tagged "folder"): their files, in an AtomicFolder.
+  virtual Result<WriteStats> write_folder(AtomicFolder& out, const ConvertPlan& plan, const WeightSource& w) const;
 };
 
 // The registry, built on first use by register_builtin_families (an explicit list, not

@@ -71,6 +71,10 @@ Result<WriteStats> FormatFamily::write(ByteSink&, const ConvertPlan& plan, const
   return Error{ErrorCode::convert_unsupported, "no writer for " + std::string(plan.to.name()), {}};
 }
 
+Result<WriteStats> FormatFamily::write_folder(AtomicFolder&, const ConvertPlan& plan, const WeightSource&) const {
+  return Error{ErrorCode::convert_unsupported, std::string(plan.to.name()) + " is not written as a folder", {}};
+}
+
 CanonicalView whole_view(const Checkpoint& cp, size_t tensor, std::string name, std::vector<uint64_t> shape) {
   const TensorInfo& t = cp.tensors[tensor];
   CanonicalView v;
@@ -98,5 +102,12 @@ std::optional<Format> parse_format_name(std::string_view name) {
 }
 
 const std::vector<Format>& all_formats() { return core::registry().formats; }
+
+std::vector<FamilyRule> family_rules() {
+  std::vector<FamilyRule> out;
+  for (const core::FormatFamily* f : core::families())
+    for (const FamilyRule& r : f->rules()) out.push_back(r);
+  return out;
+}
 
 }  // namespace ckpt

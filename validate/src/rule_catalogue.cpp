@@ -2,6 +2,8 @@
 // are generated from the same entries, so the documentation cannot drift from the code.
 #include "ckpt/rule_catalogue.hpp"
 
+#include "ckpt/family_rules.hpp"
+
 #include <algorithm>
 
 namespace ckpt {
@@ -11,7 +13,7 @@ namespace {
 using S = Severity;
 using R = RuleScope;
 
-const std::vector<RuleInfo> kRules{
+const std::vector<RuleInfo> kOwnRules{
     // Detection and I/O: the file could not be checked at all (exit 2).
     {"detect.empty", S::error, R::any, false, "the file has at least one byte",
      "an empty file is a failed download or copy; no format fits it"},
@@ -164,11 +166,20 @@ const std::vector<RuleInfo> kRules{
 
 }  // namespace
 
-const std::vector<RuleInfo>& rule_catalogue() { return kRules; }
+const std::vector<RuleInfo>& rule_catalogue() {
+  static const std::vector<RuleInfo> all = [] {
+    std::vector<RuleInfo> rules = kOwnRules;
+    for (const FamilyRule& r : family_rules())
+      rules.emplace_back(r.id, r.severity, RuleScope::tagged, r.needs_scan, r.what, r.why, r.scope);
+    return rules;
+  }();
+  return all;
+}
 
 const RuleInfo* find_rule(std::string_view id) {
-  auto it = std::find_if(kRules.begin(), kRules.end(), [&](const RuleInfo& r) { return r.id == id; });
-  return it == kRules.end() ? nullptr : &*it;
+  const auto& rules = rule_catalogue();
+  auto it = std::find_if(rules.begin(), rules.end(), [&](const RuleInfo& r) { return r.id == id; });
+  return it == rules.end() ? nullptr : &*it;
 }
 
 std::string_view rule_family(std::string_view id) { return id.substr(0, id.find('.')); }
@@ -186,8 +197,13 @@ std::string_view rule_scope_tag(RuleScope scope) {
     case RuleScope::expect: return "expect";
     case RuleScope::manifest: return "manifest";
     case RuleScope::scan: return "scan";
+    case RuleScope::tagged: return "tagged";
   }
   return "any";
+}
+
+bool rule_covers(const RuleInfo& rule, Format f) {
+  return rule.scope == RuleScope::tagged ? f.has_tag(rule.tag) : scope_covers(rule.scope, f);
 }
 
 bool scope_covers(RuleScope scope, Format f) {

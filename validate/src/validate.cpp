@@ -88,7 +88,7 @@ std::vector<std::string> covered_families(const FileReport& r, const ValidateOpt
     if (rule.scope == RuleScope::expect) return !opt.expect.empty();
     if (rule.scope == RuleScope::manifest) return opt.manifest.has_value();
     if (rule.scope == RuleScope::tokenizer && opt.tokenizer && r.config) return true;
-    return scope_covers(rule.scope, r.format);
+    return rule_covers(rule, r.format);
   };
   auto has_finding = [&](std::string_view fam) {
     return std::any_of(r.findings.begin(), r.findings.end(),

@@ -49,6 +49,30 @@ class AtomicFile final : public ByteSink {
   bool committed_ = false;
 };
 
+// A folder that appears at its final path only when complete: files are written into a
+// temporary folder next to the target, commit() fsyncs them and renames the folder onto
+// the target (which must not exist, or be an empty folder), and a destructor without
+// commit removes the temporary folder and everything in it.
+class AtomicFolder {
+ public:
+  // Creates the temporary folder. Fails with io_create.
+  static Result<std::unique_ptr<AtomicFolder>> create(const std::string& target);
+  ~AtomicFolder();
+  // A new file `name` (no '/') inside the folder. Fails with io_create.
+  Result<AtomicFile*> file(const std::string& name);
+  // Commits every file, then renames the folder. Fails with io_commit (a target that
+  // exists and is not an empty folder is not replaced).
+  Result<bool> commit();
+  const std::string& temp_path() const { return temp_; }
+  const std::string& target() const { return target_; }
+
+ private:
+  AtomicFolder(std::string target, std::string temp) : target_(std::move(target)), temp_(std::move(temp)) {}
+  std::string target_, temp_;
+  std::vector<std::unique_ptr<AtomicFile>> files_;
+  bool committed_ = false;
+};
+
 // Writes behind: write_at copies the bytes and returns; a worker thread writes them to
 // the wrapped sink in order, so that producing the next bytes (reading, quantizing)
 // overlaps with the kernel's copy of the previous ones. At most `depth` writes of the

@@ -15,6 +15,9 @@ namespace ckpt {
 
 struct ConvertOptions {
   Format to = Format::unknown;
+  // Folder targets (hf-safetensors): the stored element type and the shard size limit.
+  DType dtype = DType::f32;
+  uint64_t max_shard_bytes = 5000000000ull;
   std::optional<int64_t> group_size;  // Q8_0 targets; default: the input's, else the exporter's back-off
   bool allow_lossy = false;
   // Values some sources do not store (tt-train stores neither n_heads nor seq_len).
@@ -27,6 +30,8 @@ struct ConvertPlan {
   ModelConfig config;              // the output's config
   std::vector<std::string> notes;  // what the user should know (lossy steps taken)
   std::string prefix;              // ttml-msgpack targets
+  DType dtype = DType::f32;        // folder targets
+  uint64_t max_shard_bytes = 0;
 };
 
 // Decides the output for converting cp. Fails with convert_lossy when the conversion
@@ -36,6 +41,8 @@ Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& 
 
 // Writes the planned output from cp's weights. Fails with the source's or the sink's error.
 Result<WriteStats> write_conversion(ByteSink& out, const Checkpoint& cp, const ConvertPlan& plan);
+// The same for formats written as a folder (Format tag "folder").
+Result<WriteStats> write_conversion(AtomicFolder& out, const Checkpoint& cp, const ConvertPlan& plan);
 
 // Every canonical tensor of cp is complete (RoPE tables aside: they are recomputed), and
 // there is a config and at least one tensor. convert_input otherwise, naming the first

@@ -24,6 +24,7 @@ enum class RuleScope {
   expect,      // only when --expect is given
   manifest,    // only when --manifest is given
   scan,        // checkpoints, only when the data is scanned
+  tagged,      // files whose format has the rule's tag (the families' own rules)
 };
 
 struct RuleInfo {
@@ -33,9 +34,15 @@ struct RuleInfo {
   bool needs_scan;  // checked only when the data is scanned (not under --no-scan)
   std::string_view what;
   std::string_view why;
+  std::string_view tag = {};  // RuleScope::tagged: the format tag
+
+  RuleInfo(std::string_view i, Severity s, RuleScope sc, bool scan, std::string_view w, std::string_view y,
+           std::string_view t = {})
+      : id(i), severity(s), scope(sc), needs_scan(scan), what(w), why(y), tag(t) {}
 };
 
-// Every rule, in documentation order (grouped by family).
+// Every rule, in documentation order (grouped by family): validate's own, then every
+// format family's (family_rules.hpp).
 const std::vector<RuleInfo>& rule_catalogue();
 // The rule with this id, or nullptr.
 const RuleInfo* find_rule(std::string_view id);
@@ -47,5 +54,6 @@ std::string_view rule_scope_tag(RuleScope scope);
 // Whether a rule's scope covers a file of this format (scan and expect scopes also need
 // the matching option; the caller decides those).
 bool scope_covers(RuleScope scope, Format f);
+bool rule_covers(const RuleInfo& rule, Format f);
 
 }  // namespace ckpt
