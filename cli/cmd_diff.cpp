@@ -10,6 +10,8 @@
 #include "commands.hpp"
 #include "diff_json.hpp"
 #include "diff_text.hpp"
+#include "html/diff_html.hpp"
+#include "html/page.hpp"
 #include "input.hpp"
 
 namespace ckpt::cli {
@@ -49,6 +51,8 @@ Outcome run_diff(const DiffArgs& a) {
   if (!parse_format_option(a.format_a, fa, out) || !parse_format_option(a.format_b, fb, out)) return out;
   for (auto v : {a.atol, a.rtol})
     if (v && !(*v >= 0)) return out.usage_error("tolerances must be non-negative numbers");
+  if (!a.html.empty() && a.bytes) return out.usage_error("--html draws the numeric comparison: it does not apply to --bytes");
+  if (!a.html.empty() && !html::check_output("--html", a.html, {a.a, a.b}, out)) return out;
   auto ca = open_input(a.a, fa, out);
   if (!ca) return out;
   auto cb = open_input(a.b, fb, out);
@@ -86,6 +90,7 @@ Outcome run_diff(const DiffArgs& a) {
     opt.diagnose = !a.no_diagnose;
     opt.tensors = a.tensors;
     opt.stop_at_first_difference = a.quiet;  // only the exit code is wanted
+    opt.error_shapes = !a.html.empty();
     opt.threads = a.threads ? a.threads : std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
     auto r = diff_checkpoints(*ca, *cb, opt, progress.callback());
     if (!r) return out.error(r.error().message.find(a.b) != std::string::npos ? a.b : a.a, r.error());
@@ -96,6 +101,7 @@ Outcome run_diff(const DiffArgs& a) {
   if (a.json) out.document = diff_json(report);
   else if (a.summary) out.text = diff_table(report);
   else if (!a.quiet) out.text = diff_text(report);
+  if (!a.html.empty() && !html::write_page("--html", a.html, html::diff_html(report, {a.html_tensors}), out)) return out;
   out.worsen(report.equal() ? Verdict::ok : Verdict::finding);
   return out;
 }
@@ -127,6 +133,9 @@ void add_diff_command(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false)
       ->excludes(bytes);
   sub->add_flag("--no-diagnose", args->no_diagnose, "skip the diagnoses of differing tensors");
+  sub->add_option("--html", args->html,
+                  "also write a self-contained HTML report: tensor heatmap, error histograms, row/column profiles");
+  sub->add_option("--html-tensors", args->html_tensors, "tensors the HTML report shows in detail (default 10)");
   sub->add_option("--threads", args->threads, "worker threads (default: 2, or 1 on a single core)");
   sub->add_option("--format-a", args->format_a, "force A's layout instead of detecting it");
   sub->add_option("--format-b", args->format_b, "force B's layout instead of detecting it");

@@ -59,6 +59,30 @@ json diagnosis_json(const std::optional<Diagnosis>& d) {
   return j;
 }
 
+json profile_json(const ErrorShape::Profile& p) {
+  json rms = json::array();
+  for (double v : p.rms) rms.push_back(float_json(v));
+  return {{"bucket", p.bucket}, {"rms", rms}, {"count", p.count}};
+}
+
+// --html collects it: where the errors are (diff/include/ckpt/error_shape.hpp).
+json error_shape_json(const ErrorShape& e) {
+  json map = json::array();
+  for (double v : e.map_rms) map.push_back(float_json(v));
+  json ca = json::array(), cb = json::array();
+  for (float v : e.corner_a) ca.push_back(float_json(v));
+  for (float v : e.corner_b) cb.push_back(float_json(v));
+  return {{"rows", e.rows},
+          {"cols", e.cols},
+          {"compared", e.compared},
+          {"abs_error", histogram_json(e.abs_error)},
+          {"by_row", profile_json(e.by_row)},
+          {"by_col", profile_json(e.by_col)},
+          {"map", {{"rows", e.map_rows}, {"cols", e.map_cols}, {"row_bucket", e.map_row_bucket},
+                   {"col_bucket", e.map_col_bucket}, {"rms", map}, {"count", e.map_count}}},
+          {"corner", {{"rows", e.corner_rows}, {"cols", e.corner_cols}, {"a", ca}, {"b", cb}}}};
+}
+
 json tensor_json(const TensorDiff& t) {
   json j{{"name", t.name},
          {"status", diff_status_name(t.status)},
@@ -89,6 +113,7 @@ json tensor_json(const TensorDiff& t) {
                        {"all_zero", t.extra_rows->all_zero}};
   else
     j["extra_rows"] = nullptr;
+  if (t.error_shape) j["error_shape"] = error_shape_json(*t.error_shape);
   return j;
 }
 

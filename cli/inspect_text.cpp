@@ -7,6 +7,7 @@
 
 #include "ckpt/views.hpp"
 #include "families/family_render.hpp"
+#include "html/sparkline.hpp"
 
 namespace ckpt::cli {
 
@@ -143,6 +144,8 @@ std::string inspect_text(const InspectReport& r) {
                               g(*s->scale_max));
           if (s->partial) st += fmt::format(" (partial: {} of {} values)", s->count, t.spec.numel);
           line(st);
+          if (s->histogram && !s->histogram->empty())
+            line(fmt::format("      hist [{}, {}] {}", g(s->min), g(s->max), html::sparkline(*s->histogram, s->min, s->max)));
         } else {
           line("      stats: no values in the file");
         }

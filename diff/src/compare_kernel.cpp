@@ -63,6 +63,7 @@ void PairAccum::merge(const PairAccum& o, size_t cap) {
     if (first.size() >= cap) break;
     first.push_back(m);
   }
+  ErrorShapeAccum::merge_into(shape, o.shape);
 }
 
 namespace {
@@ -199,6 +200,7 @@ void accumulate(const ElementRule& rule, uint64_t first, const float* a, const f
     }
     add_fingerprint(pa, k, acc.fp_a);
     add_fingerprint(pb, k, acc.fp_b);
+    if (acc.geometry) ErrorShapeAccum::add_to(acc.shape, *acc.geometry, first + off, pa, pb, k);
     const float* ph = half_steps ? half_steps + off : nullptr;
     if (!rule.use_ulp && (!rule.q8_bound || ph) && finite_block(rule, first + off, pa, pb, ph, k, acc, cap)) continue;
     slow_block(rule, first + off, pa, pb, ph, k, acc, cap);

@@ -30,6 +30,7 @@ struct Plan {
   int half_step_side = 0;  // 0 none, 'a' or 'b': the Q8_0 side whose half steps bound the error
   PairAccum acc;
   bool compared = false;
+  ErrorGeometry geometry;  // DiffOptions::error_shapes
 };
 
 struct Job {
@@ -136,7 +137,11 @@ class Runner {
       const unsigned parts = random && p.n >= o_.split_elems ? t : 1;
       // Boundaries on multiples of 64 Ki elements keep Q8_0 groups whole.
       const uint64_t step = ((p.n + parts - 1) / parts + 65535) / 65536 * 65536;
-      for (uint64_t lo = 0; lo < p.n; lo += step) jobs_.push_back(Job{i, lo, std::min(p.n, lo + step), {}, {}});
+      if (o_.error_shapes) plans_[i].geometry = geometry_of(*p.pair.a, p.td.numel);
+      for (uint64_t lo = 0; lo < p.n; lo += step) {
+        jobs_.push_back(Job{i, lo, std::min(p.n, lo + step), {}, {}});
+        if (o_.error_shapes) jobs_.back().acc.geometry = &plans_[i].geometry;
+      }
     }
     // Largest first keeps both threads busy to the end.
     std::stable_sort(jobs_.begin(), jobs_.end(), [](const Job& x, const Job& y) { return x.hi - x.lo > y.hi - y.lo; });
@@ -297,6 +302,9 @@ Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, 
     Plan& p = plans[i];
     if (p.compared) {
       fill_metrics(p);
+      if (o.error_shapes)
+        attach_error_shape(ca, *p.pair.a, cb, *p.pair.b, geometry_of(*p.pair.a, p.td.numel), p.acc.shape,
+                           o.force_stream, p.td);
       if (p.td.extra_rows) {
         ExtraRows& x = *p.td.extra_rows;
         const View& v = x.side == 'a' ? *p.pair.a : *p.pair.b;

@@ -35,6 +35,9 @@ struct DiffOptions {
   // Stop comparing at the first element that differs (cmp -s): the report then only
   // answers equal() (tensors not yet compared are reported equal); no diagnoses.
   bool stop_at_first_difference = false;
+  // Collect TensorDiff::error_shape (|a - b| histogram, row/column profiles, map, corner)
+  // in the comparison pass: `ckpt diff --html`.
+  bool error_shapes = false;
 };
 
 // Whether a canonical name is selected by the --tensor globs (all are when there are none).

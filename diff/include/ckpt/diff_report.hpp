@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ckpt/checkpoint.hpp"
+#include "ckpt/error_shape.hpp"
 #include "ckpt/locate.hpp"
 
 namespace ckpt {
@@ -140,6 +141,7 @@ struct TensorDiff {
   std::vector<ElementPair> first_mismatches;
   std::optional<ExtraRows> extra_rows;
   std::optional<Diagnosis> diagnosis;
+  std::optional<ErrorShape> error_shape;  // DiffOptions::error_shapes, for pairs compared that differ in any way
   double percent() const { return compared ? 100.0 * double(mismatches) / double(compared) : 0.0; }
   bool is_difference() const { return status != DiffStatus::equal && !layout_only; }
 };
