@@ -172,14 +172,21 @@ std::string diff_text(const DiffReport& r) {
     out += fmt::format("  equal within tolerance; largest error {} in {} at {} (A {}, B {}), rule {}\n",
                        num(worst->max_abs->value), worst->name, index_str(worst->max_abs->at.index),
                        num(worst->max_abs->at.a), num(worst->max_abs->at.b), worst->rule);
+  // A training checkpoint against an export leaves dozens of optimizer tensors out: name a
+  // few, count the rest (--json lists them all).
+  constexpr size_t kNamed = 8;
   std::string layout;
+  size_t unnamed = 0, listed = 0;
   for (const auto& t : r.tensors) {
     if (!t.layout_only) continue;
     if (t.diagnosis)
       out += fmt::format("  note: {}: {}\n", t.name, t.diagnosis->detail);
-    else
+    else if (listed++ < kNamed)
       layout += (layout.empty() ? "" : ", ") + t.name;
+    else
+      ++unnamed;
   }
+  if (unnamed) layout += fmt::format(" and {} more", unnamed);
   if (!layout.empty()) out += fmt::format("  not compared (stored by one layout only): {}\n", layout);
   for (const auto& n : r.notes) out += fmt::format("  note: {}\n", n);
   return out + diff_summary(r) + "\n";

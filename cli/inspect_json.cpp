@@ -91,6 +91,10 @@ json location_json(const InspectReport& r) {
   const Location& l = *r.at;
   json j{{"offset", l.offset}, {"kind", region_kind_name(l.kind)}, {"beyond_file", l.beyond_file}};
   if (l.kind == RegionKind::header_field) j["field"] = l.field;
+  if (l.kind == RegionKind::container) {
+    j["structure"] = l.field;
+    j["part"] = l.part;
+  }
   if (l.kind == RegionKind::msgpack_entry) {
     j["key"] = l.field;
     j["part"] = l.part;

@@ -51,6 +51,10 @@ std::string location_text(const Location& l, const std::optional<double>& value)
       break;
     case RegionKind::past_end: s += "past the end of the file"; break;
     case RegionKind::unmapped: s += "not mapped by the layout"; break;
+    case RegionKind::container:
+      s += fmt::format("{}: {} (bytes {}..{}), byte {} of it", l.field, l.part, l.region_start,
+                       l.region_start + l.region_length - 1, l.byte_in_element);
+      break;
     case RegionKind::msgpack_entry:
       s += fmt::format("key {}: {} (bytes {}..{}), byte {} of it", l.field, l.part, l.region_start,
                        l.region_start + l.region_length - 1, l.byte_in_element);

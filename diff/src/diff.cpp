@@ -69,7 +69,13 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const Checkpoint& ca,
     td.status = m.a ? DiffStatus::only_in_a : DiffStatus::only_in_b;
     const Checkpoint& other = m.a ? cb : ca;
     // Training state is only a difference against a format that could have stored it.
-    td.layout_only = is_layout_only(m.name) || (is_training_state(m.name) && !other.format.has_tag("training_state"));
+    // Other stored tensors with no canonical name (optimizer state, buffers, Meta's
+    // rope.freqs) are only a difference against the same format, which could store them.
+    const View& own = m.a ? *m.a : *m.b;
+    const Checkpoint& mine = m.a ? ca : cb;
+    td.layout_only = is_layout_only(m.name) ||
+                     (is_training_state(m.name) ? !other.format.has_tag("training_state")
+                                                : !own.canonical && other.format != mine.format);
     td.numel = m.a ? m.a->numel : m.b->numel;
     return p;
   }

@@ -30,13 +30,15 @@ std::string_view dtype_name(DType d) {
     case DType::u16: return "u16";
     case DType::u64: return "u64";
     case DType::boolean: return "bool";
+    case DType::opaque: return "opaque";
   }
   return "f32";
 }
 
 uint32_t dtype_width(DType d) {
   switch (d) {
-    case DType::q8_0: return 0;
+    case DType::q8_0:
+    case DType::opaque: return 0;
     case DType::i8:
     case DType::u8:
     case DType::boolean: return 1;

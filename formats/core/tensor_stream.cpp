@@ -54,7 +54,8 @@ void widen(DType d, const uint8_t* bytes, size_t n, float* out) {
     case DType::boolean:
       for (size_t i = 0; i < n; ++i) out[i] = bytes[i] != 0 ? 1.0f : 0.0f;
       break;
-    case DType::q8_0: break;
+    case DType::q8_0:
+    case DType::opaque: break;
   }
 }
 

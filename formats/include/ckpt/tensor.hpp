@@ -12,7 +12,9 @@ namespace ckpt {
 
 // Element types as stored. Every type streams as fp32 (tensor_stream.hpp): floats are
 // widened or narrowed to fp32 (f64 rounds), integers and booleans converted.
-enum class DType { f32, q8_0, bf16, u32, f16, f64, i8, i16, i32, i64, u8, u16, u64, boolean };
+enum class DType { f32, q8_0, bf16, u32, f16, f64, i8, i16, i32, i64, u8, u16, u64, boolean, opaque };
+// opaque: elements ckpt does not convert to fp32 (complex, quantized, float8): listed,
+// located and hashed as stored, never streamed as values.
 std::string_view dtype_name(DType d);
 // Bytes per element of a type stored element by element; 0 for Q8_0 (int8 + scales).
 uint32_t dtype_width(DType d);
