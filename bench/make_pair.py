@@ -5,6 +5,8 @@ patching one float of a file in place (to make the pair differ by one element).
   make_pair.py gen OUT.bin [LAYERS]           write the v0 file (4 layers: 1.08 GB; 12: 2.7 GB)
   make_pair.py patch FILE INSPECT.json TENSOR FLAT VALUE
                                               set element FLAT of TENSOR (fp32) to VALUE
+  make_pair.py noise IN.bin OUT.bin SCALE     copy a v0 file with every float x -> x * (1 + SCALE * N(0, 1))
+                                              (every element differs: the diff's slowest case)
 """
 import json
 import struct
@@ -39,10 +41,25 @@ def patch(path, inspect_json, tensor, flat, value):
         f.write(struct.pack("<f", float(value)))
 
 
+def noise(src, dst, scale):
+    rng = np.random.default_rng(7)
+    with open(src, "rb") as f, open(dst, "wb") as g:
+        g.write(f.read(28))  # the v0 header
+        while True:
+            chunk = f.read(4 << 24)
+            if not chunk:
+                break
+            x = np.frombuffer(chunk, dtype="<f4")
+            y = x * (1 + np.float32(scale) * rng.standard_normal(len(x), dtype=np.float32))
+            g.write(y.astype("<f4").tobytes())
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
         gen(*sys.argv[2:4])
     elif sys.argv[1] == "patch":
         patch(*sys.argv[2:7])
+    elif sys.argv[1] == "noise":
+        noise(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
         sys.exit(__doc__)

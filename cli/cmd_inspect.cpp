@@ -8,6 +8,8 @@
 #include "input.hpp"
 #include "inspect_json.hpp"
 #include "inspect_text.hpp"
+#include "html/inspect_html.hpp"
+#include "html/page.hpp"
 
 namespace ckpt::cli {
 
@@ -32,8 +34,10 @@ Outcome run_inspect(const InspectArgs& a) {
   Outcome out;
   std::optional<Format> forced;
   if (!parse_format_option(a.format, forced, out)) return out;
+  if (!a.html.empty() && !html::check_output("--html", a.html, {a.file}, out)) return out;
   InspectOptions opt;
-  opt.stats = a.stats;
+  opt.stats = a.stats || a.hist;
+  opt.histograms = a.hist || (opt.stats && !a.html.empty());
   opt.limit = a.limit;
   opt.threads = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
   if (!a.at.empty()) {
@@ -46,8 +50,9 @@ Outcome run_inspect(const InspectArgs& a) {
   const bool unknown = !cp->format.known();
   auto report = build_inspect_report(std::move(*cp), opt);
   if (!report) return out.error(a.file, report.error());
-  if (a.json) out.document = inspect_json(*report);
+  if (a.json) out.document = inspect_json(*report, a.hist);  // --html alone keeps the JSON as it was
   else out.text = inspect_text(*report);
+  if (!a.html.empty() && !html::write_page("--html", a.html, html::inspect_html(*report), out)) return out;
   // An ak42 file of an unknown version still shows its header, but nothing ran on it.
   if (unknown) out.usage_error(fmt::format("{}: no known format fits: {}", a.file, report->cp.detection));
   return out;
@@ -59,6 +64,9 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   sub->add_option("file", args->file, "the file to inspect")->required();
   sub->add_flag("--json", args->json, "print one JSON object (schema ckpt.inspect/1)");
   sub->add_flag("--stats", args->stats, "read the data: min, max, mean, std, absmax, nan, inf, zeros per tensor");
+  sub->add_flag("--hist", args->hist, "with the statistics, a histogram of each tensor's values (one line, log counts)");
+  sub->add_option("--html", args->html,
+                  "also write a self-contained HTML report: byte map, findings; with --stats histograms and per-layer plots");
   sub->add_option("--tensor", args->tensor, "print the first values of this tensor");
   sub->add_option("--limit", args->limit, "how many values --tensor prints (default 16)");
   sub->add_option("--at", args->at, "say what the byte at this offset (decimal or 0x hex) belongs to");

@@ -14,6 +14,8 @@ namespace ckpt::cli {
 struct InspectArgs {
   std::string file;
   bool json = false, stats = false;
+  bool hist = false;  // --hist: histograms with the statistics
+  std::string html;   // --html FILE: also write the HTML report there
   std::string at, tensor, format;
   uint64_t limit = 16;
 };
@@ -33,8 +35,12 @@ struct DiffArgs {
   std::optional<double> atol, rtol;
   std::optional<uint64_t> ulp;
   bool equal_nan = false, json = false, bytes = false, no_diagnose = false;
+  bool quiet = false, summary = false;  // -q: exit code only; --summary: one line per tensor
+  std::vector<std::string> tensors;     // --tensor GLOB (repeatable)
   uint64_t max_report = 10;
   unsigned threads = 0;
+  std::string html;            // --html FILE: also write the HTML report there
+  uint64_t html_tensors = 10;  // --html-tensors N
 };
 Outcome run_diff(const DiffArgs& a);
 

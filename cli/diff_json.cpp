@@ -1,5 +1,7 @@
 #include "diff_json.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "inspect_json.hpp"
@@ -29,12 +31,56 @@ json extremum_json(const std::optional<Extremum>& e) {
 
 json diagnosis_json(const std::optional<Diagnosis>& d) {
   if (!d) return nullptr;
-  json j{{"kind", d->kind}, {"detail", d->detail}, {"checked", d->checked}};
+  json j{{"kind", d->name()}, {"detail", d->detail}, {"checked", d->checked}};
   if (!d->other.empty()) j["other"] = d->other;
   if (d->factor) j["factor"] = float_json(*d->factor);
   if (d->shift) j["shift"] = *d->shift;
   if (!d->direction.empty()) j["direction"] = d->direction;
+  if (!d->pattern.empty()) j["pattern"] = d->pattern;
+  if (!d->order.empty()) j["order"] = d->order;
+  if (d->block) j["block"] = d->block;
+  if (!d->shape.empty()) j["shape"] = d->shape;
+  if (d->kind == DiagnosisKind::tilized || d->kind == DiagnosisKind::untilized) {
+    j["of_transpose"] = d->of_transpose;
+    j["tile"] = d->tile;
+    j["face"] = d->face;
+  }
+  if (!d->precision.empty()) j["precision"] = d->precision;
+  if (!d->rounding.empty()) j["rounding"] = d->rounding;
+  if (!d->side.empty()) j["side"] = d->side;
+  if (d->group_a || d->group_b)
+    j["group_size"] = {{"a", d->group_a ? json(*d->group_a) : json(nullptr)},
+                       {"b", d->group_b ? json(*d->group_b) : json(nullptr)}};
+  if (!d->accept.empty()) j["accept"] = d->accept;
+  if (d->fingerprint)  // hex strings: JSON readers lose 64-bit integers
+    j["fingerprint"] = {{"count", d->fingerprint->count},
+                        {"sum", fmt::format("{:#018x}", d->fingerprint->sum)},
+                        {"sum_squares", fmt::format("{:#018x}", d->fingerprint->sum_squares)}};
   return j;
+}
+
+json profile_json(const ErrorShape::Profile& p) {
+  json rms = json::array();
+  for (double v : p.rms) rms.push_back(float_json(v));
+  return {{"bucket", p.bucket}, {"rms", rms}, {"count", p.count}};
+}
+
+// --html collects it: where the errors are (diff/include/ckpt/error_shape.hpp).
+json error_shape_json(const ErrorShape& e) {
+  json map = json::array();
+  for (double v : e.map_rms) map.push_back(float_json(v));
+  json ca = json::array(), cb = json::array();
+  for (float v : e.corner_a) ca.push_back(float_json(v));
+  for (float v : e.corner_b) cb.push_back(float_json(v));
+  return {{"rows", e.rows},
+          {"cols", e.cols},
+          {"compared", e.compared},
+          {"abs_error", histogram_json(e.abs_error)},
+          {"by_row", profile_json(e.by_row)},
+          {"by_col", profile_json(e.by_col)},
+          {"map", {{"rows", e.map_rows}, {"cols", e.map_cols}, {"row_bucket", e.map_row_bucket},
+                   {"col_bucket", e.map_col_bucket}, {"rms", map}, {"count", e.map_count}}},
+          {"corner", {{"rows", e.corner_rows}, {"cols", e.corner_cols}, {"a", ca}, {"b", cb}}}};
 }
 
 json tensor_json(const TensorDiff& t) {
@@ -67,6 +113,7 @@ json tensor_json(const TensorDiff& t) {
                        {"all_zero", t.extra_rows->all_zero}};
   else
     j["extra_rows"] = nullptr;
+  if (t.error_shape) j["error_shape"] = error_shape_json(*t.error_shape);
   return j;
 }
 
@@ -123,7 +170,8 @@ json diff_json(const DiffReport& r) {
          {"config", config},
          {"tensors", tensors},
          {"summary", summary},
-         {"notes", r.notes}};
+         {"notes", r.notes},
+         {"selected", r.selected}};
   j["bytes"] = r.bytes ? bytes_json(*r.bytes) : json(nullptr);
   return j;
 }

@@ -62,7 +62,7 @@ void render_tensor(std::string& out, const TensorDiff& t) {
                        num(t.max_rel->value), index_str(t.max_rel->at.index));
   if (t.compared && t.mismatches)
     out += fmt::format("      rmse {}, cosine {}\n", num(t.rmse), t.cosine ? fmt::format("{:.9f}", *t.cosine) : "n/a");
-  if (t.diagnosis) out += fmt::format("      diagnosis: {}: {}\n", t.diagnosis->kind, t.diagnosis->detail);
+  if (t.diagnosis) out += fmt::format("      diagnosis: {}: {}\n", t.diagnosis->name(), t.diagnosis->detail);
   if (!t.first_mismatches.empty()) {
     out += "      first mismatches:\n";
     for (const auto& m : t.first_mismatches)
@@ -172,16 +172,89 @@ std::string diff_text(const DiffReport& r) {
     out += fmt::format("  equal within tolerance; largest error {} in {} at {} (A {}, B {}), rule {}\n",
                        num(worst->max_abs->value), worst->name, index_str(worst->max_abs->at.index),
                        num(worst->max_abs->at.a), num(worst->max_abs->at.b), worst->rule);
+  // A training checkpoint against an export leaves dozens of optimizer tensors out: name a
+  // few, count the rest (--json lists them all).
+  constexpr size_t kNamed = 8;
   std::string layout;
+  size_t unnamed = 0, listed = 0;
   for (const auto& t : r.tensors) {
     if (!t.layout_only) continue;
     if (t.diagnosis)
       out += fmt::format("  note: {}: {}\n", t.name, t.diagnosis->detail);
-    else
+    else if (listed++ < kNamed)
       layout += (layout.empty() ? "" : ", ") + t.name;
+    else
+      ++unnamed;
   }
+  if (unnamed) layout += fmt::format(" and {} more", unnamed);
   if (!layout.empty()) out += fmt::format("  not compared (stored by one layout only): {}\n", layout);
   for (const auto& n : r.notes) out += fmt::format("  note: {}\n", n);
+  return out + diff_summary(r) + "\n";
+}
+
+std::string diagnosis_label(const Diagnosis& d) {
+  std::string s(d.name());
+  const std::string side = d.side == "a" ? " (A)" : d.side == "b" ? " (B)" : "";
+  switch (d.kind) {
+    case DiagnosisKind::scaled:
+      if (d.factor) s += fmt::format(" {:.7g}", *d.factor);
+      break;
+    case DiagnosisKind::rounded:
+      s += " " + d.precision + side;
+      break;
+    case DiagnosisKind::quantized: {
+      auto g = [](const std::optional<uint64_t>& x) { return x ? std::to_string(*x) : std::string("?"); };
+      s += d.side == "both" ? fmt::format(" q8_0 g{}/g{}", g(d.group_a), g(d.group_b))
+                            : fmt::format(" q8_0 g{}{}", g(d.side == "a" ? d.group_a : d.group_b), side);
+      break;
+    }
+    case DiagnosisKind::tilized:
+    case DiagnosisKind::untilized:
+      if (d.tile != 32 || d.face != 16)  // not tt-metal's: the tile (and face) size
+        s += d.face < d.tile ? fmt::format(" {}/{}", d.tile, d.face) : fmt::format(" {}", d.tile);
+      if (d.of_transpose) s += " of transpose";
+      break;
+    case DiagnosisKind::reshaped_transposed:
+      if (d.shape.size() == 2) s += fmt::format(" ({}, {})", d.shape[0], d.shape[1]);
+      break;
+    case DiagnosisKind::rotary_permutation:
+      s += " " + d.direction;
+      break;
+    case DiagnosisKind::rows_permuted:
+    case DiagnosisKind::columns_permuted:
+    case DiagnosisKind::permuted:
+      if (!d.pattern.empty()) s += " " + d.pattern;
+      break;
+    case DiagnosisKind::layers_shifted:
+      if (d.shift) s += fmt::format(" {:+d}", *d.shift);
+      break;
+    case DiagnosisKind::swapped:
+      s += " with " + d.other;
+      break;
+    default:
+      break;
+  }
+  if (!d.precision.empty() && d.kind != DiagnosisKind::rounded && d.kind != DiagnosisKind::quantized)
+    s += " + " + d.precision + side;  // a layout of rounded values
+  return s;
+}
+
+std::string diff_table(const DiffReport& r) {
+  size_t width = 6;
+  for (const auto& t : r.tensors) width = std::max(width, t.name.size());
+  auto row = [&](const std::string& name, std::string_view status, const std::string& max_abs, const std::string& rmse,
+                 const std::string& cosine, const std::string& diagnosis) {
+    return fmt::format("{:<{}}  {:<14}  {:>11}  {:>11}  {:>12}  {}\n", name, width, status, max_abs, rmse, cosine,
+                       diagnosis);
+  };
+  std::string out = row("tensor", "status", "max_abs", "rmse", "cosine", "diagnosis");
+  for (const auto& t : r.tensors) {
+    const bool values = t.compared > 0;
+    out += row(t.name, t.layout_only ? "layout_only" : diff_status_name(t.status),
+               values && t.max_abs ? fmt::format("{:.4g}", t.max_abs->value) : "-",
+               values ? fmt::format("{:.4g}", t.rmse) : "-", t.cosine ? fmt::format("{:.9f}", *t.cosine) : "-",
+               t.diagnosis ? diagnosis_label(*t.diagnosis) : "-");
+  }
   return out + diff_summary(r) + "\n";
 }
 

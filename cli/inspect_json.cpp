@@ -11,6 +11,12 @@ using nlohmann::json;
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
+json histogram_json(const Histogram& h) {
+  json bins = json::array();
+  for (const auto& b : h.bins) bins.push_back({b.lo, b.hi, b.count});
+  return bins;
+}
+
 json finding_json(const Finding& f) {
   return json{{"rule", f.rule},
               {"severity", severity_name(f.severity)},
@@ -35,7 +41,7 @@ json config_json(const ModelConfig& c) {
 
 namespace {
 
-json stats_json(const TensorStats& s) {
+json stats_json(const TensorStats& s, bool histograms) {
   const bool any = s.finite > 0;
   json j{{"count", s.count},
          {"min", any ? number_or_null(s.min) : json(nullptr)},
@@ -53,11 +59,13 @@ json stats_json(const TensorStats& s) {
     j["scale_min"] = number_or_null(*s.scale_min);
     j["scale_max"] = number_or_null(*s.scale_max);
   }
+  if (histograms && s.histogram) j["histogram"] = histogram_json(*s.histogram);
+  if (histograms && s.scale_histogram) j["scale_histogram"] = histogram_json(*s.scale_histogram);
   return j;
 }
 
 json tensor_json(const Checkpoint& cp, const TensorInfo& t, const std::string& canonical,
-                 const std::optional<TensorStats>* stats) {
+                 const std::optional<TensorStats>* stats, bool histograms) {
   json j{{"name", t.spec.name},
          {"dtype", dtype_name(t.spec.dtype)},
          {"shape", t.spec.shape},
@@ -75,7 +83,7 @@ json tensor_json(const Checkpoint& cp, const TensorInfo& t, const std::string& c
     j["scale_alignment"] = alignment_of(t.place.scale_offset);
   }
   j["truncated_at"] = t.truncated_at ? json(*t.truncated_at) : json(nullptr);
-  if (stats) j["stats"] = *stats && stats->has_value() ? stats_json(**stats) : json(nullptr);
+  if (stats) j["stats"] = *stats && stats->has_value() ? stats_json(**stats, histograms) : json(nullptr);
   return j;
 }
 
@@ -83,6 +91,10 @@ json location_json(const InspectReport& r) {
   const Location& l = *r.at;
   json j{{"offset", l.offset}, {"kind", region_kind_name(l.kind)}, {"beyond_file", l.beyond_file}};
   if (l.kind == RegionKind::header_field) j["field"] = l.field;
+  if (l.kind == RegionKind::container) {
+    j["structure"] = l.field;
+    j["part"] = l.part;
+  }
   if (l.kind == RegionKind::msgpack_entry) {
     j["key"] = l.field;
     j["part"] = l.part;
@@ -105,7 +117,7 @@ json location_json(const InspectReport& r) {
 
 }  // namespace
 
-json inspect_json(const InspectReport& r) {
+json inspect_json(const InspectReport& r, bool histograms) {
   const Checkpoint& cp = r.cp;
   json j{{"schema", "ckpt.inspect/1"},
          {"file", cp.path},
@@ -133,7 +145,7 @@ json inspect_json(const InspectReport& r) {
   const auto views = canonical_views(cp);
   for (size_t i = 0; i < cp.tensors.size(); ++i)
     tensors.push_back(tensor_json(cp, cp.tensors[i], canonical_names_of(views, i, cp.tensors[i].spec.name),
-                                  r.stats.empty() ? nullptr : &r.stats[i]));
+                                  r.stats.empty() ? nullptr : &r.stats[i], histograms));
   j["tensors"] = tensors;
   if (const FamilyRenderer* f = renderer_for(cp); f && f->json) f->json(cp, j);
   json findings = json::array();

@@ -10,6 +10,9 @@ nlohmann::json finding_json(const Finding& f);
 nlohmann::json config_json(const ModelConfig& c);
 // A double as JSON, null when it is not finite (JSON has no NaN or Inf).
 nlohmann::json number_or_null(double v);
-nlohmann::json inspect_json(const InspectReport& r);
+// A histogram as [[lo, hi, count], ...], its non-empty bins ascending.
+nlohmann::json histogram_json(const Histogram& h);
+// histograms: include the stats' histograms (inspect --hist) when the report has them.
+nlohmann::json inspect_json(const InspectReport& r, bool histograms = true);
 
 }  // namespace ckpt::cli

@@ -7,6 +7,7 @@
 
 #include "ckpt/views.hpp"
 #include "families/family_render.hpp"
+#include "html/sparkline.hpp"
 
 namespace ckpt::cli {
 
@@ -50,6 +51,10 @@ std::string location_text(const Location& l, const std::optional<double>& value)
       break;
     case RegionKind::past_end: s += "past the end of the file"; break;
     case RegionKind::unmapped: s += "not mapped by the layout"; break;
+    case RegionKind::container:
+      s += fmt::format("{}: {} (bytes {}..{}), byte {} of it", l.field, l.part, l.region_start,
+                       l.region_start + l.region_length - 1, l.byte_in_element);
+      break;
     case RegionKind::msgpack_entry:
       s += fmt::format("key {}: {} (bytes {}..{}), byte {} of it", l.field, l.part, l.region_start,
                        l.region_start + l.region_length - 1, l.byte_in_element);
@@ -143,6 +148,8 @@ std::string inspect_text(const InspectReport& r) {
                               g(*s->scale_max));
           if (s->partial) st += fmt::format(" (partial: {} of {} values)", s->count, t.spec.numel);
           line(st);
+          if (s->histogram && !s->histogram->empty())
+            line(fmt::format("      hist [{}, {}] {}", g(s->min), g(s->max), html::sparkline(*s->histogram, s->min, s->max)));
         } else {
           line("      stats: no values in the file");
         }

@@ -6,9 +6,11 @@ set -euo pipefail
 packages=(
   cmake g++ make
   libfmt-dev libeigen3-dev libmsgpack-cxx-dev libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev libxxhash-dev libssl-dev
+  libcli11-dev nlohmann-json3-dev libxxhash-dev libssl-dev zlib1g-dev
   libflatbuffers-dev flatbuffers-compiler flatbuffers-compiler-dev
   python3 python3-numpy python3-msgpack
+  # The HTML report tests: headless Chromium renders the pages, libpng reads its screenshots.
+  chromium libpng-dev
 )
 
 # The fuzzers and the sanitizer build need clang and its runtime.

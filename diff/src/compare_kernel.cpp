@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "fingerprint.hpp"
+
 namespace ckpt::diffing {
 
 uint64_t ulp_distance(float a, float b) {
@@ -50,6 +52,8 @@ void PairAccum::merge(const PairAccum& o, size_t cap) {
   b_zero += o.b_zero;
   a_zero += o.a_zero;
   negated += o.negated;
+  merge_fingerprint(fp_a, o.fp_a);
+  merge_fingerprint(fp_b, o.fp_b);
   if (o.has_max) {
     if (!has_max || o.max_abs.value > max_abs.value) max_abs = o.max_abs;
     if (!has_max || o.max_rel.value > max_rel.value) max_rel = o.max_rel;
@@ -59,6 +63,7 @@ void PairAccum::merge(const PairAccum& o, size_t cap) {
     if (first.size() >= cap) break;
     first.push_back(m);
   }
+  ErrorShapeAccum::merge_into(shape, o.shape);
 }
 
 namespace {
@@ -193,6 +198,9 @@ void accumulate(const ElementRule& rule, uint64_t first, const float* a, const f
         continue;
       }
     }
+    add_fingerprint(pa, k, acc.fp_a);
+    add_fingerprint(pb, k, acc.fp_b);
+    if (acc.geometry) ErrorShapeAccum::add_to(acc.shape, *acc.geometry, first + off, pa, pb, k);
     const float* ph = half_steps ? half_steps + off : nullptr;
     if (!rule.use_ulp && (!rule.q8_bound || ph) && finite_block(rule, first + off, pa, pb, ph, k, acc, cap)) continue;
     slow_block(rule, first + off, pa, pb, ph, k, acc, cap);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ckpt/diff_report.hpp"
+#include "error_shape_accum.hpp"
 
 namespace ckpt::diffing {
 
@@ -36,6 +37,13 @@ struct PairAccum {
   // Mismatch shapes, for the diagnoses: B zero, A zero, B = -A.
   uint64_t b_zero = 0, a_zero = 0, negated = 0;
   std::vector<ElementPair> first;  // ascending flat index, at most `cap`
+  // Fingerprints of the blocks that are not bitwise equal (equal blocks would add the
+  // same to both): equal fingerprints with mismatches mean "the same values reordered".
+  Fingerprint fp_a, fp_b;
+  // DiffOptions::error_shapes: the tensor's geometry, and where its errors are (made at
+  // the first block that is not bitwise equal).
+  const ErrorGeometry* geometry = nullptr;
+  std::shared_ptr<ErrorShapeAccum> shape;
   // Merges an accumulator of a later range (ties keep the earlier index).
   void merge(const PairAccum& later, size_t cap);
 };

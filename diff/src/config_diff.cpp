@@ -4,6 +4,18 @@
 
 namespace ckpt {
 
+namespace {
+
+// A field the format does not store (Meta's seq_len) is not a difference: its value is a
+// placeholder. The family says so in config_origin.
+bool unknown_in(const Checkpoint& cp, std::string_view field) {
+  for (const auto& [name, origin] : cp.config_origin)
+    if (name == field && origin.starts_with("unknown")) return true;
+  return false;
+}
+
+}  // namespace
+
 std::vector<ConfigDifference> diff_configs(const Checkpoint& a, const Checkpoint& b) {
   std::vector<ConfigDifference> out;
   // tt-train files store no config (their reader needs --n-heads to derive one): with
@@ -21,7 +33,7 @@ std::vector<ConfigDifference> diff_configs(const Checkpoint& a, const Checkpoint
       {"shared_classifier", {int64_t(x.shared_classifier), int64_t(y.shared_classifier)}},
   };
   for (const auto& [name, v] : fields) {
-    if (v.first == v.second) continue;
+    if (v.first == v.second || unknown_in(a, name) || unknown_in(b, name)) continue;
     out.push_back({name, v.first, v.second});
   }
   return out;

@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sample_check.hpp"
-#include "tile_layout.hpp"
 #include "ckpt/view_reader.hpp"
+#include "reorder.hpp"
+#include "rounding.hpp"
+#include "sample_check.hpp"
 
 namespace ckpt::diffing {
 
@@ -41,7 +42,7 @@ std::optional<Diagnosis> truncated_file(const MatchedPair& m, const TensorDiff& 
   const View& v = side == 'a' ? *m.a : *m.b;
   const uint64_t present = std::min(ra.available(), rb.available());
   Diagnosis d;
-  d.kind = "truncated";
+  d.kind = DiagnosisKind::truncated;
   const TensorInfo& t = tensor_of(side == 'a' ? ctx.ca : ctx.cb, v);
   std::string where = t.truncated_at ? fmt::format(" (the file ends at byte {})", *t.truncated_at) : "";
   d.detail = fmt::format("{}'s file is truncated inside this tensor{}: {} of {} elements present, {}", side_name(side),
@@ -56,14 +57,14 @@ std::optional<Diagnosis> extra_rows(const TensorDiff& td) {
   Diagnosis d;
   const std::string more = side_name(x.side), fewer = side_name(x.side == 'a' ? 'b' : 'a');
   if (td.status == DiffStatus::equal) {
-    d.kind = "padded";
+    d.kind = DiagnosisKind::padded;
     d.detail = fmt::format(
         "{} has {} zero rows after row {} (vocabulary padded to a multiple of 32); the {} common rows are equal", more,
         x.rows, x.first_row - 1, x.first_row);
     return d;
   }
   if (td.mismatches || td.missing) return std::nullopt;
-  d.kind = "truncated";
+  d.kind = DiagnosisKind::truncated;
   d.detail = fmt::format("{} holds only the first {} of {}'s {} rows, and they are equal{}", fewer, x.first_row, more,
                          x.first_row + x.rows, x.all_zero ? " (the missing rows are all zero in " + more + ")" : "");
   d.checked = td.compared;
@@ -77,7 +78,7 @@ std::optional<Diagnosis> zero_filled(const TensorDiff& td, const PairAccum& acc)
   const char side = b_zero ? 'b' : 'a';
   const double norm = b_zero ? acc.nb : acc.na;
   Diagnosis d;
-  d.kind = "zero_filled";
+  d.kind = DiagnosisKind::zero_filled;
   d.checked = td.compared;
   if (norm == 0 && acc.finite_pairs == acc.compared)
     d.detail = fmt::format("{} is all zeros", side_name(side));
@@ -117,10 +118,10 @@ std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const Te
   Diagnosis d;
   d.checked = pos.size();
   if (factor == -1.0) {
-    d.kind = "sign_flipped";
+    d.kind = DiagnosisKind::sign_flipped;
     d.detail = fmt::format("B = -A (on all {} checked elements)", pos.size());
   } else {
-    d.kind = "scaled";
+    d.kind = DiagnosisKind::scaled;
     d.factor = factor;
     d.detail = fmt::format("B = {:.7g} * A", factor);
   }
@@ -143,7 +144,7 @@ std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, cons
   if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule))
     return std::nullopt;
   Diagnosis d;
-  d.kind = "transposed";
+  d.kind = DiagnosisKind::transposed;
   d.detail = sb == sa && r != c
                  ? fmt::format("B holds A^T: A is ({}, {}) and B's data is the ({}, {}) transpose under the same shape",
                                r, c, c, r)
@@ -182,7 +183,7 @@ std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const Te
       if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule))
         continue;
       Diagnosis d;
-      d.kind = "rotary_permutation";
+      d.kind = DiagnosisKind::rotary_permutation;
       d.direction = dir;
       d.checked = pb.size();
       d.detail =
@@ -230,12 +231,12 @@ std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const T
     d.checked = pos.size();
     const auto [l, k] = split_layer(v->name);
     if (rank < (1L << 30)) {
-      d.kind = "layers_shifted";
+      d.kind = DiagnosisKind::layers_shifted;
       d.shift = l - layer;
       d.detail = fmt::format("B's {} holds A's {} (layer {} holds layer {}: shifted by {:+d})", td.name, v->name, layer,
                              l, l - layer);
     } else {
-      d.kind = "swapped";
+      d.kind = DiagnosisKind::swapped;
       d.detail = fmt::format("B's {} holds A's {}", td.name, v->name);
     }
     return d;
@@ -263,7 +264,7 @@ std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair
   const auto pos = sample_positions(present->numel);
   const bool same = in_a ? fits(p, pos, e, pos, r) : fits(e, pos, p, pos, r);
   Diagnosis d;
-  d.kind = same ? "shared_classifier" : "untied_classifier";
+  d.kind = same ? DiagnosisKind::shared_classifier : DiagnosisKind::untied_classifier;
   d.other = "tok_embeddings.weight";
   d.checked = pos.size();
   const std::string has = in_a ? "A" : "B", shares = in_a ? "B" : "A";
@@ -276,13 +277,21 @@ std::optional<Diagnosis> diagnose_classifier(DiagContext& ctx, const MatchedPair
 std::optional<Diagnosis> diagnose(DiagContext& ctx, const MatchedPair& m, const TensorDiff& td, const ElementRule& rule,
                                   const PairAccum* acc) {
   if (auto d = truncated_file(m, td, ctx)) return d;
-  if (td.extra_rows) return extra_rows(td);
-  if (td.status == DiffStatus::shape_mismatch || !acc) return transposed(ctx, m, td, rule);
+  if (td.extra_rows) {
+    if (auto d = extra_rows(td)) return d;
+    return reordered(ctx, m, td, rule, acc);  // tiles padded to a multiple of 32 rows
+  }
+  if (td.status == DiffStatus::shape_mismatch || !acc) {
+    if (auto d = transposed(ctx, m, td, rule)) return d;
+    return reordered(ctx, m, td, rule, nullptr);
+  }
   if (auto d = zero_filled(td, *acc)) return d;
   if (auto d = scaled(ctx, m, td, rule, *acc)) return d;
+  if (auto d = rounded(ctx, m, td, *acc)) return d;
+  if (auto d = quantized(ctx, m, td, rule, *acc)) return d;
   if (auto d = transposed(ctx, m, td, rule)) return d;
   if (auto d = rotary(ctx, m, td, rule)) return d;
-  if (auto d = tile_layout(ctx, m, td, rule)) return d;  // tile_layout.cpp
+  if (auto d = reordered(ctx, m, td, rule, acc)) return d;
   return swapped(ctx, m, td, rule);
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // Diagnoses: why a tensor pair differs, when one known mistake explains it. Each is a
 // hypothesis "B = f(A)" checked on a deterministic sample of positions (every position
-// of tensors up to kSampleSize elements, sample_check.hpp) that always includes the first mismatches, and
-// where the full pass already measured it (zeros, sums) on every element. Reads only the
-// sampled positions: memory and reads are O(sample), whatever the tensor size.
+// of tensors up to kSampleSize elements, sample_check.hpp) that always includes the first
+// mismatches, and where the full pass already measured it (zeros, sums, fingerprints) on
+// every element. Memory is O(sample) whatever the tensor size; reads are the sampled
+// positions, plus at most one pass over each side for reorderings (reorder.hpp).
 #include <optional>
 
 #include "compare_kernel.hpp"

@@ -2,17 +2,19 @@
 // element ranges with bounded buffers, merge, then diagnose what differs.
 #include "ckpt/diff.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <mutex>
 #include <thread>
 
+#include "ckpt/canonical.hpp"
+#include "ckpt/view_reader.hpp"
 #include "compare_kernel.hpp"
 #include "diagnose.hpp"
-#include "ckpt/canonical.hpp"
 #include "match.hpp"
-#include "ckpt/view_reader.hpp"
 
 namespace ckpt {
 
@@ -28,6 +30,7 @@ struct Plan {
   int half_step_side = 0;  // 0 none, 'a' or 'b': the Q8_0 side whose half steps bound the error
   PairAccum acc;
   bool compared = false;
+  ErrorGeometry geometry;  // DiffOptions::error_shapes
 };
 
 struct Job {
@@ -66,7 +69,13 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const Checkpoint& ca,
     td.status = m.a ? DiffStatus::only_in_a : DiffStatus::only_in_b;
     const Checkpoint& other = m.a ? cb : ca;
     // Training state is only a difference against a format that could have stored it.
-    td.layout_only = is_layout_only(m.name) || (is_training_state(m.name) && !other.format.has_tag("training_state"));
+    // Other stored tensors with no canonical name (optimizer state, buffers, Meta's
+    // rope.freqs) are only a difference against the same format, which could store them.
+    const View& own = m.a ? *m.a : *m.b;
+    const Checkpoint& mine = m.a ? ca : cb;
+    td.layout_only = is_layout_only(m.name) ||
+                     (is_training_state(m.name) ? !other.format.has_tag("training_state")
+                                                : !own.canonical && other.format != mine.format);
     td.numel = m.a ? m.a->numel : m.b->numel;
     return p;
   }
@@ -134,7 +143,11 @@ class Runner {
       const unsigned parts = random && p.n >= o_.split_elems ? t : 1;
       // Boundaries on multiples of 64 Ki elements keep Q8_0 groups whole.
       const uint64_t step = ((p.n + parts - 1) / parts + 65535) / 65536 * 65536;
-      for (uint64_t lo = 0; lo < p.n; lo += step) jobs_.push_back(Job{i, lo, std::min(p.n, lo + step), {}, {}});
+      if (o_.error_shapes) plans_[i].geometry = geometry_of(*p.pair.a, p.td.numel);
+      for (uint64_t lo = 0; lo < p.n; lo += step) {
+        jobs_.push_back(Job{i, lo, std::min(p.n, lo + step), {}, {}});
+        if (o_.error_shapes) jobs_.back().acc.geometry = &plans_[i].geometry;
+      }
     }
     // Largest first keeps both threads busy to the end.
     std::stable_sort(jobs_.begin(), jobs_.end(), [](const Job& x, const Job& y) { return x.hi - x.lo > y.hi - y.lo; });
@@ -176,7 +189,7 @@ class Runner {
     const Plan& p = plans_[job.plan];
     ViewReader ra(ca_, *p.pair.a, o_.force_stream), rb(cb_, *p.pair.b, o_.force_stream);
     const size_t chunk = buf.a.size();
-    for (uint64_t i = job.lo; i < job.hi; i += chunk) {
+    for (uint64_t i = job.lo; i < job.hi && !stop_; i += chunk) {
       const size_t n = size_t(std::min<uint64_t>(chunk, job.hi - i));
       auto x = ra.read(i, n, buf.a.data(), p.half_step_side == 'a' ? buf.half_steps.data() : nullptr);
       auto y = x ? rb.read(i, n, buf.b.data(), p.half_step_side == 'b' ? buf.half_steps.data() : nullptr) : x;
@@ -186,6 +199,7 @@ class Runner {
       }
       accumulate(p.rule, i, buf.a.data(), buf.b.data(), p.half_step_side ? buf.half_steps.data() : nullptr, n, job.acc,
                  size_t(o_.max_report));
+      if (o_.stop_at_first_difference && job.acc.mismatches) stop_ = true;
       const uint64_t done = done_ += uint64_t(n) * 8;
       if (progress_) {
         std::lock_guard<std::mutex> lock(progress_mutex_);
@@ -202,8 +216,23 @@ class Runner {
   std::vector<Job> jobs_;
   uint64_t total_ = 0;
   std::atomic<uint64_t> done_{0};
+  std::atomic<bool> stop_{false};  // stop_at_first_difference: a job found one
   std::mutex progress_mutex_;
 };
+
+// Runs task(0 .. n-1) on up to `threads` threads (the calling one included).
+template <class F>
+void for_each_parallel(size_t n, unsigned threads, const F& task) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k = next++; k < n; k = next++) task(k);
+  };
+  const unsigned t = std::max(1u, std::min<unsigned>(threads, unsigned(std::max<size_t>(1, n))));
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < t; ++i) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+}
 
 ElementPair with_index(ElementPair e, const std::vector<uint64_t>& shape) {
   e.index = unravel(e.flat, shape);
@@ -229,6 +258,27 @@ void fill_metrics(Plan& p) {
 
 }  // namespace
 
+bool tensor_selected(const std::vector<std::string>& globs, std::string_view name) {
+  if (globs.empty()) return true;
+  const std::string n(name);
+  for (const auto& g : globs)
+    if (::fnmatch(g.c_str(), n.c_str(), 0) == 0) return true;
+  return false;
+}
+
+std::vector<std::string> unmatched_globs(const Checkpoint& a, const Checkpoint& b,
+                                         const std::vector<std::string>& globs) {
+  std::vector<std::string> out;
+  const std::vector<View> va = canonical_views(a), vb = canonical_views(b);
+  for (const auto& g : globs) {
+    bool any = false;
+    for (const auto* views : {&va, &vb})
+      for (const auto& v : *views) any = any || tensor_selected({g}, v.name);
+    if (!any) out.push_back(g);
+  }
+  return out;
+}
+
 Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, const DiffOptions& o,
                                     const DiffProgress& progress) {
   DiffReport rep;
@@ -240,18 +290,27 @@ Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, 
   rep.config_b = cb.config;
   rep.config = diff_configs(ca, cb);
 
+  rep.selected = o.tensors;
+
   const std::vector<View> va = canonical_views(ca), vb = canonical_views(cb);
   std::vector<Plan> plans;
-  for (const auto& m : match_views(va, vb)) plans.push_back(make_plan(m, o, ca, cb));
+  for (const auto& m : match_views(va, vb))
+    if (tensor_selected(o.tensors, m.name)) plans.push_back(make_plan(m, o, ca, cb));
 
   Runner runner(ca, cb, plans, o, progress);
   runner.plan_jobs();
   if (auto err = runner.run()) return *err;
 
   DiagContext ctx{ca, cb, va, vb, o.force_stream};
-  for (auto& p : plans) {
+  const bool diagnose_all = o.diagnose && !o.stop_at_first_difference;
+  std::vector<size_t> to_diagnose;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    Plan& p = plans[i];
     if (p.compared) {
       fill_metrics(p);
+      if (o.error_shapes)
+        attach_error_shape(ca, *p.pair.a, cb, *p.pair.b, geometry_of(*p.pair.a, p.td.numel), p.acc.shape,
+                           o.force_stream, p.td);
       if (p.td.extra_rows) {
         ExtraRows& x = *p.td.extra_rows;
         const View& v = x.side == 'a' ? *p.pair.a : *p.pair.b;
@@ -264,13 +323,22 @@ Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, 
     }
     const bool diagnosable = p.td.status == DiffStatus::differs || p.td.status == DiffStatus::shape_mismatch ||
                              (p.td.extra_rows && p.td.status == DiffStatus::equal);
-    if (o.diagnose && p.pair.a && p.pair.b && diagnosable)
-      p.td.diagnosis = diagnose(ctx, p.pair, p.td, p.rule, p.compared ? &p.acc : nullptr);
+    if (diagnose_all && p.pair.a && p.pair.b && diagnosable) to_diagnose.push_back(i);
+  }
+  // Each diagnosis reads only its own pair (at most one pass over each side), so they run
+  // on the worker threads, largest tensors first.
+  std::stable_sort(to_diagnose.begin(), to_diagnose.end(),
+                   [&](size_t x, size_t y) { return plans[x].pair.a->numel > plans[y].pair.a->numel; });
+  for_each_parallel(to_diagnose.size(), o.threads, [&](size_t k) {
+    Plan& p = plans[to_diagnose[k]];
+    p.td.diagnosis = diagnose(ctx, p.pair, p.td, p.rule, p.compared ? &p.acc : nullptr);
+  });
+  for (auto& p : plans) {
     if (!p.pair.a || !p.pair.b) {
       // A classifier stored by one file and shared with the embedding by the other is
       // the same model when the values agree: the tensors decide, not the storage.
       p.td.diagnosis = diagnose_classifier(ctx, p.pair, base_rule(o));
-      if (p.td.diagnosis && p.td.diagnosis->kind == "shared_classifier") p.td.layout_only = true;
+      if (p.td.diagnosis && p.td.diagnosis->kind == DiagnosisKind::shared_classifier) p.td.layout_only = true;
     }
     rep.tensors.push_back(std::move(p.td));
   }

@@ -109,4 +109,78 @@ std::vector<uint64_t> sample_positions(uint64_t numel, const std::vector<uint64_
   return s;
 }
 
+namespace {
+
+// Sorted unique copy.
+std::vector<uint64_t> unique_sorted(std::vector<uint64_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// Copies the values at `pos` out of values gathered at the sorted positions `all`.
+void pick(const std::vector<uint64_t>& all, const Values& from, const std::vector<uint64_t>& pos, Values& out) {
+  out.v.resize(pos.size());
+  out.half_steps.resize(pos.size());
+  for (size_t i = 0; i < pos.size(); ++i) {
+    const size_t k = size_t(std::lower_bound(all.begin(), all.end(), pos[i]) - all.begin());
+    out.v[i] = from.v[k];
+    out.half_steps[i] = from.half_steps[k];
+  }
+}
+
+// Whether every pair of gathered values relates as the hypothesis says.
+bool related(const Hypothesis& h, const Values& va, const Values& vb, const ElementRule& rule) {
+  if (!h.relation) return values_fit(va, vb, rule, 1.0, false, va.v.size());
+  for (size_t i = 0; i < va.v.size(); ++i)
+    if (!h.relation(va.v[i], vb.v[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<Diagnosis> first_fit(const Side& a, const Side& b, const std::vector<uint64_t>& pb,
+                                   const std::vector<Hypothesis>& hs, const ElementRule& rule, uint64_t min_checked,
+                                   size_t probe) {
+  // The probes: each hypothesis' first mapped positions.
+  std::vector<std::vector<uint64_t>> probe_a(hs.size()), probe_b(hs.size());
+  std::vector<uint64_t> all_a, all_b;
+  for (size_t h = 0; h < hs.size(); ++h) {
+    for (size_t i = 0; i < pb.size() && probe_b[h].size() < probe; ++i) {
+      const auto pa = hs[h].a_of(pb[i]);
+      if (!pa) continue;
+      probe_a[h].push_back(*pa);
+      probe_b[h].push_back(pb[i]);
+    }
+    all_a.insert(all_a.end(), probe_a[h].begin(), probe_a[h].end());
+    all_b.insert(all_b.end(), probe_b[h].begin(), probe_b[h].end());
+  }
+  all_a = unique_sorted(std::move(all_a));
+  all_b = unique_sorted(std::move(all_b));
+  Values ga, gb;
+  if (!gather(a.cp, a.view, all_a, ga, a.force_stream) || !gather(b.cp, b.view, all_b, gb, b.force_stream))
+    return std::nullopt;
+  for (size_t h = 0; h < hs.size(); ++h) {
+    if (probe_b[h].empty()) continue;
+    Values va, vb;
+    pick(all_a, ga, probe_a[h], va);
+    pick(all_b, gb, probe_b[h], vb);
+    if (!related(hs[h], va, vb, rule)) continue;
+    std::vector<uint64_t> pa_full, pb_full;
+    for (uint64_t p : pb)
+      if (const auto pa = hs[h].a_of(p)) {
+        pa_full.push_back(*pa);
+        pb_full.push_back(p);
+      }
+    if (pb_full.size() < min_checked) continue;
+    if (!gather(a.cp, a.view, pa_full, va, a.force_stream) || !gather(b.cp, b.view, pb_full, vb, b.force_stream) ||
+        !related(hs[h], va, vb, rule))
+      continue;
+    Diagnosis d = hs[h].d;
+    d.checked = pb_full.size();
+    return d;
+  }
+  return std::nullopt;
+}
+
 }  // namespace ckpt::diffing

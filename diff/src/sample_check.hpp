@@ -3,6 +3,8 @@
 // positions, the values of a view at given positions (bounded reads), and "does
 // B[pos_b] equal f * A[pos_a] under the element rule at every position".
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "compare_kernel.hpp"
@@ -39,5 +41,23 @@ struct Side {
 // wrong hypothesis costs a few reads.
 bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, const std::vector<uint64_t>& pos_b,
           const ElementRule& rule, double factor = 1.0, bool slack = false);
+
+// A hypothesis about where B's elements come from: for a position of B, the position of A
+// it holds, or nullopt where B holds nothing of A (the padding of a tile).
+struct Hypothesis {
+  Diagnosis d;  // what to report when it holds (`checked` is filled in)
+  std::function<std::optional<uint64_t>(uint64_t)> a_of;
+  // When set, how A's value and B's must relate instead of the element rule (one side
+  // rounded to bf16, say).
+  std::function<bool(float a, float b)> relation;
+};
+
+// The first hypothesis that holds under the rule at every position of pb (B positions)
+// that it maps, mapping at least min_checked of them. The first `probe` mapped positions
+// of every hypothesis are read in one gather per side (a stream is read once however many
+// hypotheses there are); only the survivors are checked on the whole sample, in order.
+std::optional<Diagnosis> first_fit(const Side& a, const Side& b, const std::vector<uint64_t>& pb,
+                                   const std::vector<Hypothesis>& hs, const ElementRule& rule, uint64_t min_checked,
+                                   size_t probe = 32);
 
 }  // namespace ckpt::diffing

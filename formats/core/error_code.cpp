@@ -1,5 +1,6 @@
 // The one table of error codes: name and meaning of each.
 #include <array>
+#include <ostream>
 
 #include "ckpt/result.hpp"
 
@@ -34,6 +35,8 @@ constexpr std::array kCodes{
     ErrorCodeInfo{C::inspect_tensor, "inspect.tensor", "--tensor names no tensor of the file"},
     ErrorCodeInfo{C::expect_syntax, "expect.syntax", "an --expect item cannot be parsed"},
     ErrorCodeInfo{C::manifest_syntax, "manifest.syntax", "a manifest line cannot be parsed"},
+    ErrorCodeInfo{C::format_structure, "format.structure",
+                  "a file of a known format whose structure cannot be read at all (no zip directory, no header)"},
 };
 
 }  // namespace
@@ -45,5 +48,7 @@ std::string_view error_code_name(ErrorCode c) {
     if (info.code == c) return info.name;
   return "unknown";
 }
+
+std::ostream& operator<<(std::ostream& os, ErrorCode c) { return os << error_code_name(c); }
 
 }  // namespace ckpt

@@ -17,6 +17,7 @@ std::string_view region_kind_name(RegionKind k) {
     case RegionKind::past_end: return "past_end";
     case RegionKind::unmapped: return "unmapped";
     case RegionKind::msgpack_entry: return "msgpack_entry";
+    case RegionKind::container: return "container";
   }
   return "unmapped";
 }

@@ -32,6 +32,7 @@ std::string_view dtype_name(DType d) {
     case DType::boolean: return "bool";
     case DType::bfp8_b: return "bfp8_b";
     case DType::bfp4_b: return "bfp4_b";
+    case DType::opaque: return "opaque";
   }
   return "f32";
 }
@@ -40,7 +41,8 @@ uint32_t dtype_width(DType d) {
   switch (d) {
     case DType::q8_0:
     case DType::bfp8_b:
-    case DType::bfp4_b: return 0;
+    case DType::bfp4_b:
+    case DType::opaque: return 0;
     case DType::i8:
     case DType::u8:
     case DType::boolean: return 1;

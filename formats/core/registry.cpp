@@ -107,6 +107,8 @@ bool Format::has_tag(std::string_view tag) const {
 std::optional<Format> parse_format_name(std::string_view name) {
   for (Format f : all_formats())
     if (f.name() == name) return f;
+  // The name the Hugging Face folder writer had before the folder was read too.
+  if (name == "hf-safetensors") return parse_format_name("hf-llama");
   return std::nullopt;
 }
 

@@ -56,7 +56,8 @@ void widen(DType d, const uint8_t* bytes, size_t n, float* out) {
       break;
     case DType::q8_0:
     case DType::bfp8_b:
-    case DType::bfp4_b: break;  // not stored element by element
+    case DType::bfp4_b:  // not stored element by element: their family decodes them
+    case DType::opaque: break;
   }
 }
 

@@ -5,21 +5,117 @@
 #include <fmt/format.h>
 
 #include "formats.hpp"
+#include "hf_data.hpp"
+#include "hf_folder.hpp"
+#include "safetensors_codes.hpp"
+#include "safetensors_file.hpp"
 #include "writer.hpp"
 
 namespace ckpt::safetensors {
 
 namespace {
 
+std::vector<FamilyRule> make_rules() {
+  std::vector<FamilyRule> out;
+  for (const RuleDef* r : kRuleCatalogue)
+    out.push_back({r->id, r->severity, "safetensors", false, r->meaning,
+                   "safetensors' own loader refuses the file, or other tools read other bytes"});
+  for (const FamilyRule& r : std::initializer_list<FamilyRule>{
+           {"safetensors.unreadable", Severity::error, "hf", false,
+            "every safetensors file of the folder has a readable header", "nothing of an unreadable shard is checked"},
+           {"hf.config", Severity::error, "hf", false,
+            "config.json is an object with the Llama fields, and agrees with every tensor's shape",
+            "transformers refuses the weights or builds another model"},
+           {"hf.index", Severity::error, "hf", false,
+            "the index json lists every tensor in the file that holds it, and only those",
+            "transformers loads a tensor from the wrong shard or not at all"},
+           {"hf.missing", Severity::error, "hf", false, "every Llama parameter config.json implies is stored",
+            "transformers initialises the missing ones at random"},
+       })
+    out.push_back(r);
+  return out;
+}
+
+const std::vector<FamilyRule>& rules_table() {
+  static const std::vector<FamilyRule> r = make_rules();
+  return r;
+}
+
 class SafetensorsFamily final : public core::FormatFamily {
  public:
   std::string_view name() const override { return "safetensors"; }
   std::span<const Format> formats() const override { return kFormats; }
+  std::span<const FamilyRule> rules() const override { return rules_table(); }
 
-  void detect(const ByteSource&, const OpenLimits&, bool, std::vector<core::DetectCandidate>&) const override {}
+  void detect(const ByteSource& src, const OpenLimits&, bool thorough,
+              std::vector<core::DetectCandidate>& out) const override {
+    if (!thorough && looks_like_safetensors(src))
+      out.emplace_back(safetensors_file, core::kScoreMagic,
+                       "an 8-byte header length that fits the file, then a JSON object (safetensors)");
+  }
 
-  Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how, const OpenOptions&) const override {
-    return Error{ErrorCode::detect_forced, std::string(how.format.name()) + ": not readable yet: " + src.name(), {}};
+  Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how, const OpenOptions& opt) const override {
+    Checkpoint cp;
+    cp.format = how.format;
+    cp.detection = how.evidence;
+    cp.file_size = src.size();
+    cp.limits = opt.limits;
+    // Borrowed as [0]; open_checkpoint puts the owning pointer there (null-slot convention).
+    cp.sources.push_back(std::shared_ptr<const ByteSource>(&src, [](const ByteSource*) {}));
+    auto f = add_safetensors_file(cp, 0, "", opt);
+    auto data = std::make_shared<HfData>();
+    if (!f) {
+      cp.findings.push_back({f.error().cause.empty() ? "safetensors.unreadable" : f.error().cause, Severity::error,
+                             f.error().message, f.error().offset, ""});
+    } else {
+      cp.metadata.reserve(f->header.metadata.size());
+      for (const auto& [k, v] : f->header.metadata) cp.metadata.push_back({k, -1, "string", v});
+      cp.header_size = f->header.data_begin;
+      data->safetensors.push_back(std::move(*f));
+    }
+    cp.family_data = std::move(data);
+    cp.sources[0] = nullptr;
+    return cp;
+  }
+
+  void detect_folder(const Folder& dir, const OpenLimits&, std::vector<core::DetectCandidate>& out) const override {
+    const HfFiles files = hf_files(dir);
+    if (files.weights.empty()) return;
+    out.emplace_back(hf_folder, core::kScoreMagic,
+                     fmt::format("config.json and {} {} file{}{}", files.weights.size(),
+                                 files.torch ? "pytorch_model*.bin" : "safetensors", files.weights.size() == 1 ? "" : "s",
+                                 files.index.empty() ? "" : " with " + files.index));
+  }
+
+  Result<Checkpoint> open_folder(const Folder& dir, const core::DetectCandidate& how,
+                                 const OpenOptions& opt) const override {
+    auto cp = open_hf_folder(dir, opt);
+    if (cp) cp->detection = how.evidence;
+    return cp;
+  }
+
+  Result<uint64_t> stream_encoded(const Checkpoint& cp, const TensorInfo& t, const ckpt::F32Sink& sink,
+                                  size_t chunk_elems) const override {
+    if (const HfData* d = hf_data(cp))
+      if (auto r = torch::stream_strided(cp, d->torch_files, size_t(&t - cp.tensors.data()), sink, chunk_elems))
+        return *r;
+    return core::FormatFamily::stream_encoded(cp, t, sink, chunk_elems);
+  }
+
+  std::vector<CanonicalView> views(const Checkpoint& cp) const override {
+    const HfData* d = hf_data(cp);
+    return hf_views(cp, cp.format == hf_folder && d ? d->head_size : 0);
+  }
+
+  Result<core::SourceConfig> source_config(const Checkpoint& cp, const ConvertOptions& opt) const override {
+    if (!cp.config)
+      return Error{ErrorCode::convert_input,
+                   cp.path + " stores no model config: convert a Hugging Face folder (config.json with the weights)", {}};
+    core::SourceConfig s{*cp.config, {}};
+    if (opt.n_heads) s.config.n_heads = *opt.n_heads;
+    if (opt.vocab_size) s.config.vocab_size = *opt.vocab_size;
+    if (opt.seq_len) s.config.seq_len = *opt.seq_len;
+    return s;
   }
 
   bool writes(Format f) const override { return f == hf_folder; }
@@ -33,7 +129,7 @@ class SafetensorsFamily final : public core::FormatFamily {
     plan.max_shard_bytes = opt.max_shard_bytes;
     const ModelConfig& c = plan.config;
     if (opt.dtype != DType::f32 && opt.dtype != DType::bf16 && opt.dtype != DType::f16)
-      return Error{ErrorCode::convert_unsupported, "hf-safetensors stores f32, bf16 or f16", {}};
+      return Error{ErrorCode::convert_unsupported, "hf-llama stores f32, bf16 or f16", {}};
     if (c.n_heads <= 0 || c.dim % c.n_heads != 0 || c.head_size() % 2 != 0)
       return Error{ErrorCode::convert_input,
                    fmt::format("dim {} and n_heads {}: the rotary layout needs an even head size", c.dim, c.n_heads),

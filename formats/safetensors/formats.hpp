@@ -8,11 +8,11 @@
 namespace ckpt::safetensors {
 
 inline constexpr std::string_view kFileTags[] = {"safetensors", "scan", "mapped", "weights"};
-inline constexpr std::string_view kHfTags[] = {"safetensors", "folder", "scan", "weights"};
+inline constexpr std::string_view kHfTags[] = {"safetensors", "folder", "scan", "weights", "hf"};
 
 inline constexpr FormatInfo kFileInfo{"safetensors", "safetensors",
                                       "a safetensors file: JSON header, then the tensors' bytes", kFileTags};
-inline constexpr FormatInfo kHfInfo{"hf-safetensors", "safetensors",
+inline constexpr FormatInfo kHfInfo{"hf-llama", "safetensors",
                                     "a Hugging Face Llama folder: config.json and safetensors (or pytorch_model.bin) files",
                                     kHfTags};
 

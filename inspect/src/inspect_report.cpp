@@ -73,7 +73,7 @@ Result<InspectReport> build_inspect_report(Checkpoint cp, const InspectOptions& 
       r.values = std::move(view->value());
     }
   }
-  if (opt.stats) r.stats = all_tensor_stats(r.cp, opt.threads);
+  if (opt.stats) r.stats = all_tensor_stats(r.cp, opt.threads, opt.histograms);
   if (opt.at) r.at = locate(r.cp, *opt.at);
   return r;
 }

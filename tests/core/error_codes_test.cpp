@@ -17,6 +17,7 @@
 #include "llama2c/writer.hpp"
 #include "test_support.hpp"
 #include "ttml/ttml.hpp"
+#include "zip_reader.hpp"
 
 namespace ckpt {
 namespace {
@@ -29,7 +30,7 @@ TEST(ErrorCodes, NamesAreUniqueDottedAndExplained) {
     EXPECT_FALSE(c.meaning.empty()) << c.name;
     EXPECT_EQ(error_code_name(c.code), c.name);
   }
-  EXPECT_EQ(names.size(), size_t(ErrorCode::manifest_syntax) + 1);  // every enumerator is listed
+  EXPECT_EQ(names.size(), size_t(ErrorCode::format_structure) + 1);  // every enumerator is listed
 }
 
 // A failure that must produce exactly this code.
@@ -171,6 +172,12 @@ std::vector<Case> cases() {
          return error_of(parse_expectations("dim", e));
        }},
       {ErrorCode::manifest_syntax, [] { return error_of(parse_manifest("not a manifest line\n")); }},
+      {ErrorCode::format_structure,
+       [] {
+         // A file that starts like a zip but has no end-of-central-directory record.
+         MemorySource src(std::vector<uint8_t>{'P', 'K', 3, 4, 0, 0, 0, 0}, "broken.zip");
+         return error_of(torch::read_zip(src));
+       }},
   };
 }
 

@@ -232,7 +232,7 @@ TEST(DiffCompare, StreamedReadsGiveThePositionalReport) {
     }
   }
   EXPECT_EQ(find_tensor(*r2, "tok_embeddings.weight")->first_mismatches[0].index, (std::vector<uint64_t>{62, 32}));
-  EXPECT_EQ(find_tensor(*r2, "layers.1.attention.wq.weight")->diagnosis->kind, "rotary_permutation");
+  EXPECT_EQ(find_tensor(*r2, "layers.1.attention.wq.weight")->diagnosis->kind, DiagnosisKind::rotary_permutation);
 }
 
 }  // namespace

@@ -20,7 +20,11 @@ DiffReport run(const Case& k, Format fb = llama2c::ak42_v1_fp32) {
 }
 
 const Diagnosis& diagnosis_of(const DiffReport& r, const std::string& name) {
-  static const Diagnosis none{"none", "", "", {}, {}, "", 0};
+  static const Diagnosis none = [] {
+    Diagnosis d;
+    d.kind = DiagnosisKind(-1);  // prints as "unknown": matches no expected kind
+    return d;
+  }();
   const TensorDiff* t = find_tensor(r, name);
   EXPECT_NE(t, nullptr) << name;
   if (!t || !t->diagnosis) return none;
@@ -34,7 +38,7 @@ TEST(DiffDiagnose, TransposedSquareMatrix) {
   DiffReport r = run(k);
   EXPECT_EQ(differing(r), std::vector<std::string>{"layers.1.attention.wo.weight"});
   const Diagnosis& d = diagnosis_of(r, "layers.1.attention.wo.weight");
-  EXPECT_EQ(d.kind, "transposed");
+  EXPECT_EQ(d.kind, DiagnosisKind::transposed);
   EXPECT_EQ(d.checked, 4096u);  // every element of a 64 x 64 matrix
 }
 
@@ -45,7 +49,7 @@ TEST(DiffDiagnose, TransposedDataUnderTheSameShape) {
   w1 = transpose(w1, 172, 64);
   DiffReport r = run(k);
   const Diagnosis& d = diagnosis_of(r, "layers.0.feed_forward.w1.weight");
-  EXPECT_EQ(d.kind, "transposed");
+  EXPECT_EQ(d.kind, DiagnosisKind::transposed);
   EXPECT_NE(d.detail.find("(64, 172) transpose"), std::string::npos) << d.detail;
 }
 
@@ -58,10 +62,10 @@ TEST(DiffDiagnose, RotaryPermutationOfWqAndWkBothDirections) {
   DiffReport r = run(k);
   EXPECT_EQ(differing(r), (std::vector<std::string>{"layers.0.attention.wq.weight", "layers.1.attention.wk.weight"}));
   const Diagnosis& q = diagnosis_of(r, "layers.0.attention.wq.weight");
-  EXPECT_EQ(q.kind, "rotary_permutation");
+  EXPECT_EQ(q.kind, DiagnosisKind::rotary_permutation);
   EXPECT_EQ(q.direction, "hf_to_meta");
   const Diagnosis& kk = diagnosis_of(r, "layers.1.attention.wk.weight");
-  EXPECT_EQ(kk.kind, "rotary_permutation");
+  EXPECT_EQ(kk.kind, DiagnosisKind::rotary_permutation);
   EXPECT_EQ(kk.direction, "meta_to_hf");
   // Swapping A and B swaps the direction.
   auto back = diff_memory(write_bytes(llama2c::ak42_v1_fp32, k.c, k.b), write_bytes(llama2c::v0, k.c, k.a));
@@ -74,7 +78,7 @@ TEST(DiffDiagnose, RotaryPermutationAgainstAQ8File) {
   wq = hf_to_meta(wq, 8, 64);
   DiffReport r = run(k, llama2c::ak42_v2_q8_0);
   EXPECT_EQ(differing(r), std::vector<std::string>{"layers.1.attention.wq.weight"});
-  EXPECT_EQ(diagnosis_of(r, "layers.1.attention.wq.weight").kind, "rotary_permutation");
+  EXPECT_EQ(diagnosis_of(r, "layers.1.attention.wq.weight").kind, DiagnosisKind::rotary_permutation);
 }
 
 TEST(DiffDiagnose, SwappedW1AndW3) {
@@ -85,7 +89,7 @@ TEST(DiffDiagnose, SwappedW1AndW3) {
     EXPECT_EQ(differing(r),
               (std::vector<std::string>{"layers.1.feed_forward.w1.weight", "layers.1.feed_forward.w3.weight"}));
     const Diagnosis& d1 = diagnosis_of(r, "layers.1.feed_forward.w1.weight");
-    EXPECT_EQ(d1.kind, "swapped") << format_name(f);
+    EXPECT_EQ(d1.kind, DiagnosisKind::swapped) << format_name(f);
     EXPECT_EQ(d1.other, "layers.1.feed_forward.w3.weight");
     EXPECT_EQ(diagnosis_of(r, "layers.1.feed_forward.w3.weight").other, "layers.1.feed_forward.w1.weight");
   }
@@ -101,7 +105,7 @@ TEST(DiffDiagnose, LayersShifted) {
   DiffReport r = run(k);
   for (int i = 0; i < 3; ++i) {
     const Diagnosis& d = diagnosis_of(r, "layers." + std::to_string(i) + ".attention.wv.weight");
-    EXPECT_EQ(d.kind, "layers_shifted");
+    EXPECT_EQ(d.kind, DiagnosisKind::layers_shifted);
     EXPECT_EQ(d.shift, 1);
     EXPECT_EQ(d.other, "layers." + std::to_string(i + 1) + ".attention.wv.weight");
   }
@@ -116,18 +120,18 @@ TEST(DiffDiagnose, ScaledByAConstantAndSignFlipped) {
   for (float& v : tensor(k.b, "norm.weight")) v = -v;
   DiffReport r = run(k);
   const Diagnosis& s2 = diagnosis_of(r, "layers.0.attention.wo.weight");
-  EXPECT_EQ(s2.kind, "scaled");
+  EXPECT_EQ(s2.kind, DiagnosisKind::scaled);
   EXPECT_NEAR(*s2.factor, 2.0, 1e-9);
   const Diagnosis& s3 = diagnosis_of(r, "layers.1.attention.wo.weight");
-  EXPECT_EQ(s3.kind, "scaled");
+  EXPECT_EQ(s3.kind, DiagnosisKind::scaled);
   EXPECT_NEAR(*s3.factor, 0.3, 1e-6);
-  EXPECT_EQ(diagnosis_of(r, "layers.0.feed_forward.w2.weight").kind, "sign_flipped");
-  EXPECT_EQ(diagnosis_of(r, "norm.weight").kind, "sign_flipped");
+  EXPECT_EQ(diagnosis_of(r, "layers.0.feed_forward.w2.weight").kind, DiagnosisKind::sign_flipped);
+  EXPECT_EQ(diagnosis_of(r, "norm.weight").kind, DiagnosisKind::sign_flipped);
   // Against a Q8_0 file the quantization noise stays within each group's bound.
   DiffReport q = run(k, llama2c::ak42_v2_q8_0);
-  EXPECT_EQ(diagnosis_of(q, "layers.0.attention.wo.weight").kind, "scaled");
+  EXPECT_EQ(diagnosis_of(q, "layers.0.attention.wo.weight").kind, DiagnosisKind::scaled);
   EXPECT_NEAR(*diagnosis_of(q, "layers.0.attention.wo.weight").factor, 2.0, 1e-3);
-  EXPECT_EQ(diagnosis_of(q, "layers.0.feed_forward.w2.weight").kind, "sign_flipped");
+  EXPECT_EQ(diagnosis_of(q, "layers.0.feed_forward.w2.weight").kind, DiagnosisKind::sign_flipped);
 }
 
 TEST(DiffDiagnose, ZeroFilledWholeOrInPart) {
@@ -137,10 +141,10 @@ TEST(DiffDiagnose, ZeroFilledWholeOrInPart) {
   std::fill(w2.begin() + 10 * 172, w2.begin() + 20 * 172, 0.0f);
   DiffReport r = run(k);
   const Diagnosis& whole = diagnosis_of(r, "layers.0.feed_forward.w3.weight");
-  EXPECT_EQ(whole.kind, "zero_filled");
+  EXPECT_EQ(whole.kind, DiagnosisKind::zero_filled);
   EXPECT_EQ(whole.detail, "B is all zeros");
   const Diagnosis& part = diagnosis_of(r, "layers.1.feed_forward.w2.weight");
-  EXPECT_EQ(part.kind, "zero_filled");
+  EXPECT_EQ(part.kind, DiagnosisKind::zero_filled);
   EXPECT_EQ(part.detail, "B is zero at all 1720 mismatching elements, the first at [10, 0]");
 }
 
@@ -160,7 +164,7 @@ TEST(DiffDiagnose, TruncatedFile) {
   EXPECT_EQ(t->mismatches, 0u);
   EXPECT_EQ(t->missing, 64u * 172u - 1000u);
   ASSERT_TRUE(t->diagnosis);
-  EXPECT_EQ(t->diagnosis->kind, "truncated");
+  EXPECT_EQ(t->diagnosis->kind, DiagnosisKind::truncated);
   EXPECT_NE(t->diagnosis->detail.find("B's file is truncated"), std::string::npos) << t->diagnosis->detail;
   EXPECT_NE(t->diagnosis->detail.find("ends at byte " + std::to_string(cut)), std::string::npos)
       << t->diagnosis->detail;
@@ -168,7 +172,7 @@ TEST(DiffDiagnose, TruncatedFile) {
   const TensorDiff* w3 = find_tensor(*r, "layers.1.feed_forward.w3.weight");
   EXPECT_EQ(w3->compared, 0u);
   EXPECT_EQ(w3->status, DiffStatus::differs);
-  EXPECT_EQ(w3->diagnosis->kind, "truncated");
+  EXPECT_EQ(w3->diagnosis->kind, DiagnosisKind::truncated);
   EXPECT_EQ(find_tensor(*r, "layers.1.feed_forward.w1.weight")->status, DiffStatus::equal);
 }
 
@@ -200,7 +204,7 @@ TEST(DiffDiagnose, ClassifierPresentInOneFileOnly) {
   const TensorDiff* out = find_tensor(*r, "output.weight");
   EXPECT_EQ(out->status, DiffStatus::only_in_a);
   ASSERT_TRUE(out->diagnosis);
-  EXPECT_EQ(out->diagnosis->kind, "shared_classifier");
+  EXPECT_EQ(out->diagnosis->kind, DiagnosisKind::shared_classifier);
   EXPECT_EQ(out->diagnosis->detail,
             "B shares its classifier with tok_embeddings; A's output.weight equals B's tok_embeddings.weight");
   EXPECT_TRUE(out->layout_only);  // the same model: only the config difference remains
@@ -208,7 +212,7 @@ TEST(DiffDiagnose, ClassifierPresentInOneFileOnly) {
   tensor(w, "output.weight")[17] += 0.5f;
   auto r2 = diff_memory(write_bytes(llama2c::v0, untied, w), write_bytes(llama2c::ak42_v1_fp32, shared, w));
   const TensorDiff* out2 = find_tensor(*r2, "output.weight");
-  EXPECT_EQ(out2->diagnosis->kind, "untied_classifier");
+  EXPECT_EQ(out2->diagnosis->kind, DiagnosisKind::untied_classifier);
   EXPECT_NE(out2->diagnosis->detail.find("differs from"), std::string::npos);
   EXPECT_FALSE(out2->layout_only);
 }
@@ -233,9 +237,9 @@ TEST(DiffDiagnose, DiagnosesHoldAgainstAQ8File) {
   wk = meta_to_hf(wk, 8, 64);
   DiffReport r = run(k, llama2c::ak42_v2_q8_0);
   EXPECT_EQ(differing(r).size(), 4u);
-  EXPECT_EQ(diagnosis_of(r, "layers.0.attention.wo.weight").kind, "transposed");
-  EXPECT_EQ(diagnosis_of(r, "layers.1.feed_forward.w3.weight").kind, "zero_filled");
-  EXPECT_EQ(diagnosis_of(r, "layers.2.attention.wv.weight").kind, "layers_shifted");
+  EXPECT_EQ(diagnosis_of(r, "layers.0.attention.wo.weight").kind, DiagnosisKind::transposed);
+  EXPECT_EQ(diagnosis_of(r, "layers.1.feed_forward.w3.weight").kind, DiagnosisKind::zero_filled);
+  EXPECT_EQ(diagnosis_of(r, "layers.2.attention.wv.weight").kind, DiagnosisKind::layers_shifted);
   EXPECT_EQ(diagnosis_of(r, "layers.2.attention.wv.weight").shift, -1);
   EXPECT_EQ(diagnosis_of(r, "layers.2.attention.wk.weight").direction, "meta_to_hf");
 }
@@ -260,7 +264,7 @@ TEST(DiffDiagnose, TruncatedQ8FileComparesItsCompleteGroups) {
   EXPECT_EQ(t->missing, 64u * 64u - 192u);
   EXPECT_EQ(t->status, DiffStatus::differs);
   ASSERT_TRUE(t->diagnosis);
-  EXPECT_EQ(t->diagnosis->kind, "truncated");
+  EXPECT_EQ(t->diagnosis->kind, DiagnosisKind::truncated);
   EXPECT_NE(t->diagnosis->detail.find("192 of 4096 elements present, those are equal"), std::string::npos)
       << t->diagnosis->detail;
   EXPECT_EQ(find_tensor(*r, "layers.0.attention.wo.weight")->status, DiffStatus::equal);

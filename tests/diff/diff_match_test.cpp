@@ -127,7 +127,7 @@ TEST(DiffMatch, TtTrainLikeFileEqualsTheLlama2cFileWithPaddingReported) {
   EXPECT_EQ(emb->extra_rows->rows, 6u);
   EXPECT_TRUE(emb->extra_rows->all_zero);
   EXPECT_EQ(emb->compared, 90u * 64u);
-  EXPECT_EQ(emb->diagnosis->kind, "padded");
+  EXPECT_EQ(emb->diagnosis->kind, DiagnosisKind::padded);
   EXPECT_EQ(find_tensor(*r, "layers.0.attention.wk.weight")->status, DiffStatus::equal);
   EXPECT_EQ(find_tensor(*r, "layers.0.attention.wv.weight")->source_b,
             "llama/llama/llama_block_0/attention/kv_linear/weight rows 32..63");
@@ -144,7 +144,7 @@ TEST(DiffMatch, NonZeroPaddingIsAShapeMismatch) {
   EXPECT_EQ(emb->status, DiffStatus::shape_mismatch);
   EXPECT_FALSE(emb->extra_rows->all_zero);
   EXPECT_EQ(emb->mismatches, 0u);
-  EXPECT_EQ(emb->diagnosis->kind, "truncated");  // A holds B's first 90 rows
+  EXPECT_EQ(emb->diagnosis->kind, DiagnosisKind::truncated);  // A holds B's first 90 rows
 }
 
 TEST(DiffMatch, RotaryPermutationInTheWkHalfOfKvLinear) {
@@ -174,7 +174,7 @@ TEST(DiffMatch, RotaryPermutationInTheWkHalfOfKvLinear) {
     for (const char* name : {"layers.1.attention.wq.weight", "layers.1.attention.wk.weight"}) {
       const TensorDiff* k = find_tensor(*r, name);
       ASSERT_TRUE(k->diagnosis) << name;
-      EXPECT_EQ(k->diagnosis->kind, "rotary_permutation");
+      EXPECT_EQ(k->diagnosis->kind, DiagnosisKind::rotary_permutation);
       EXPECT_EQ(k->diagnosis->direction, "hf_to_meta");
       EXPECT_NE(k->diagnosis->detail.find("head size 8"), std::string::npos) << k->diagnosis->detail;
     }

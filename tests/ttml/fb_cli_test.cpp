@@ -170,8 +170,11 @@ TEST(FbCli, DiffDiagnosesATensorWithTheWrongLayoutLabel) {
     for (const auto& t : d["tensors"]) {
       if (!t.contains("diagnosis")) continue;
       seen = true;
-      EXPECT_EQ(t["diagnosis"]["kind"], "tile_layout") << t.dump();
-      EXPECT_EQ(t["diagnosis"]["direction"], tiled_bytes ? "labelled_row_major" : "labelled_tile") << t.dump();
+      // Tiled bytes read as row-major: B is A tilized; row-major bytes read as tiles: A's
+      // data is B's in tile order (diff's tile diagnoses, tt-metal's 32x32 of 16x16 faces).
+      EXPECT_EQ(t["diagnosis"]["kind"], tiled_bytes ? "tilized" : "untilized") << t.dump();
+      EXPECT_EQ(t["diagnosis"]["tile"], 32) << t.dump();
+      EXPECT_EQ(t["diagnosis"]["face"], 16) << t.dump();
     }
     EXPECT_TRUE(seen) << r.out;
   }

@@ -378,6 +378,14 @@ TEST(ValidateRule, EveryRuleHasABreakingAndAPassingCase) {
     const std::string id(r.id);
     if (elsewhere.count(id) || id.rfind("ttml.", 0) == 0 || id.rfind("manifest.", 0) == 0) continue;
     if (r.scope == RuleScope::tagged && (r.tag == "tensorbin" || r.tag == "tar")) continue;
+    // The PyTorch and safetensors families' rules are fired by their readers' tests
+    // (tests/torch: pickles, zips, torch.save files built byte by byte, each finding at
+    // its offset) and by the folder tests (tests/torch/torch_family_test.cpp,
+    // tests/safetensors/hf_folder_test.cpp).
+    bool family_tested = false;
+    for (const char* p : {"torch.", "pickle.", "zip.", "security.", "safetensors.", "meta.", "hf."})
+      family_tested = family_tested || id.rfind(p, 0) == 0;
+    if (family_tested) continue;
     EXPECT_TRUE(broken.count(id)) << id << " has no breaking case";
     if (id != "layout.q8_order") {
       EXPECT_TRUE(passed.count(id)) << id << " has no passing case";

@@ -207,6 +207,10 @@ class Scanner {
   size_t f_cap_ = 0, q_cap_ = 0;
 };
 
+// llama2.c's train.py saves its attention's causal mask buffer (-inf above the diagonal by
+// construction) with the weights: its infinities are the design, not damage. NaN still counts.
+bool is_causal_mask_buffer(const std::string& name) { return name.ends_with("attention.mask"); }
+
 std::string plural(uint64_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
 
 void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, const Partial& p) {
@@ -224,7 +228,7 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
                name);
     return;
   }
-  if (p.f.nonfinite > 0) {
+  if (p.f.nonfinite > 0 && !(is_causal_mask_buffer(name) && p.f.nan == 0)) {
     const uint64_t e = *p.f.first_nonfinite;
     out.tensor("data.nonfinite",
                plural(p.f.nonfinite, "non-finite value") + " (" + std::to_string(p.f.nan) + " NaN, " +

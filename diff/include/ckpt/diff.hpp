@@ -5,6 +5,9 @@
 #include <atomic>
 #include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "ckpt/diff_report.hpp"
 
@@ -25,7 +28,25 @@ struct DiffOptions {
   // Read every tensor as a forward stream, as msgpack files must be (tests use it to
   // exercise that path on llama2.c files).
   bool force_stream = false;
+  // Compare only the tensors whose canonical name matches one of these globs (fnmatch:
+  // `*` matches any run of characters dots included, `?` one, `[...]` a set); all when
+  // empty. Other tensors are left out of the report.
+  std::vector<std::string> tensors;
+  // Stop comparing at the first element that differs (cmp -s): the report then only
+  // answers equal() (tensors not yet compared are reported equal); no diagnoses.
+  bool stop_at_first_difference = false;
+  // Collect TensorDiff::error_shape (|a - b| histogram, row/column profiles, map, corner)
+  // in the comparison pass: `ckpt diff --html`.
+  bool error_shapes = false;
 };
+
+// Whether a canonical name is selected by the --tensor globs (all are when there are none).
+bool tensor_selected(const std::vector<std::string>& globs, std::string_view name);
+
+// The globs that select no tensor of either file (a typo would otherwise compare nothing
+// and report the files equal).
+std::vector<std::string> unmatched_globs(const Checkpoint& a, const Checkpoint& b,
+                                         const std::vector<std::string>& globs);
 
 // Called from worker threads with the bytes compared so far and the total to compare.
 using DiffProgress = std::function<void(uint64_t done, uint64_t total)>;

@@ -63,6 +63,9 @@ struct Checkpoint {
   std::vector<HeaderValue> header;
   uint64_t header_size = 0;  // bytes of a fixed-size header (padding included), 0 if none
   std::optional<ModelConfig> config;  // absent when the input is too broken to hold one
+  // Where each config value came from ("params.json", "the shape of tok_embeddings.weight")
+  // or "unknown: ..." for values the files do not store (0 in config), when not a header.
+  std::vector<std::pair<std::string, std::string>> config_origin;
   std::optional<uint64_t> expected_size;
   std::vector<TensorInfo> tensors;
   uint64_t trailing_bytes = 0;

@@ -21,6 +21,7 @@ enum class RegionKind {
   past_end,
   unmapped,
   msgpack_entry,
+  container,  // structure of a container format (a zip header, a pickle): field names it, part says what
 };
 std::string_view region_kind_name(RegionKind k);
 

@@ -3,6 +3,7 @@
 // an Error that names the reason (a code from one catalogue) and, when there is one, the
 // byte offset.
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,6 +42,7 @@ enum class ErrorCode {
   inspect_tensor,
   expect_syntax,
   manifest_syntax,
+  format_structure,
 };
 
 struct ErrorCodeInfo {
@@ -51,11 +53,16 @@ struct ErrorCodeInfo {
 // Every error code, in declaration order.
 std::span<const ErrorCodeInfo> error_codes();
 std::string_view error_code_name(ErrorCode c);
+// Prints the code's name (test messages, logs).
+std::ostream& operator<<(std::ostream& os, ErrorCode c);
 
 struct Error {
   ErrorCode code = ErrorCode::io_read;
   std::string message;  // one line, no trailing period
   std::optional<uint64_t> offset;
+  // The family's own id of the failure, when it has one (e.g. "zip.no_eocd"): families
+  // report it as the rule of a finding when they can still show the file.
+  std::string cause = {};
   std::string_view code_name() const { return error_code_name(code); }
 };
 

@@ -19,6 +19,7 @@ struct TensorValues {
 
 struct InspectOptions {
   bool stats = false;
+  bool histograms = false;  // with stats: a value histogram per tensor (and Q8_0 scales)
   std::optional<uint64_t> at;
   std::optional<std::string> tensor;
   uint64_t limit = 16;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ckpt/checkpoint.hpp"
+#include "ckpt/histogram.hpp"
 
 namespace ckpt {
 
@@ -17,28 +18,38 @@ struct TensorStats {
   // Q8_0 only: the raw int8 range and the scale range.
   std::optional<int> q_min, q_max;
   std::optional<float> scale_min, scale_max;
+  // With histograms requested (inspect --hist / --html): the finite values (Q8_0:
+  // dequantized), and for Q8_0 the group scales.
+  std::optional<Histogram> histogram, scale_histogram;
 };
 
 // Accumulates statistics chunk by chunk; merge() combines two accumulators exactly
 // (Chan's parallel variance), so tensors can be split across threads.
 class StatsAccumulator {
  public:
-  void add(const float* v, size_t n);
+  // With `hist`, every finite value is also binned into it, in the same loop: the
+  // statistics come out bit for bit the same as without.
+  void add(const float* v, size_t n, HistogramAccumulator* hist = nullptr);
   void merge(const StatsAccumulator& o);
   TensorStats result() const;
 
  private:
+  template <bool kHist, bool kOrigin>
+  void add_impl(const float* v, size_t n, HistogramAccumulator* hist);
+
   uint64_t count_ = 0, finite_ = 0, nan_ = 0, inf_ = 0, zeros_ = 0;
   double mean_ = 0, m2_ = 0;
   float min_ = 0, max_ = 0;
 };
 
 // Statistics of one tensor's values present in the file (Q8_0 dequantized, plus its
-// int8 and scale ranges). Fails with "io.read" when the file cannot be read.
-Result<TensorStats> tensor_stats(const Checkpoint& cp, const TensorInfo& t);
+// int8 and scale ranges), with histograms when asked. Fails with "io.read" when the file
+// cannot be read.
+Result<TensorStats> tensor_stats(const Checkpoint& cp, const TensorInfo& t, bool histograms = false);
 
 // Statistics of every tensor, computed on `threads` threads (tensors are independent).
 // A tensor that cannot be read gets nullopt.
-std::vector<std::optional<TensorStats>> all_tensor_stats(const Checkpoint& cp, unsigned threads);
+std::vector<std::optional<TensorStats>> all_tensor_stats(const Checkpoint& cp, unsigned threads,
+                                                         bool histograms = false);
 
 }  // namespace ckpt
