@@ -1,6 +1,7 @@
 // The tt-train family: msgpack weights (MsgPackFile) and the flatbuffer checkpoints that
 // replaced them (a folder of metadata.flatbuffer + .tensorbin files, its metadata file
-// alone, one .tensorbin, the folder packed as a tar): detection, open, streams, views,
+// alone, one .tensorbin, the folder packed as a tar), and the Python pickle checkpoints
+// (checkpointing.py streams, train_nanogpt.py pickles): detection, open, streams, views,
 // --at, and conversions to and from them (tt-train files store neither n_heads nor
 // seq_len: the user passes them).
 #include "family.hpp"
@@ -12,6 +13,7 @@
 #include "fb_internal.hpp"
 #include "fb_rules.hpp"
 #include "msgpack_internal.hpp"
+#include "pickle_ckpt.hpp"
 #include "ttml.hpp"
 
 namespace ckpt::ttml {
@@ -49,6 +51,14 @@ class TtmlFamily final : public core::FormatFamily {
       out.push_back({msgpack_weights, core::kScoreStructure, "a msgpack map of [variant, payload] values", 0});
       return;
     }
+    // A pickle starts with PROTO (0x80, an empty msgpack fixmap): after the msgpack probe.
+    if (const Format f = probe_ttml_pickle(src); f != Format::unknown) {
+      out.push_back({f, core::kScoreStructure,
+                     f == pickle_stream ? "a pickle stream whose record 0 is a dict starting with \"format\" "
+                                          "(tt-train's ttml/checkpointing.py)"
+                                        : "a pickled dict holding \"model_state\" (tt-train's train_nanogpt.py)"});
+      return;
+    }
     std::string why_tar;
     bool broken = false;
     if (auto tar = probe_checkpoint_tar(src, limits, why_tar, broken)) {
@@ -77,7 +87,9 @@ class TtmlFamily final : public core::FormatFamily {
   Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how,
                           const OpenOptions& opt) const override {
     Checkpoint cp;
-    if (how.format == ttnn_tensorbin) cp = open_tensorbin_file(src, opt);
+    if (how.format == pickle_stream) cp = open_pickle_stream(src, opt);
+    else if (how.format == nanogpt_pickle) cp = open_nanogpt_pickle(src, opt);
+    else if (how.format == ttnn_tensorbin) cp = open_tensorbin_file(src, opt);
     else if (how.format == ttml_tar) cp = open_fb_tar(src, opt, how.found.get());
     else if (how.format == ttml_flatbuffer) cp = open_fb_metadata_file(src, opt);
     else cp = open_msgpack(src, opt);
@@ -130,6 +142,7 @@ class TtmlFamily final : public core::FormatFamily {
   std::vector<CanonicalView> views(const Checkpoint& cp) const override { return ttml_views(cp); }
 
   Location locate(const Checkpoint& cp, uint64_t offset) const override {
+    if (pickle_info_of(cp)) return FormatFamily::locate(cp, offset);  // raw placements only
     return is_flatbuffer(cp) ? locate_fb(cp, offset) : locate_msgpack(cp, offset);
   }
 
@@ -198,7 +211,8 @@ class TtmlFamily final : public core::FormatFamily {
   }
 
  private:
-  static constexpr Format kFormats[] = {msgpack_weights, ttml_flatbuffer, ttml_tar, ttnn_tensorbin};
+  static constexpr Format kFormats[] = {msgpack_weights, ttml_flatbuffer, ttml_tar, ttnn_tensorbin, pickle_stream,
+                                        nanogpt_pickle};
 };
 
 }  // namespace

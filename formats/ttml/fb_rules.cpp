@@ -1,7 +1,9 @@
 // The rules of the findings the tt-train flatbuffer readers report (flatbuffer.*,
 // tensorbin.*, ttckpt.*) and the tar reader's (tar.*): the validate catalogue lists them
 // (FormatFamily::rules). Scopes are format tags: "tensorbin" covers every flatbuffer
-// format (the folder, its metadata file, a .tensorbin, a tar), "tar" the tar alone.
+// format (the folder, its metadata file, a .tensorbin, a tar), "tar" the tar alone,
+// "ttpickle" the Python pickle checkpoints (ttpickle.*, pickle_ckpt.cpp; the unpickler's
+// own pickle.* and security.* findings are the torch family's rules).
 #include "fb_rules.hpp"
 
 namespace ckpt::ttml {
@@ -73,6 +75,30 @@ const FamilyRule kRules[] = {
      "a cut copy: the members after it are missing"},
     {"tar.too_many_members", Severity::error, "tar", false, "the archive has at most 2^20 members",
      "the index stops there so that memory cannot follow a hostile archive"},
+    {"ttpickle.header", Severity::error, "ttpickle", false,
+     "checkpointing.py's record 0 is {\"format\": 1, \"header\": dict, \"manifest\": dict} (a manifest nested at "
+     "most 32 deep); train_nanogpt.py's pickle is a dict holding a model_state dict",
+     "ttml's load_checkpoint refuses another format version; without the manifest no record can be named"},
+    {"ttpickle.record", Severity::error, "ttpickle", false,
+     "every tensor is a numpy array pickle (numpy.core.multiarray._reconstruct, BUILD (1, shape, dtype, False, "
+     "bytes)), C order, at most 8 dimensions; a model_state entry's \"shape\" is its array's",
+     "anything else is not what tt-train's to_numpy wrote: the record cannot be placed as a tensor"},
+    {"ttpickle.dtype", Severity::error, "ttpickle", false,
+     "arrays are little-endian floats (float32, ml_dtypes.bfloat16) and of the dtype the manifest declares",
+     "checkpointing.py saves FLOAT32 and BFLOAT16 only and restores the manifest's dtype: another one is a "
+     "mismatched or edited record"},
+    {"ttpickle.data_length", Severity::error, "ttpickle", false,
+     "an array's bytes are exactly its shape x element size",
+     "numpy refuses to rebuild such an array"},
+    {"ttpickle.missing_record", Severity::error, "ttpickle", false,
+     "the stream holds one complete array record per tensor the manifest declares",
+     "a cut copy: load_checkpoint fails at the first missing record"},
+    {"ttpickle.trailing", Severity::warning, "ttpickle", false,
+     "nothing follows the last record (checkpointing.py) or the pickle's STOP (train_nanogpt.py)",
+     "the loader never reads those bytes: a botched write or two saves concatenated"},
+    {"ttpickle.too_many_records", Severity::error, "ttpickle", false,
+     "a pickle checkpoint declares at most 2^20 tensors",
+     "the reader stops there so that memory cannot follow a hostile manifest"},
 };
 
 }  // namespace
