@@ -71,8 +71,17 @@ std::string value_text(const PickleGraph& g, uint32_t obj) {
     case PyKind::reduce:
     case PyKind::newobj: return "object of " + g.global_name(o.callable);
     case PyKind::tuple:
-    case PyKind::list:
-    case PyKind::dict: return fmt::format("{} of {}", torch::kind_name(o.kind), o.items.size() + o.pairs.size() / 2);
+    case PyKind::list: {
+      // Short sequences of numbers (shapes) in Python's notation.
+      bool numbers = o.items.size() <= 16;
+      for (uint32_t x : o.items) numbers = numbers && g.valid(x) && g.at(x).kind == PyKind::integer;
+      if (!numbers) return fmt::format("{} of {}", torch::kind_name(o.kind), o.items.size());
+      std::string s = o.kind == PyKind::tuple ? "(" : "[";
+      for (size_t k = 0; k < o.items.size(); ++k) s += (k ? ", " : "") + std::to_string(g.at(o.items[k]).i);
+      if (o.kind == PyKind::tuple && o.items.size() == 1) s += ",";
+      return s + (o.kind == PyKind::tuple ? ")" : "]");
+    }
+    case PyKind::dict: return fmt::format("dict of {}", o.pairs.size() / 2);
     default: return std::string(torch::kind_name(o.kind));
   }
 }
@@ -108,6 +117,7 @@ struct Declared {
 struct ManifestWalk {
   const PickleGraph& g;
   Checkpoint& cp;
+  uint64_t max_tensors;
   std::vector<Declared> tensors;
   bool stopped = false;
 
@@ -129,12 +139,13 @@ struct ManifestWalk {
       if (key == "named_parameters" && is_dict(g, v)) {
         const auto& named = g.at(v).pairs;
         for (size_t n = 0; n + 1 < named.size(); n += 2) {
-          if (tensors.size() >= kMaxPickleTensors) {
+          if (tensors.size() >= max_tensors) {
+            // At the group's dict: its names may be memo references to another group's.
             cp.findings.push_back(finding("ttpickle.too_many_records", Severity::error,
                                           fmt::format("the manifest declares more than {} tensors; the rest are "
                                                       "not read",
-                                                      kMaxPickleTensors),
-                                          g.at(named[n]).offset));
+                                                      max_tensors),
+                                          g.at(v).offset, here));
             stopped = true;
             return;
           }
@@ -224,7 +235,7 @@ Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt) {
   const auto& hp = g.at(header).pairs;
   for (size_t k = 0; k + 1 < hp.size(); k += 2)
     add_metadata(cp, g, "header/" + value_text(g, hp[k]), hp[k + 1]);
-  ManifestWalk walk{g, cp, {}, false};
+  ManifestWalk walk{g, cp, opt.limits.max_pickle_tensors, {}, false};
   walk.walk(manifest, "", 0);
 
   // One array pickle per declared tensor, back to back after record 0.
@@ -263,7 +274,8 @@ Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt) {
     at = rec->end;
   }
   info->records_end = at;
-  if (read == walk.tensors.size() && at < src.size()) {
+  // After a cap the unread records are not trailing bytes: too_many_records said why.
+  if (read == walk.tensors.size() && !walk.stopped && at < src.size()) {
     cp.trailing_bytes = src.size() - at;
     cp.findings.push_back(finding("ttpickle.trailing", Severity::warning,
                                   fmt::format("{} bytes follow the last record the manifest declares", src.size() - at),
@@ -303,10 +315,10 @@ Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt) {
     if (top[k + 1] != state) add_metadata(cp, g, value_text(g, top[k]), top[k + 1]);
   const auto& entries = g.at(state).pairs;
   for (size_t k = 0; k + 1 < entries.size(); k += 2) {
-    if (cp.tensors.size() >= kMaxPickleTensors) {
+    if (k / 2 >= opt.limits.max_pickle_tensors) {
       cp.findings.push_back(finding("ttpickle.too_many_records", Severity::error,
                                     fmt::format("model_state holds more than {} tensors; the rest are not read",
-                                                kMaxPickleTensors),
+                                                opt.limits.max_pickle_tensors),
                                     g.at(entries[k]).offset));
       break;
     }

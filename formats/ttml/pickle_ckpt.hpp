@@ -35,10 +35,6 @@ inline constexpr FormatInfo kNanogptInfo{"ttml-nanogpt-pickle", "ttml",
                                          kNanogptTags};
 inline constexpr Format nanogpt_pickle{kNanogptInfo};
 
-// Tensors a pickle checkpoint may declare (the manifest's entries, model_state's keys):
-// past this the reader stops with ttpickle.too_many_records.
-inline constexpr uint64_t kMaxPickleTensors = uint64_t(1) << 20;
-
 // One tensor record as read.
 struct PickleRecord {
   std::string name;          // the tensor's name in the checkpoint
@@ -54,7 +50,7 @@ struct PickleInfo final : TtmlModel {
   int protocol = -1;            // pickle protocol of the first pickle
   uint64_t header_end = 0;      // end of record 0 (checkpointing.py)
   uint64_t records_end = 0;     // just past the last record read
-  std::vector<PickleRecord> records;  // in file order, one per tensor read
+  std::vector<PickleRecord> records;  // one per tensor read: records[i] is cp.tensors[i]
 };
 
 inline const PickleInfo* pickle_info_of(const Checkpoint& cp) { return cp.data_as<PickleInfo>(); }
@@ -63,6 +59,8 @@ inline const PickleInfo* pickle_info_of(const Checkpoint& cp) { return cp.data_a
 // then a dict whose first key is "format", or one holding a "model_state" key).
 Format probe_ttml_pickle(const ByteSource& src);
 
+// Tensors past OpenLimits::max_pickle_tensors (the manifest's entries, model_state's
+// keys) are not read: ttpickle.too_many_records.
 Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt);
 Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt);
 

@@ -34,6 +34,8 @@ struct OpenLimits {
   uint64_t max_tensorbin_shards = uint64_t(1) << 16;
   size_t max_tensor_rank = 8;
   uint64_t max_tar_members = uint64_t(1) << 20;
+  // tt-train pickle checkpoints: tensors a manifest (or a model_state dict) may declare.
+  uint64_t max_pickle_tensors = uint64_t(1) << 20;
 };
 
 }  // namespace ckpt
