@@ -2,11 +2,15 @@
 // prefix, every key with its byte range, the metadata, and per-tensor encodings.
 // Flatbuffer checkpoints: the container, the metadata (schema, pairs), and per tensor its
 // .tensorbin (variant, layout, padded shape, shards and how they make the tensor).
+// Pickle checkpoints: the protocol, the record framing, the model, the metadata.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <functional>
+
 #include "family_render.hpp"
 #include "ttml/fb_model.hpp"
+#include "ttml/pickle_ckpt.hpp"
 #include "ttml/ttml.hpp"
 
 namespace ckpt::cli {
@@ -83,8 +87,32 @@ std::string fb_text(const Checkpoint& cp, const FbInfo& info) {
   return out;
 }
 
+std::string pickle_text(const Checkpoint& cp, const PickleInfo& info) {
+  std::string out;
+  auto line = [&](std::string s) { out += s + "\n"; };
+  const bool stream = cp.format == pickle_stream;
+  line(fmt::format("\ntt-train pickle checkpoint ({})", stream ? "ttml/checkpointing.py stream" : "train_nanogpt.py"));
+  if (stream)
+    line(fmt::format("  pickle protocol {}, format version {}; record 0 (header, manifest) ends at byte {}, {} array "
+                     "records end at byte {}",
+                     info.protocol, info.format_version, info.header_end, info.records.size(), info.records_end));
+  else
+    line(fmt::format("  pickle protocol {}, one pickle ending at byte {}; {} model_state arrays", info.protocol,
+                     info.records_end, info.records.size()));
+  line(fmt::format("  model {}, prefix \"{}\"", info.model.empty() ? "not recognised" : info.model, info.prefix));
+  out += llama_line(cp);
+  line("  read without importing or calling anything: every global the pickles name is in the findings unless it is "
+       "numpy's array reconstruction");
+  if (!cp.metadata.empty()) {
+    line(fmt::format("\nmetadata ({})", cp.metadata.size()));
+    for (const auto& m : cp.metadata) line(fmt::format("  {} = {} [{}, byte {}]", m.key, m.value, m.type, m.offset));
+  }
+  return out;
+}
+
 std::string ttml_text(const Checkpoint& cp) {
   if (const FbInfo* fb = fb_info_of(cp)) return fb_text(cp, *fb);
+  if (const PickleInfo* pk = pickle_info_of(cp)) return pickle_text(cp, *pk);
   const TtmlInfo* found = info_of(cp);
   if (!found) return {};
   const TtmlInfo& info = *found;
@@ -266,7 +294,30 @@ json fb_tensor_json(const FbTensor& x) {
   return j;
 }
 
+json pickle_json(const Checkpoint& cp, const PickleInfo& info) {
+  json llama = nullptr;
+  if (auto l = llama_shape(cp))
+    llama = {{"dim", l->dim},
+             {"hidden_dim", l->hidden_dim},
+             {"n_layers", l->n_layers},
+             {"vocab_rows", l->vocab_rows},
+             {"kv_dim", l->kv_rows / 2},
+             {"shared_classifier", l->shared_classifier}};
+  return json{{"protocol", info.protocol},
+              {"format_version", info.format_version >= 0 ? json(info.format_version) : json(nullptr)},
+              {"header_end", info.header_end},
+              {"records_end", info.records_end},
+              {"model", info.model.empty() ? json(nullptr) : json(info.model)},
+              {"prefix", info.prefix},
+              {"llama", llama}};
+}
+
 void add_ttml_json(const Checkpoint& cp, json& doc) {
+  if (const PickleInfo* pk = pickle_info_of(cp)) {
+    doc["pickle"] = pickle_json(cp, *pk);
+    doc["metadata"] = metadata_json(cp);
+    return;
+  }
   if (const FbInfo* fb = fb_info_of(cp)) {
     doc["flatbuffer"] = fb_json(cp, *fb);
     doc["metadata"] = metadata_json(cp);
@@ -278,6 +329,21 @@ void add_ttml_json(const Checkpoint& cp, json& doc) {
 }
 
 void add_ttml_tensor_json(const Checkpoint& cp, const TensorInfo& t, json& tensor) {
+  if (const PickleInfo* pk = pickle_info_of(cp)) {
+    // One record per tensor, in the same order (pickle_ckpt.cpp appends them together).
+    const std::less<const TensorInfo*> before;
+    if (cp.tensors.empty() || before(&t, cp.tensors.data()) || !before(&t, cp.tensors.data() + cp.tensors.size()))
+      return;
+    const size_t i = size_t(&t - cp.tensors.data());
+    if (i >= pk->records.size() || pk->records[i].name != t.spec.name) return;
+    const PickleRecord& r = pk->records[i];
+    tensor["pickle"] = {{"record_offset", r.record_offset},
+                        {"record_end", r.record_end},
+                        {"manifest_dtype", r.manifest_dtype},
+                        {"layout", r.layout},
+                        {"array_dtype", r.array_dtype}};
+    return;
+  }
   if (const FbInfo* fb = fb_info_of(cp)) {
     if (const FbTensor* x = fb->tensor_of(cp, t)) tensor["tensorbin"] = fb_tensor_json(*x);
     return;
