@@ -84,7 +84,8 @@ const FamilyRule kRules[] = {
      "bytes)), C order, at most 8 dimensions; a model_state entry's \"shape\" is its array's",
      "anything else is not what tt-train's to_numpy wrote: the record cannot be placed as a tensor"},
     {"ttpickle.dtype", Severity::error, "ttpickle", false,
-     "arrays are little-endian floats (float32, ml_dtypes.bfloat16) and of the dtype the manifest declares",
+     "arrays are little-endian floats (float32 and ml_dtypes.bfloat16, as tt-train writes; float16 and float64 are "
+     "read too) and of the dtype the manifest declares",
      "checkpointing.py saves FLOAT32 and BFLOAT16 only and restores the manifest's dtype: another one is a "
      "mismatched or edited record"},
     {"ttpickle.data_length", Severity::error, "ttpickle", false,
