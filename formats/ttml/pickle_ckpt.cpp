@@ -25,6 +25,17 @@ constexpr uint64_t kProbeBytes = 4096;
 // The manifest's groups nest a few levels (optimizer -> exp_avg -> named_parameters).
 constexpr int kMaxManifestDepth = 32;
 
+// The unpickler's limits but two: one pickle may span the file (train_nanogpt.py writes
+// every array inside one pickle), and an array's bytes argument may be as long as the file
+// (a Llama 3 embedding in bfloat16 is over 1 GB): bytes are never read whole, only
+// a prefix and their file range, so neither bound lets an allocation follow the file.
+torch::PickleLimits pickle_limits(const ByteSource& src) {
+  torch::PickleLimits lim;
+  lim.max_bytes = std::max<uint64_t>(src.size(), 1);
+  lim.max_bytes_object = std::max<uint64_t>(src.size(), 1);
+  return lim;
+}
+
 Finding finding(std::string rule, Severity s, std::string message, std::optional<uint64_t> offset,
                 std::string subject = {}) {
   return Finding{std::move(rule), s, std::move(message), offset, std::move(subject)};
@@ -204,7 +215,8 @@ Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt) {
   cp.file_size = src.size();
   cp.limits = opt.limits;
   auto info = std::make_shared<PickleInfo>();
-  auto head = torch::unpickle(src, 0, src.size());
+  const torch::PickleLimits lim = pickle_limits(src);
+  auto head = torch::unpickle(src, 0, src.size(), lim);
   if (!head) {
     cp.findings.push_back(finding("ttpickle.header", Severity::error, head.error().message, 0));
     finish(cp, info);
@@ -245,7 +257,7 @@ Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt) {
     const Declared& d = walk.tensors[read];
     std::optional<PickleResult> rec;
     if (at < src.size())
-      if (auto r = torch::unpickle(src, at, src.size() - at)) rec = std::move(*r);
+      if (auto r = torch::unpickle(src, at, src.size() - at, lim)) rec = std::move(*r);
     if (!rec || !rec->complete) {
       if (rec) add_pickle_findings(cp, *rec);
       cp.findings.push_back(finding(
@@ -291,7 +303,7 @@ Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt) {
   cp.file_size = src.size();
   cp.limits = opt.limits;
   auto info = std::make_shared<PickleInfo>();
-  auto r = torch::unpickle(src, 0, src.size());
+  auto r = torch::unpickle(src, 0, src.size(), pickle_limits(src));
   if (!r) {
     cp.findings.push_back(finding("ttpickle.header", Severity::error, r.error().message, 0));
     finish(cp, info);

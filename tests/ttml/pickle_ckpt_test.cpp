@@ -568,3 +568,91 @@ TEST(TtmlPickle, ConvertsToTheLlama2cFileOfTheSameWeights) {
 
 }  // namespace
 }  // namespace ckpt
+
+#include <fstream>
+
+#include "torch/pickle_reader.hpp"
+
+namespace ckpt {
+namespace {
+
+// Protocol 2 pieces written by hand: BINUNICODE, and a one-tensor checkpointing.py stream.
+std::string uni(const std::string& s) {
+  std::string out = "X";
+  const uint32_t n = uint32_t(s.size());
+  out.append(reinterpret_cast<const char*>(&n), 4);
+  return out + s;
+}
+
+std::string one_tensor_header(const std::string& name) {
+  return std::string("\x80\x02}(", 4) + uni("format") + std::string("K\x01", 2) + uni("header") + "}" +
+         uni("manifest") + "}" + uni("model") + "}" + uni("named_parameters") + "}" + uni(name) + "}(" +
+         uni("layout") + uni("ROW_MAJOR") + uni("dtype") + uni("FLOAT32") + "usssu.";
+}
+
+// An array record up to its data: _reconstruct(ndarray, (0,), b'b'), then BUILD's state
+// (1, (n,), dtype('f4') with state (3, '<', ...), False, BINBYTES of n * 4 bytes...
+std::string array_record_head(uint32_t n) {
+  std::string r = "\x80\x02" "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n";
+  r += std::string("K\x00\x85", 3) + std::string("C\x01" "b", 3) + "\x87R(";
+  r += std::string("K\x01J", 3);
+  r.append(reinterpret_cast<const char*>(&n), 4);
+  r += "\x85" "cnumpy\ndtype\n" + uni("f4") + "\x89\x88\x87R(" + std::string("K\x03", 2) + uni("<") +
+       "NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xff" + std::string("K\x00", 2) + "tb\x89";
+  const uint32_t nbytes = n * 4;
+  r += "B";
+  r.append(reinterpret_cast<const char*>(&nbytes), 4);
+  return r;
+}
+// ...then the bytes, and TUPLE, BUILD, STOP.
+const std::string kArrayRecordTail = "tb.";
+
+TEST(TtmlPickleLimits, AnArrayAbove256MiBIsPlacedNotRefused) {
+  // 300 MiB of float32 inside one record (above PickleLimits::max_string, under which a
+  // bytes argument of a torch pickle stops): a sparse file, read header-only.
+  const uint32_t n = 300u << 18;  // 300 MiB / 4
+  const std::string head = one_tensor_header("llama/ln_fc/gamma"), rec = array_record_head(n);
+  const std::string path = test::temp_dir() + "/big_array.ckpt";
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << head << rec;
+    f.seekp(std::streamoff(head.size() + rec.size() + uint64_t(n) * 4));
+    f << kArrayRecordTail;
+  }
+  auto src = FileSource::open(path);
+  ASSERT_TRUE(src);
+  std::shared_ptr<const ByteSource> shared = std::move(*src);
+  auto cp = open_checkpoint(shared);
+  ASSERT_TRUE(cp) << cp.error().message;
+  EXPECT_EQ(cp->format, ttml::pickle_stream);
+  EXPECT_TRUE(cp->findings.empty()) << cp->findings[0].rule << " " << cp->findings[0].message;
+  ASSERT_EQ(cp->tensors.size(), 1u);
+  EXPECT_EQ(cp->tensors[0].spec.name, "model/llama/ln_fc/gamma");
+  EXPECT_EQ(cp->tensors[0].spec.shape, (std::vector<uint64_t>{n}));
+  EXPECT_EQ(cp->tensors[0].place.offset, head.size() + rec.size());
+  EXPECT_EQ(cp->tensors[0].place.nbytes, uint64_t(n) * 4);
+  // Detection and the index read headers and a 64 KiB prefix of the bytes, not the data.
+  EXPECT_LT(shared->bytes_read(), 512u * 1024) << shared->bytes_read();
+  std::filesystem::remove(path);
+}
+
+TEST(TtmlPickleLimits, BytesObjectCapIsSeparateFromTheStringCap) {
+  // 100 bytes of BINBYTES, then the same as BINUNICODE, under max_string 10.
+  const std::string bytes = std::string("\x80\x02" "B\x64\x00\x00\x00", 7) + std::string(100, 'x') + ".";
+  const std::string text = std::string("\x80\x02", 2) + uni(std::string(100, 'x')) + ".";
+  torch::PickleLimits lim;
+  lim.max_string = 10;
+  for (const uint64_t bytes_cap : {uint64_t(0), uint64_t(1000)}) {
+    lim.max_bytes_object = bytes_cap;
+    MemorySource b(std::vector<uint8_t>(bytes.begin(), bytes.end())), t(std::vector<uint8_t>(text.begin(), text.end()));
+    auto rb = torch::unpickle(b, 0, b.size(), lim), rt = torch::unpickle(t, 0, t.size(), lim);
+    ASSERT_TRUE(rb && rt);
+    EXPECT_EQ(rb->complete, bytes_cap != 0) << bytes_cap;  // 0: max_string applies to bytes too
+    EXPECT_FALSE(rt->complete) << bytes_cap;               // text is read whole: max_string always
+    ASSERT_FALSE(rt->findings.empty());
+    EXPECT_EQ(rt->findings[0].rule, "pickle.limit_string");
+  }
+}
+
+}  // namespace
+}  // namespace ckpt
