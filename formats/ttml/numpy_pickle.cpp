@@ -17,6 +17,81 @@ bool is_reconstruct(const PickleGraph& g, uint32_t callable) {
   return n == "numpy.core.multiarray._reconstruct" || n == "numpy._core.multiarray._reconstruct";
 }
 
+bool read_dtype(const PickleGraph& g, uint32_t obj, NumpyArray& a, NumpyProblem& p);
+
+bool is_frombuffer(const PickleGraph& g, uint32_t callable) {
+  const std::string n = g.global_name(callable);
+  return n == "numpy.core.numeric._frombuffer" || n == "numpy._core.numeric._frombuffer";
+}
+
+// A shape tuple of non-negative integers, at most max_rank long, whose product fits.
+bool read_shape(const PickleGraph& g, uint32_t obj, size_t max_rank, NumpyArray& a, NumpyProblem& p) {
+  const PyObj* shape = g.valid(obj) ? &g.at(obj) : nullptr;
+  if (!shape || shape->kind != PyKind::tuple) return p.message = "the array's shape is not a tuple", false;
+  if (shape->items.size() > max_rank)
+    return p.message = fmt::format("the array has {} dimensions (at most {} are read)", shape->items.size(), max_rank),
+           false;
+  CheckedU64 numel(1);
+  for (uint32_t d : shape->items) {
+    int64_t v = 0;
+    if (!g.integer(d, v) || v < 0)
+      return p.message = "the array's shape holds something other than a non-negative integer", false;
+    a.shape.push_back(uint64_t(v));
+    numel *= CheckedU64(uint64_t(v));
+  }
+  if (!numel.ok()) return p.rule = "ttpickle.data_length", p.message = "the array's shape overflows 64 bits", false;
+  a.numel = numel.value();
+  return true;
+}
+
+// The data argument: bytes (or a bytearray: protocol 5's in-band buffer) of exactly
+// numel x element size.
+bool read_data(const PickleGraph& g, uint32_t obj, NumpyArray& a, NumpyProblem& p) {
+  const PyObj* data = g.valid(obj) ? &g.at(obj) : nullptr;
+  if (!data || (data->kind != PyKind::bytes && data->kind != PyKind::bytearray)) {
+    p.rule = "ttpickle.record";
+    p.message = "the array's data is not a bytes object";
+    return false;
+  }
+  a.data_offset = data->data_offset;
+  a.data_length = data->data_length;
+  const CheckedU64 want = CheckedU64(a.numel) * CheckedU64(dtype_width(a.dtype));
+  if (!want.ok() || want.value() != a.data_length) {
+    p.rule = "ttpickle.data_length";
+    p.offset = data->offset;
+    p.message = want.ok() ? fmt::format("the array holds {} bytes; its shape and dtype {} need {}", a.data_length,
+                                        a.dtype_name, want.value())
+                          : "the array's shape overflows 64 bits";
+    return false;
+  }
+  return true;
+}
+
+// numpy's protocol-5 reduce (ndarray.__reduce_ex__(5), Python 3.14's default protocol):
+// numpy.core.numeric._frombuffer(buffer, dtype, shape, order), the buffer in-band as a
+// bytearray (or bytes when read-only).
+std::optional<NumpyArray> read_frombuffer(const PickleGraph& g, const PyObj& r, size_t max_rank, NumpyProblem& p) {
+  const auto& args = g.elements(r.args);
+  if (args.size() != 4) {
+    p.message = "the array's _frombuffer arguments are not (buffer, dtype, shape, order)";
+    return std::nullopt;
+  }
+  NumpyArray a;
+  if (!read_shape(g, args[2], max_rank, a, p) || !read_dtype(g, args[1], a, p)) return std::nullopt;
+  p.rule = "ttpickle.record", p.offset = r.offset;
+  const std::string* order = g.str(args[3]);
+  if (!order || (*order != "C" && *order != "F")) {
+    p.message = "the array's order is neither 'C' nor 'F'";
+    return std::nullopt;
+  }
+  if (*order == "F" && a.shape.size() > 1) {
+    p.message = "the array is stored in Fortran (column-major) order";
+    return std::nullopt;
+  }
+  if (!read_data(g, args[0], a, p)) return std::nullopt;
+  return a;
+}
+
 // The element type numpy.dtype(arg, False, True) builds, with BUILD state (3, order, ...).
 bool read_dtype(const PickleGraph& g, uint32_t obj, NumpyArray& a, NumpyProblem& p) {
   p.rule = "ttpickle.dtype";
@@ -51,7 +126,8 @@ bool read_dtype(const PickleGraph& g, uint32_t obj, NumpyArray& a, NumpyProblem&
 
 bool is_numpy_array_global(std::string_view g) {
   return g == "ml_dtypes.bfloat16" || g == "numpy.dtype" || g == "numpy.ndarray" ||
-         g == "numpy.core.multiarray._reconstruct" || g == "numpy._core.multiarray._reconstruct";
+         g == "numpy.core.multiarray._reconstruct" || g == "numpy._core.multiarray._reconstruct" ||
+         g == "numpy.core.numeric._frombuffer" || g == "numpy._core.numeric._frombuffer";
 }
 
 std::optional<NumpyArray> read_numpy_array(const PickleGraph& g, uint32_t obj, size_t max_rank, NumpyProblem& p) {
@@ -62,6 +138,7 @@ std::optional<NumpyArray> read_numpy_array(const PickleGraph& g, uint32_t obj, s
   }
   const PyObj& r = g.at(obj);
   p.offset = r.offset;
+  if (r.kind == PyKind::reduce && is_frombuffer(g, r.callable)) return read_frombuffer(g, r, max_rank, p);
   if (r.kind != PyKind::reduce || !is_reconstruct(g, r.callable)) {
     p.message = fmt::format("a {} where numpy.core.multiarray._reconstruct(...) should be", torch::kind_name(r.kind));
     return std::nullopt;
@@ -74,49 +151,13 @@ std::optional<NumpyArray> read_numpy_array(const PickleGraph& g, uint32_t obj, s
     return std::nullopt;
   }
   NumpyArray a;
-  const PyObj* shape = g.valid(s[1]) ? &g.at(s[1]) : nullptr;
-  if (!shape || shape->kind != PyKind::tuple) {
-    p.message = "the array's shape is not a tuple";
-    return std::nullopt;
-  }
-  if (shape->items.size() > max_rank) {
-    p.message = fmt::format("the array has {} dimensions (at most {} are read)", shape->items.size(), max_rank);
-    return std::nullopt;
-  }
-  CheckedU64 numel(1);
-  for (uint32_t d : shape->items) {
-    int64_t v = 0;
-    if (!g.integer(d, v) || v < 0) {
-      p.message = "the array's shape holds something other than a non-negative integer";
-      return std::nullopt;
-    }
-    a.shape.push_back(uint64_t(v));
-    numel *= CheckedU64(uint64_t(v));
-  }
-  if (!read_dtype(g, s[2], a, p)) return std::nullopt;
-  p.offset = r.offset;
+  if (!read_shape(g, s[1], max_rank, a, p) || !read_dtype(g, s[2], a, p)) return std::nullopt;
+  p.rule = "ttpickle.record", p.offset = r.offset;
   if (fortran != 0 && a.shape.size() > 1) {
     p.message = "the array is stored in Fortran (column-major) order";
     return std::nullopt;
   }
-  const PyObj* data = g.valid(s[4]) ? &g.at(s[4]) : nullptr;
-  if (!data || (data->kind != PyKind::bytes && data->kind != PyKind::bytearray)) {
-    p.rule = "ttpickle.record";
-    p.message = "the array's data is not a bytes object";
-    return std::nullopt;
-  }
-  a.data_offset = data->data_offset;
-  a.data_length = data->data_length;
-  const CheckedU64 want = numel * CheckedU64(dtype_width(a.dtype));
-  if (!numel.ok() || !want.ok() || want.value() != a.data_length) {
-    p.rule = "ttpickle.data_length";
-    p.offset = data->offset;
-    p.message = want.ok() ? fmt::format("the array holds {} bytes; its shape and dtype {} need {}", a.data_length,
-                                        a.dtype_name, want.value())
-                          : "the array's shape overflows 64 bits";
-    return std::nullopt;
-  }
-  a.numel = numel.value();
+  if (!read_data(g, s[4], a, p)) return std::nullopt;
   return a;
 }
 

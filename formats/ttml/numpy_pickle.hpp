@@ -6,7 +6,9 @@
 //   BUILD  (1, shape, dtype, is_fortran, raw bytes)
 // with dtype REDUCE numpy.dtype('f4', False, True) (or the class ml_dtypes.bfloat16 in
 // place of 'f4') and BUILD (3, byte order, ...). numpy 2 names the module
-// numpy._core.multiarray. The raw bytes stay in the file: the array is a placement.
+// numpy._core.multiarray. With protocol 5 (Python 3.14's default) numpy writes
+//   REDUCE numpy.core.numeric._frombuffer(bytearray, dtype, shape, order)
+// instead. The raw bytes stay in the file: the array is a placement.
 #include <cstdint>
 #include <optional>
 #include <string>

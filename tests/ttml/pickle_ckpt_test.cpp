@@ -656,3 +656,50 @@ TEST(TtmlPickleLimits, BytesObjectCapIsSeparateFromTheStringCap) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// Protocol 5 (Python 3.14's default): real numpy writes _frombuffer(bytearray, dtype,
+// shape, order); fixtures/ttml/make_pickle5_fixture.py.
+TEST(TtmlPickle, Protocol5ArraysFromNumpy) {
+  const std::vector<uint8_t> b = test::read_file(fb::fixture("pickle/protocol5.ckpt"));
+  auto cp = open_path(fb::fixture("pickle/protocol5.ckpt"));
+  ASSERT_TRUE(cp) << cp.error().message;
+  EXPECT_EQ(cp->format, ttml::pickle_stream);
+  EXPECT_TRUE(cp->findings.empty()) << cp->findings[0].rule << " " << cp->findings[0].message;
+  EXPECT_EQ(ttml::pickle_info_of(*cp)->protocol, 5);
+  ASSERT_EQ(cp->tensors.size(), 2u);
+  // Each array's bytes follow its BYTEARRAY8 opcode (0x96) and u64 length.
+  size_t from = ttml::pickle_info_of(*cp)->header_end;
+  const std::vector<std::vector<uint64_t>> shapes = {{64}, {2, 3}};
+  for (size_t i = 0; i < 2; ++i) {
+    const TensorInfo& t = cp->tensors[i];
+    const size_t op = find_in(b, "\x96", find_in(b, "_frombuffer", from));
+    uint64_t len = 0;
+    std::memcpy(&len, b.data() + op + 1, 8);
+    EXPECT_EQ(t.place.offset, op + 9) << t.spec.name;
+    EXPECT_EQ(t.place.nbytes, len) << t.spec.name;
+    EXPECT_EQ(t.spec.shape, shapes[i]) << t.spec.name;
+    EXPECT_EQ(ttml::pickle_info_of(*cp)->records[i].array_dtype, "f4");
+    const std::vector<float> v = fb::values(*cp, t);
+    ASSERT_EQ(v.size(), i == 0 ? 64u : 6u);
+    for (size_t k = 0; k < v.size(); ++k) EXPECT_EQ(v[k], i == 0 ? float(k) / 8 : float(k) - 2.5f) << t.spec.name << k;
+    from = op + 9 + len;
+  }
+  EXPECT_EQ(cp->tensors[0].spec.name, "model/llama/ln_fc/gamma");
+  EXPECT_EQ(cp->tensors[1].spec.name, "model/llama/fc/weight");
+  // Order 'F' for a matrix is refused at the REDUCE (the record's last one).
+  std::vector<uint8_t> f = b;
+  const size_t order = find_in(f, std::string("\x8c\x01" "C", 3), cp->tensors[1].place.offset);
+  f[order + 2] = 'F';
+  auto bad = test::open_bytes(f);
+  ASSERT_TRUE(bad);
+  auto found = findings_of(*bad, "ttpickle.record");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(f[*found[0].offset], 'R');
+  EXPECT_NE(found[0].message.find("Fortran"), std::string::npos) << found[0].message;
+}
+
+}  // namespace
+}  // namespace ckpt
