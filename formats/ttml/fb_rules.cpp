@@ -81,7 +81,8 @@ const FamilyRule kRules[] = {
      "ttml's load_checkpoint refuses another format version; without the manifest no record can be named"},
     {"ttpickle.record", Severity::error, "ttpickle", false,
      "every tensor is a numpy array pickle (numpy.core.multiarray._reconstruct, BUILD (1, shape, dtype, False, "
-     "bytes)), C order, at most 8 dimensions; a model_state entry's \"shape\" is its array's",
+     "bytes); or protocol 5's numpy.core.numeric._frombuffer(buffer, dtype, shape, order)), C order, at most 8 "
+     "dimensions; a model_state entry's \"shape\" is its array's",
      "anything else is not what tt-train's to_numpy wrote: the record cannot be placed as a tensor"},
     {"ttpickle.dtype", Severity::error, "ttpickle", false,
      "arrays are little-endian floats (float32 and ml_dtypes.bfloat16, as tt-train writes; float16 and float64 are "
