@@ -142,7 +142,7 @@ class TtmlFamily final : public core::FormatFamily {
   std::vector<CanonicalView> views(const Checkpoint& cp) const override { return ttml_views(cp); }
 
   Location locate(const Checkpoint& cp, uint64_t offset) const override {
-    if (pickle_info_of(cp)) return FormatFamily::locate(cp, offset);  // raw placements only
+    if (pickle_info_of(cp)) return locate_pickle(cp, offset);
     return is_flatbuffer(cp) ? locate_fb(cp, offset) : locate_msgpack(cp, offset);
   }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "numpy_pickle.hpp"
@@ -367,6 +368,36 @@ Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt) {
   }
   finish(cp, info);
   return cp;
+}
+
+Location locate_pickle(const Checkpoint& cp, uint64_t offset) {
+  Location l = locate_placements(cp, offset);
+  const PickleInfo* info = pickle_info_of(cp);
+  if (l.kind != RegionKind::unmapped || !info) return l;
+  auto container = [&](std::string field, std::string part, uint64_t begin, uint64_t end) {
+    l.kind = RegionKind::container;
+    l.field = std::move(field);
+    l.part = std::move(part);
+    l.region_start = begin;
+    l.region_length = end - begin;
+    l.byte_in_element = uint32_t(std::min<uint64_t>(offset - begin, UINT32_MAX));
+    return l;
+  };
+  if (cp.format == nanogpt_pickle)
+    return offset < info->records_end
+               ? container("the pickle", "train_nanogpt.py's dict (keys, values, the arrays' opcodes)", 0,
+                           info->records_end)
+               : l;
+  if (offset < info->header_end)
+    return container("record 0", "the header and manifest pickle", 0, info->header_end);
+  // Records are in file order: the last one starting at or before the byte.
+  auto it = std::upper_bound(info->records.begin(), info->records.end(), offset,
+                             [](uint64_t o, const PickleRecord& r) { return o < r.record_offset; });
+  if (it == info->records.begin()) return l;
+  const PickleRecord& r = *std::prev(it);
+  if (offset >= r.record_end) return l;
+  return container(fmt::format("record {} ({})", size_t(it - info->records.begin()), r.name),
+                   "its array pickle (reconstruct call, shape, dtype)", r.record_offset, r.record_end);
 }
 
 }  // namespace ckpt::ttml

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ckpt/checkpoint.hpp"
+#include "ckpt/locate.hpp"
 #include "model_names.hpp"
 
 namespace ckpt::ttml {
@@ -63,5 +64,9 @@ Format probe_ttml_pickle(const ByteSource& src);
 // keys) are not read: ttpickle.too_many_records.
 Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt);
 Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt);
+
+// What lives at a byte: an array element (the raw placements), else the pickle around
+// it: record 0 (header and manifest), record i (an array's opcodes), or nanogpt's pickle.
+Location locate_pickle(const Checkpoint& cp, uint64_t offset);
 
 }  // namespace ckpt::ttml

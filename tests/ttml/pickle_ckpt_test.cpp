@@ -284,6 +284,17 @@ TEST(TtmlPickle, CommandsReadBothFiles) {
   EXPECT_NE(r.out.find("model/llama/ln_fc/gamma element 3 [0, 0, 0, 3] (f32), byte 1 of it; value 0.964844"),
             std::string::npos)
       << r.out;
+  // Bytes of the pickles around the arrays name their record.
+  r = test::run_ckpt({"inspect", fb::fixture(kStream), "--at", "100"});
+  EXPECT_NE(r.out.find("at byte 100 (0x64): record 0: the header and manifest pickle (bytes 0..1732), byte 100 of it"),
+            std::string::npos)
+      << r.out;
+  r = test::run_ckpt({"inspect", fb::fixture(kStream), "--at", std::to_string(record_offset(1) + 3)});
+  EXPECT_NE(r.out.find(fmt::format("record 2 (model/llama/llama_block_0/attention/kv_linear/weight): its array "
+                                   "pickle (reconstruct call, shape, dtype) (bytes {}..{}), byte 3 of it",
+                                   record_offset(1), record_offset(2) - 1)),
+            std::string::npos)
+      << r.out;
   // The family's section: protocol, framing, model, metadata; per tensor its record.
   r = test::run_ckpt({"inspect", fb::fixture(kStream), "--json"});
   const json d = json::parse(r.out);
