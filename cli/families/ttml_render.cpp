@@ -93,16 +93,18 @@ std::string pickle_text(const Checkpoint& cp, const PickleInfo& info) {
   const bool stream = cp.format == pickle_stream;
   line(fmt::format("\ntt-train pickle checkpoint ({})", stream ? "ttml/checkpointing.py stream" : "train_nanogpt.py"));
   if (stream)
-    line(fmt::format("  pickle protocol {}, format version {}; record 0 (header, manifest) ends at byte {}, {} array "
-                     "records end at byte {}",
-                     info.protocol, info.format_version, info.header_end, info.records.size(), info.records_end));
+    line(
+        fmt::format("  pickle protocol {}, format version {}; record 0 (header, manifest) ends at byte {}, {} array "
+                    "records end at byte {}",
+                    info.protocol, info.format_version, info.header_end, info.records.size(), info.records_end));
   else
     line(fmt::format("  pickle protocol {}, one pickle ending at byte {}; {} model_state arrays", info.protocol,
                      info.records_end, info.records.size()));
   line(fmt::format("  model {}, prefix \"{}\"", info.model.empty() ? "not recognised" : info.model, info.prefix));
   out += llama_line(cp);
-  line("  read without importing or calling anything: every global the pickles name is in the findings unless it is "
-       "numpy's array reconstruction");
+  line(
+      "  read without importing or calling anything: every global the pickles name is in the findings unless it is "
+      "numpy's array reconstruction");
   if (!cp.metadata.empty()) {
     line(fmt::format("\nmetadata ({})", cp.metadata.size()));
     for (const auto& m : cp.metadata) line(fmt::format("  {} = {} [{}, byte {}]", m.key, m.value, m.type, m.offset));

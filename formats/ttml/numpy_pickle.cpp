@@ -114,11 +114,16 @@ bool read_dtype(const PickleGraph& g, uint32_t obj, NumpyArray& a, NumpyProblem&
   const std::string* order = state.size() > 1 ? g.str(state[1]) : nullptr;
   if (order && *order == ">") return p.message = fmt::format("dtype {} is big-endian", a.dtype_name), false;
   const std::string& n = a.dtype_name;
-  if (n == "f4" || n == "<f4" || n == "float32") a.dtype = DType::f32;
-  else if (n == "ml_dtypes.bfloat16") a.dtype = DType::bf16;
-  else if (n == "f2" || n == "<f2" || n == "float16") a.dtype = DType::f16;
-  else if (n == "f8" || n == "<f8" || n == "float64") a.dtype = DType::f64;
-  else return p.message = fmt::format("dtype {} is not a floating-point type tt-train writes", n), false;
+  if (n == "f4" || n == "<f4" || n == "float32")
+    a.dtype = DType::f32;
+  else if (n == "ml_dtypes.bfloat16")
+    a.dtype = DType::bf16;
+  else if (n == "f2" || n == "<f2" || n == "float16")
+    a.dtype = DType::f16;
+  else if (n == "f8" || n == "<f8" || n == "float64")
+    a.dtype = DType::f64;
+  else
+    return p.message = fmt::format("dtype {} is not a floating-point type tt-train writes", n), false;
   return true;
 }
 

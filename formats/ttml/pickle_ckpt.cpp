@@ -74,14 +74,21 @@ std::string value_text(const PickleGraph& g, uint32_t obj) {
   if (!g.valid(obj)) return "?";
   const PyObj& o = g.at(obj);
   switch (o.kind) {
-    case PyKind::none: return "None";
-    case PyKind::boolean: return o.i ? "True" : "False";
-    case PyKind::integer: return std::to_string(o.i);
-    case PyKind::floating: return fmt::format("{}", o.f);
-    case PyKind::str: return o.text.size() > 200 ? o.text.substr(0, 200) + "..." : o.text;
-    case PyKind::global: return g.global_name(obj);
+    case PyKind::none:
+      return "None";
+    case PyKind::boolean:
+      return o.i ? "True" : "False";
+    case PyKind::integer:
+      return std::to_string(o.i);
+    case PyKind::floating:
+      return fmt::format("{}", o.f);
+    case PyKind::str:
+      return o.text.size() > 200 ? o.text.substr(0, 200) + "..." : o.text;
+    case PyKind::global:
+      return g.global_name(obj);
     case PyKind::reduce:
-    case PyKind::newobj: return "object of " + g.global_name(o.callable);
+    case PyKind::newobj:
+      return "object of " + g.global_name(o.callable);
     case PyKind::tuple:
     case PyKind::list: {
       // Short sequences of numbers (shapes) in Python's notation.
@@ -93,8 +100,10 @@ std::string value_text(const PickleGraph& g, uint32_t obj) {
       if (o.kind == PyKind::tuple && o.items.size() == 1) s += ",";
       return s + (o.kind == PyKind::tuple ? ")" : "]");
     }
-    case PyKind::dict: return fmt::format("dict of {}", o.pairs.size() / 2);
-    default: return std::string(torch::kind_name(o.kind));
+    case PyKind::dict:
+      return fmt::format("dict of {}", o.pairs.size() / 2);
+    default:
+      return std::string(torch::kind_name(o.kind));
   }
 }
 
@@ -233,8 +242,9 @@ Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt) {
   if (!head->complete || !g.integer(fmt_obj, version) || !is_dict(g, manifest) ||
       !is_dict(g, dict_get(g, head->root, "header"))) {
     cp.findings.push_back(finding("ttpickle.header", Severity::error,
-                                  head->complete ? "record 0 is not {\"format\": 1, \"header\": {...}, \"manifest\": {...}}"
-                                                 : "record 0 ends without STOP",
+                                  head->complete
+                                      ? "record 0 is not {\"format\": 1, \"header\": {...}, \"manifest\": {...}}"
+                                      : "record 0 ends without STOP",
                                   0));
     finish(cp, info);
     return cp;
@@ -246,8 +256,7 @@ Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt) {
                                   g.at(fmt_obj).offset));
   const uint32_t header = dict_get(g, head->root, "header");
   const auto& hp = g.at(header).pairs;
-  for (size_t k = 0; k + 1 < hp.size(); k += 2)
-    add_metadata(cp, g, "header/" + value_text(g, hp[k]), hp[k + 1]);
+  for (size_t k = 0; k + 1 < hp.size(); k += 2) add_metadata(cp, g, "header/" + value_text(g, hp[k]), hp[k + 1]);
   ManifestWalk walk{g, cp, opt.limits.max_pickle_tensors, {}, false};
   walk.walk(manifest, "", 0);
 
@@ -272,7 +281,8 @@ Checkpoint open_pickle_stream(const ByteSource& src, const OpenOptions& opt) {
     NumpyProblem problem;
     auto arr = read_numpy_array(rec->graph, rec->root, opt.limits.max_tensor_rank, problem);
     if (!arr) {
-      cp.findings.push_back(finding(problem.rule, Severity::error, d.name + ": " + problem.message, problem.offset, d.name));
+      cp.findings.push_back(
+          finding(problem.rule, Severity::error, d.name + ": " + problem.message, problem.offset, d.name));
     } else {
       bool known = false;
       const DType want = manifest_dtype(d.dtype, known);
@@ -316,10 +326,9 @@ Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt) {
   const PickleGraph& g = r->graph;
   const uint32_t state = dict_get(g, r->root, "model_state");
   if (!r->complete || !is_dict(g, state)) {
-    cp.findings.push_back(finding("ttpickle.header", Severity::error,
-                                  r->complete ? "the pickle is not a dict with a model_state dict"
-                                              : "the pickle ends without STOP",
-                                  0));
+    cp.findings.push_back(
+        finding("ttpickle.header", Severity::error,
+                r->complete ? "the pickle is not a dict with a model_state dict" : "the pickle ends without STOP", 0));
     finish(cp, info);
     return cp;
   }
@@ -329,10 +338,10 @@ Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt) {
   const auto& entries = g.at(state).pairs;
   for (size_t k = 0; k + 1 < entries.size(); k += 2) {
     if (k / 2 >= opt.limits.max_pickle_tensors) {
-      cp.findings.push_back(finding("ttpickle.too_many_records", Severity::error,
-                                    fmt::format("model_state holds more than {} tensors; the rest are not read",
-                                                opt.limits.max_pickle_tensors),
-                                    g.at(entries[k]).offset));
+      cp.findings.push_back(finding(
+          "ttpickle.too_many_records", Severity::error,
+          fmt::format("model_state holds more than {} tensors; the rest are not read", opt.limits.max_pickle_tensors),
+          g.at(entries[k]).offset));
       break;
     }
     const std::string name = "model_state/" + value_text(g, entries[k]);
@@ -341,7 +350,8 @@ Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt) {
     auto arr = read_numpy_array(g, dict_get(g, entry, "data"), opt.limits.max_tensor_rank, problem);
     if (!arr) {
       if (!g.valid(dict_get(g, entry, "data"))) problem.offset = g.at(entry).offset;
-      cp.findings.push_back(finding(problem.rule, Severity::error, name + ": " + problem.message, problem.offset, name));
+      cp.findings.push_back(
+          finding(problem.rule, Severity::error, name + ": " + problem.message, problem.offset, name));
       continue;
     }
     // The entry's "shape" is the tensor's logical shape: it must be the array's.
@@ -352,14 +362,14 @@ Checkpoint open_nanogpt_pickle(const ByteSource& src, const OpenOptions& opt) {
       declared.push_back(g.integer(d, v) && v >= 0 ? uint64_t(v) : ~uint64_t(0));
     }
     if (g.valid(shape) && declared != arr->shape)
-      cp.findings.push_back(finding("ttpickle.record", Severity::error,
-                                    fmt::format("{}: \"shape\" ({}) differs from the array's shape", name,
-                                                value_text(g, shape)),
-                                    g.at(shape).offset, name));
+      cp.findings.push_back(
+          finding("ttpickle.record", Severity::error,
+                  fmt::format("{}: \"shape\" ({}) differs from the array's shape", name, value_text(g, shape)),
+                  g.at(shape).offset, name));
     const uint32_t layout = dict_get(g, entry, "layout");
     cp.tensors.push_back(raw_tensor(name, *arr));
-    info->records.push_back({name, g.at(entry).offset, 0, "", g.valid(layout) ? value_text(g, layout) : "",
-                             arr->dtype_name});
+    info->records.push_back(
+        {name, g.at(entry).offset, 0, "", g.valid(layout) ? value_text(g, layout) : "", arr->dtype_name});
   }
   if (r->end < src.size()) {
     cp.trailing_bytes = src.size() - r->end;
@@ -388,8 +398,7 @@ Location locate_pickle(const Checkpoint& cp, uint64_t offset) {
                ? container("the pickle", "train_nanogpt.py's dict (keys, values, the arrays' opcodes)", 0,
                            info->records_end)
                : l;
-  if (offset < info->header_end)
-    return container("record 0", "the header and manifest pickle", 0, info->header_end);
+  if (offset < info->header_end) return container("record 0", "the header and manifest pickle", 0, info->header_end);
   // Records are in file order: the last one starting at or before the byte.
   auto it = std::upper_bound(info->records.begin(), info->records.end(), offset,
                              [](uint64_t o, const PickleRecord& r) { return o < r.record_offset; });

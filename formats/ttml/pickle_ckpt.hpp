@@ -24,11 +24,11 @@
 
 namespace ckpt::ttml {
 
-inline constexpr std::string_view kPickleStreamTags[] = {"ttml", "pickle", "ttpickle", "scan", "training_state",
-                                                         "weights"};
+inline constexpr std::string_view kPickleStreamTags[] = {"ttml", "pickle",         "ttpickle",
+                                                         "scan", "training_state", "weights"};
 inline constexpr FormatInfo kPickleStreamInfo{
-    "ttml-pickle", "ttml", "tt-train's ttml/checkpointing.py checkpoint: a header pickle, then one numpy array per tensor",
-    kPickleStreamTags};
+    "ttml-pickle", "ttml",
+    "tt-train's ttml/checkpointing.py checkpoint: a header pickle, then one numpy array per tensor", kPickleStreamTags};
 inline constexpr Format pickle_stream{kPickleStreamInfo};
 inline constexpr std::string_view kNanogptTags[] = {"ttml", "pickle", "ttpickle", "scan", "weights"};
 inline constexpr FormatInfo kNanogptInfo{"ttml-nanogpt-pickle", "ttml",
@@ -38,7 +38,7 @@ inline constexpr Format nanogpt_pickle{kNanogptInfo};
 
 // One tensor record as read.
 struct PickleRecord {
-  std::string name;          // the tensor's name in the checkpoint
+  std::string name;            // the tensor's name in the checkpoint
   uint64_t record_offset = 0;  // first byte of the array's pickle (checkpointing.py) or object
   uint64_t record_end = 0;     // just past its STOP (checkpointing.py; 0 for model_state)
   std::string manifest_dtype;  // "FLOAT32", "BFLOAT16" (checkpointing.py), "" otherwise
@@ -47,10 +47,10 @@ struct PickleRecord {
 };
 
 struct PickleInfo final : TtmlModel {
-  int64_t format_version = -1;  // record 0's "format" (checkpointing.py)
-  int protocol = -1;            // pickle protocol of the first pickle
-  uint64_t header_end = 0;      // end of record 0 (checkpointing.py)
-  uint64_t records_end = 0;     // just past the last record read
+  int64_t format_version = -1;        // record 0's "format" (checkpointing.py)
+  int protocol = -1;                  // pickle protocol of the first pickle
+  uint64_t header_end = 0;            // end of record 0 (checkpointing.py)
+  uint64_t records_end = 0;           // just past the last record read
   std::vector<PickleRecord> records;  // one per tensor read: records[i] is cp.tensors[i]
 };
 

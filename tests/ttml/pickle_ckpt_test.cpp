@@ -3,17 +3,17 @@
 // values; canonical names and diff against the llama2.c file and the flatbuffer folder of
 // the same weights; each ttpickle.* rule broken at its byte; hostile pickles reported,
 // never run.
+#include "ttml/pickle_ckpt.hpp"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 
-#include <fmt/format.h>
-
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/views.hpp"
 #include "fb_test_util.hpp"
-#include "ttml/pickle_ckpt.hpp"
 
 namespace ckpt {
 namespace {
@@ -56,7 +56,8 @@ uint64_t data_offset_of(const json& e, const std::vector<uint8_t>& file) {
   const uint64_t nbytes = e["numel"].get<uint64_t>() * width_of(e["dtype"]);
   const uint64_t at = e["record_offset"].get<uint64_t>() + e["record_bytes"].get<uint64_t>() - 5 - nbytes;
   expect_bytes_opcode(file, at, nbytes, e["key"]);
-  const std::vector<uint8_t> tail(file.begin() + std::ptrdiff_t(at + nbytes), file.begin() + std::ptrdiff_t(at + nbytes + 5));
+  const std::vector<uint8_t> tail(file.begin() + std::ptrdiff_t(at + nbytes),
+                                  file.begin() + std::ptrdiff_t(at + nbytes + 5));
   EXPECT_EQ(tail, (std::vector<uint8_t>{0x94, 0x74, 0x94, 0x62, 0x2e})) << e["key"];
   return at;
 }
@@ -381,7 +382,9 @@ TEST(TtmlPickleRules, DtypeBigEndianAndUnknownClass) {
   auto f = findings_of(*cp, "ttpickle.dtype");
   ASSERT_EQ(f.size(), 2u);
   // At the numpy.dtype REDUCE of each record (the second "\x87\x94R" of the record).
-  auto dtype_reduce = [&](size_t i) { return find_in(b, "\x87\x94R", find_in(b, "\x87\x94R", record_offset(i)) + 3) + 2; };
+  auto dtype_reduce = [&](size_t i) {
+    return find_in(b, "\x87\x94R", find_in(b, "\x87\x94R", record_offset(i)) + 3) + 2;
+  };
   EXPECT_EQ(f[0].offset, dtype_reduce(17));
   EXPECT_NE(f[0].message.find("big-endian"), std::string::npos) << f[0].message;
   EXPECT_EQ(f[1].offset, dtype_reduce(18));
@@ -416,8 +419,7 @@ TEST(TtmlPickleRules, DataLength) {
   ASSERT_EQ(f.size(), 1u);
   const uint64_t data = record_offset(1) - 5 - 4096;
   EXPECT_EQ(f[0].offset, data - 5);  // the BINBYTES opcode
-  EXPECT_NE(f[0].message.find("holds 4096 bytes; its shape and dtype ml_dtypes.bfloat16 need 2048"),
-            std::string::npos)
+  EXPECT_NE(f[0].message.find("holds 4096 bytes; its shape and dtype ml_dtypes.bfloat16 need 2048"), std::string::npos)
       << f[0].message;
 }
 
@@ -597,19 +599,28 @@ std::string uni(const std::string& s) {
 
 std::string one_tensor_header(const std::string& name) {
   return std::string("\x80\x02}(", 4) + uni("format") + std::string("K\x01", 2) + uni("header") + "}" +
-         uni("manifest") + "}" + uni("model") + "}" + uni("named_parameters") + "}" + uni(name) + "}(" +
-         uni("layout") + uni("ROW_MAJOR") + uni("dtype") + uni("FLOAT32") + "usssu.";
+         uni("manifest") + "}" + uni("model") + "}" + uni("named_parameters") + "}" + uni(name) + "}(" + uni("layout") +
+         uni("ROW_MAJOR") + uni("dtype") + uni("FLOAT32") + "usssu.";
 }
 
 // An array record up to its data: _reconstruct(ndarray, (0,), b'b'), then BUILD's state
 // (1, (n,), dtype('f4') with state (3, '<', ...), False, BINBYTES of n * 4 bytes...
 std::string array_record_head(uint32_t n) {
-  std::string r = "\x80\x02" "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n";
-  r += std::string("K\x00\x85", 3) + std::string("C\x01" "b", 3) + "\x87R(";
+  std::string r =
+      "\x80\x02"
+      "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n";
+  r += std::string("K\x00\x85", 3) +
+       std::string(
+           "C\x01"
+           "b",
+           3) +
+       "\x87R(";
   r += std::string("K\x01J", 3);
   r.append(reinterpret_cast<const char*>(&n), 4);
-  r += "\x85" "cnumpy\ndtype\n" + uni("f4") + "\x89\x88\x87R(" + std::string("K\x03", 2) + uni("<") +
-       "NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xff" + std::string("K\x00", 2) + "tb\x89";
+  r += "\x85"
+       "cnumpy\ndtype\n" +
+       uni("f4") + "\x89\x88\x87R(" + std::string("K\x03", 2) + uni("<") + "NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xff" +
+       std::string("K\x00", 2) + "tb\x89";
   const uint32_t nbytes = n * 4;
   r += "B";
   r.append(reinterpret_cast<const char*>(&nbytes), 4);
@@ -649,7 +660,11 @@ TEST(TtmlPickleLimits, AnArrayAbove256MiBIsPlacedNotRefused) {
 
 TEST(TtmlPickleLimits, BytesObjectCapIsSeparateFromTheStringCap) {
   // 100 bytes of BINBYTES, then the same as BINUNICODE, under max_string 10.
-  const std::string bytes = std::string("\x80\x02" "B\x64\x00\x00\x00", 7) + std::string(100, 'x') + ".";
+  const std::string bytes = std::string(
+                                "\x80\x02"
+                                "B\x64\x00\x00\x00",
+                                7) +
+                            std::string(100, 'x') + ".";
   const std::string text = std::string("\x80\x02", 2) + uni(std::string(100, 'x')) + ".";
   torch::PickleLimits lim;
   lim.max_string = 10;
@@ -702,7 +717,11 @@ TEST(TtmlPickle, Protocol5ArraysFromNumpy) {
   EXPECT_EQ(cp->tensors[1].spec.name, "model/llama/fc/weight");
   // Order 'F' for a matrix is refused at the REDUCE (the record's last one).
   std::vector<uint8_t> f = b;
-  const size_t order = find_in(f, std::string("\x8c\x01" "C", 3), cp->tensors[1].place.offset);
+  const size_t order = find_in(f,
+                               std::string("\x8c\x01"
+                                           "C",
+                                           3),
+                               cp->tensors[1].place.offset);
   f[order + 2] = 'F';
   auto bad = test::open_bytes(f);
   ASSERT_TRUE(bad);

@@ -61,10 +61,18 @@ TEST(TtmlPickleMutation, RandomEditsAndCutsAreFindingsNotCrashes) {
         size_t at = rng() % b.size();
         if (rng() % 2) at = rng() % std::min<size_t>(b.size(), 2048);
         switch (rng() % 4) {
-          case 0: b[at] = uint8_t(rng()); break;                      // any byte
-          case 1: b[at] = uint8_t("(tRb.}]use\x93\x94\x95hKJB"[rng() % 17]); break;  // an opcode
-          case 2: b[at] = uint8_t(0xff); break;                       // lengths and counts at their largest
-          case 3: b.resize(at); break;                                // cut
+          case 0:
+            b[at] = uint8_t(rng());
+            break;  // any byte
+          case 1:
+            b[at] = uint8_t("(tRb.}]use\x93\x94\x95hKJB"[rng() % 17]);
+            break;  // an opcode
+          case 2:
+            b[at] = uint8_t(0xff);
+            break;  // lengths and counts at their largest
+          case 3:
+            b.resize(at);
+            break;  // cut
         }
       }
       SCOPED_TRACE(std::string(name) + " round " + std::to_string(round));
