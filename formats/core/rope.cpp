@@ -63,10 +63,14 @@ void sleef_map(int op, const float* x, float* y, size_t n) {
 std::vector<float> inv_freqs(int64_t head_size) {
   const int64_t half = head_size / 2;
   std::vector<float> f(size_t(half > 0 ? half : 0));
+  for (int64_t j = 0; j < half; ++j) f[size_t(j)] = float(2 * j) / float(head_size);
 #ifdef CKPT_SLEEF_AVX2
   if (sleef_usable()) {
-    for (int64_t j = 0; j < half; ++j) f[size_t(j)] = float(2 * j) / float(head_size);
-    sleef_map(0, f.data(), f.data(), f.size());
+    // ATen's binary loop runs blocks of 16 through the vector pow and the tail through
+    // the scalar std::pow (glibc's powf).
+    const size_t vec = f.size() / 16 * 16;
+    sleef_map(0, f.data(), f.data(), vec);
+    for (size_t j = vec; j < f.size(); ++j) f[j] = std::pow(kRopeTheta, f[j]);
     for (float& x : f) x = 1.0f / x;
     return f;
   }
@@ -86,39 +90,55 @@ bool rope_matches_pytorch() {
 }
 
 float rope_value(int64_t head_size, int64_t pos, int64_t j, bool is_sin) {
-  const auto f = inv_freqs(head_size);
-  if (j < 0 || size_t(j) >= f.size()) return 0.0f;
-  const float angle = float(pos) * f[size_t(j)];  // torch.outer in fp32
-#ifdef CKPT_SLEEF_AVX2
-  if (sleef_usable()) {
-    float r;
-    sleef8(is_sin ? 2 : 1, &angle, &r, 1);
-    return r;
-  }
-#endif
-  return float(is_sin ? std::sin(double(angle)) : std::cos(double(angle)));
+  const int64_t half = head_size / 2;
+  if (j < 0 || j >= half || pos < 0) return 0.0f;
+  float c, sn;
+  const int64_t flat = pos * half + j;
+  // One element of the table computed in its lane group (see rope_tables).
+  rope_range(head_size, flat, 1, -1, &c, &sn);
+  return is_sin ? sn : c;
 }
 
-void rope_tables(int64_t head_size, int64_t first_pos, int64_t n_pos, float* cos_out, float* sin_out) {
+void rope_range(int64_t head_size, int64_t first, int64_t count, int64_t table_elems, float* cos_out,
+                float* sin_out) {
   const auto freqs = inv_freqs(head_size);
-  const size_t half = freqs.size();
-  for (int64_t p = 0; p < n_pos; ++p) {
-    float* c = cos_out + size_t(p) * half;
-    float* s = sin_out + size_t(p) * half;
-    for (size_t j = 0; j < half; ++j) c[j] = float(first_pos + p) * freqs[j];
+  const int64_t half = int64_t(freqs.size());
+  if (half == 0 || count <= 0) return;
+  auto angle = [&](int64_t k) { return float(k / half) * freqs[size_t(k % half)]; };  // torch.outer, fp32
 #ifdef CKPT_SLEEF_AVX2
-    if (sleef_usable()) {
-      sleef_map(2, c, s, half);
-      sleef_map(1, c, c, half);
-      continue;
+  if (sleef_usable()) {
+    // ATen's cos/sin run the flat table through the 8-lane kernels from element 0, the
+    // last group padded with zeros, and SLEEF picks its argument reduction per group
+    // (every lane below 125, or not): compute each value inside its own group.
+    float x[8], c[8], s[8];
+    for (int64_t g = first / 8 * 8; g < first + count; g += 8) {
+      for (int64_t l = 0; l < 8; ++l) {
+        const int64_t k = g + l;
+        x[l] = table_elems >= 0 && k >= table_elems ? 0.0f : angle(k);
+      }
+      sleef8(1, x, c, 8);
+      sleef8(2, x, s, 8);
+      for (int64_t l = 0; l < 8; ++l) {
+        const int64_t k = g + l;
+        if (k < first || k >= first + count) continue;
+        cos_out[k - first] = c[l];
+        sin_out[k - first] = s[l];
+      }
     }
-#endif
-    for (size_t j = 0; j < half; ++j) {
-      const double angle = double(c[j]);
-      c[j] = float(std::cos(angle));
-      s[j] = float(std::sin(angle));
-    }
+    return;
   }
+#endif
+  for (int64_t i = 0; i < count; ++i) {
+    const double a = double(angle(first + i));
+    cos_out[i] = float(std::cos(a));
+    sin_out[i] = float(std::sin(a));
+  }
+}
+
+void rope_tables(int64_t head_size, int64_t first_pos, int64_t n_pos, float* cos_out, float* sin_out,
+                 int64_t table_pos) {
+  const int64_t half = head_size / 2;
+  rope_range(head_size, first_pos * half, n_pos * half, table_pos >= 0 ? table_pos * half : -1, cos_out, sin_out);
 }
 
 }  // namespace ckpt
