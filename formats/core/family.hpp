@@ -84,6 +84,9 @@ class FormatFamily {
   // The first byte (in source t.place.source) of element `element` of an encoded tensor,
   // so that findings about values point at their bytes; nullopt when the family cannot say.
   virtual std::optional<uint64_t> element_offset(const Checkpoint& cp, const TensorInfo& t, uint64_t element) const;
+  // Checks that read the stored bytes beyond the tensors' values (a zip member's CRC-32),
+  // run by validate's data scan. Default: none.
+  virtual std::vector<Finding> scan_integrity(const Checkpoint&) const { return {}; }
   // The canonical tensors of the file. Default: one view per stored tensor.
   virtual std::vector<CanonicalView> views(const Checkpoint& cp) const;
   // What lives at a byte of the input. Default: header fields and raw placements.
@@ -110,6 +113,10 @@ const FormatFamily* family_of(Format f);
 
 // builtin_families.cpp: registers every family this build has, one line each.
 void register_builtin_families(std::vector<std::unique_ptr<FormatFamily>>& into);
+
+// Whether the source's output.weight holds exactly tok_embeddings.weight's fp32 values
+// (export.py then writes a shared file); nullopt when one is missing or unreadable.
+std::optional<bool> classifier_equals_embedding(const Checkpoint& cp);
 
 // The default views, one per stored tensor (families that add views start from these).
 CanonicalView whole_view(const Checkpoint& cp, size_t tensor, std::string name, std::vector<uint64_t> shape);

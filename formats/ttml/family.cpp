@@ -14,6 +14,7 @@
 #include "fb_rules.hpp"
 #include "msgpack_internal.hpp"
 #include "pickle_ckpt.hpp"
+#include "llama_export.hpp"
 #include "ttml.hpp"
 
 namespace ckpt::ttml {
@@ -174,6 +175,21 @@ class TtmlFamily final : public core::FormatFamily {
     plan.config = source.config;
     plan.config.group_size = 0;
     plan.prefix = opt.prefix;
+    plan.ttml_template = opt.ttml_template;
+    plan.meta_style = opt.meta_style;
+    if (!opt.ttml_template.empty()) {
+      if (opt.to != msgpack_weights)
+        return Error{ErrorCode::convert_input, "--template writes llama_export.py's msgpack: --to ttml-msgpack", {}};
+      if (plan.prefix != "llama/llama")
+        return Error{ErrorCode::convert_input, "--template writes llama_export.py's keys (llama/llama/...): no --prefix",
+                     {}};
+      plan.notes.push_back(fmt::format(
+          "wrote llama_export.py's output: {}'s entries kept in its order, the Llama parameters replaced as float64 "
+          "lists, q/k in {} rows",
+          opt.ttml_template, opt.meta_style ? "Hugging Face's rotary (--meta-style)" : "Meta's interleaved"));
+      return plan;
+    }
+    if (opt.meta_style) return Error{ErrorCode::convert_input, "--meta-style goes with --template", {}};
     const bool bf16_out = opt.to != msgpack_weights;
     if (bf16_out && needs_bf16_rounding(from))
       plan.notes.push_back("wrote bfloat16 TILE tensors (tt-train's default): values rounded to the nearest bfloat16");
@@ -192,6 +208,17 @@ class TtmlFamily final : public core::FormatFamily {
   }
 
   Result<WriteStats> write(ByteSink& out, const ConvertPlan& plan, const WeightSource& w) const override {
+    if (!plan.ttml_template.empty()) {
+      auto tmpl = FileSource::open(plan.ttml_template);
+      if (!tmpl) return tmpl.error();
+      LlamaExportOptions o;
+      o.meta_style = plan.meta_style;
+      auto r = write_llama_export(out, **tmpl, plan.config, w, o);
+      if (r || r.error().code != ErrorCode::convert_input) return r;
+      Error e = r.error();
+      e.message = plan.ttml_template + ": " + e.message;
+      return e;
+    }
     const std::string prefix = plan.prefix.empty() ? "llama/llama" : plan.prefix;
     if (plan.to == ttml_tar) return write_fb_tar(out, plan.config, w, prefix);
     return write_llama_msgpack(out, plan.config, w, prefix);
