@@ -214,3 +214,23 @@ TEST(FbCli, DiffAcrossFolderTarMsgpackAndLlama2c) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// llama_export.py's --template writes its msgpack only: refused for the folder and the
+// tar, and nothing is written.
+TEST(FbCli, TemplateIsRefusedForTheFolderAndTheTar) {
+  const std::string v0 = test::fb::fixture("fb/tiny_llama_v0.bin");
+  for (const std::string to : {"ttml-flatbuffer", "ttml-tar"}) {
+    const std::string out = test::temp_dir() + "/template_" + to;
+    std::filesystem::remove_all(out);
+    auto r = test::run_ckpt({"convert", v0, out, "--to", to, "--template", test::fb::fixture("tiny_llama.msgpack")});
+    EXPECT_EQ(r.exit_code, 2) << to;
+    EXPECT_NE(r.err.find("--template writes llama_export.py's msgpack: --to ttml-msgpack"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << to;
+  }
+}
+
+}  // namespace
+}  // namespace ckpt
