@@ -25,3 +25,43 @@ if __name__ == "__main__":
         target = os.path.join(out, os.path.basename(f))
         if not os.path.exists(target):
             shutil.copyfile(f, target)
+    # tt-train flatbuffer checkpoints: the .tensorbin fixtures, and a one-tensor
+    # checkpoint (metadata.flatbuffer, its .tensorbin, and both as a ustar archive),
+    # small enough for the fuzzers' 16 KB inputs.
+    for f in glob.glob(os.path.join(fixtures, "ttml", "fb", "tensorbin", "*.tensorbin")):
+        target = os.path.join(out, os.path.basename(f))
+        if not os.path.exists(target):
+            shutil.copyfile(f, target)
+    try:
+        import io
+        import tarfile
+        import tempfile
+        import numpy as np
+        sys.path.insert(0, os.path.join(fixtures, "ttml"))
+        import make_flatbuffer_fixtures as fbf  # noqa: E402
+        m = fbf.MetadataWriter()
+        key = "llama/llama/ln_fc/gamma/value"
+        values = np.arange(64, dtype=np.float32).reshape(1, 1, 1, 64) / 8
+        m.put_tensor(key, None)
+        m.put_deferred(key + "/shape", "VectorUInt8", bytes(np.array([1, 1, 1, 64], "<u4").tobytes()))
+        m.put_scalar(key + "/data_type", "IntValue", fbf.BF16)
+        m.put_scalar(key + "/layout", "IntValue", fbf.TILE)
+        m.put_scalar("AdamW/steps", "SizeTValue", 10)
+        meta = m.finish()
+        with tempfile.TemporaryDirectory() as tmp:
+            tb = os.path.join(tmp, fbf.tensor_file_name(key))
+            fbf.write_tensorbin(tb, [1, 1, 1, 64], fbf.BF16, fbf.TILE,
+                                [((0, 0), fbf.tensor_payload(values, [1, 1, 1, 64], fbf.BF16, fbf.TILE))])
+            tensorbin = open(tb, "rb").read()
+        with open(os.path.join(out, "micro_metadata.flatbuffer"), "wb") as f:
+            f.write(meta)
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for name, data in (("metadata.flatbuffer", meta), (fbf.tensor_file_name(key), tensorbin)):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        with open(os.path.join(out, "micro_checkpoint.tar"), "wb") as f:
+            f.write(buf.getvalue())
+    except ImportError as e:  # the default python3 may lack numpy/flatbuffers: the other seeds still work
+        print(f"make_seeds: no flatbuffer seeds ({e})", file=sys.stderr)

@@ -75,6 +75,9 @@ Result<bool> AtomicFile::write_at(uint64_t offset, const void* data, size_t n) {
 }
 
 Result<bool> AtomicFile::commit() {
+  // A folder's writer may commit each file as soon as it is written (so that thousands
+  // of files never hold thousands of descriptors); the folder's commit then finds it done.
+  if (committed_) return true;
   if (::fsync(fd_) != 0)
     return Error{ErrorCode::io_commit, "cannot flush " + temp_ + ": " + std::strerror(errno), {}};
   if (::close(fd_) != 0) {

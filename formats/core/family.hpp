@@ -76,6 +76,14 @@ class FormatFamily {
   // Streams a tensor whose Storage is encoded (only the family can decode it).
   virtual Result<uint64_t> stream_encoded(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
                                           size_t chunk_elems) const;
+  // The data scan's stream of an encoded tensor: stream_encoded, plus findings about
+  // stored bytes that never become values (non-zero tile padding, block-float exponents
+  // out of range), with their offsets. Default: stream_encoded, no findings.
+  virtual Result<uint64_t> scan_encoded(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
+                                        size_t chunk_elems, std::vector<Finding>& findings) const;
+  // The first byte (in source t.place.source) of element `element` of an encoded tensor,
+  // so that findings about values point at their bytes; nullopt when the family cannot say.
+  virtual std::optional<uint64_t> element_offset(const Checkpoint& cp, const TensorInfo& t, uint64_t element) const;
   // Checks that read the stored bytes beyond the tensors' values (a zip member's CRC-32),
   // run by validate's data scan. Default: none.
   virtual std::vector<Finding> scan_integrity(const Checkpoint&) const { return {}; }

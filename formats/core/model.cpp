@@ -30,6 +30,8 @@ std::string_view dtype_name(DType d) {
     case DType::u16: return "u16";
     case DType::u64: return "u64";
     case DType::boolean: return "bool";
+    case DType::bfp8_b: return "bfp8_b";
+    case DType::bfp4_b: return "bfp4_b";
     case DType::opaque: return "opaque";
   }
   return "f32";
@@ -38,6 +40,8 @@ std::string_view dtype_name(DType d) {
 uint32_t dtype_width(DType d) {
   switch (d) {
     case DType::q8_0:
+    case DType::bfp8_b:
+    case DType::bfp4_b:
     case DType::opaque: return 0;
     case DType::i8:
     case DType::u8:
@@ -57,7 +61,8 @@ uint32_t dtype_width(DType d) {
 }
 
 bool dtype_is_float(DType d) {
-  return d == DType::f32 || d == DType::bf16 || d == DType::f16 || d == DType::f64 || d == DType::q8_0;
+  return d == DType::f32 || d == DType::bf16 || d == DType::f16 || d == DType::f64 || d == DType::q8_0 ||
+         d == DType::bfp8_b || d == DType::bfp4_b;
 }
 
 std::string_view severity_name(Severity s) {

@@ -71,6 +71,15 @@ Result<WriteStats> FormatFamily::write(ByteSink&, const ConvertPlan& plan, const
   return Error{ErrorCode::convert_unsupported, "no writer for " + std::string(plan.to.name()), {}};
 }
 
+Result<uint64_t> FormatFamily::scan_encoded(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
+                                            size_t chunk_elems, std::vector<Finding>&) const {
+  return stream_encoded(cp, t, sink, chunk_elems);
+}
+
+std::optional<uint64_t> FormatFamily::element_offset(const Checkpoint&, const TensorInfo&, uint64_t) const {
+  return std::nullopt;
+}
+
 Result<WriteStats> FormatFamily::write_folder(AtomicFolder&, const ConvertPlan& plan, const WeightSource&) const {
   return Error{ErrorCode::convert_unsupported, std::string(plan.to.name()) + " is not written as a folder", {}};
 }

@@ -55,6 +55,8 @@ void widen(DType d, const uint8_t* bytes, size_t n, float* out) {
       for (size_t i = 0; i < n; ++i) out[i] = bytes[i] != 0 ? 1.0f : 0.0f;
       break;
     case DType::q8_0:
+    case DType::bfp8_b:
+    case DType::bfp4_b:  // not stored element by element: their family decodes them
     case DType::opaque: break;
   }
 }
@@ -114,6 +116,24 @@ Result<bool> read_raw_f32(const Checkpoint& cp, const TensorInfo& t, uint64_t fi
   if (!src.read(off, raw.data(), raw.size())) return read_error(src, off);
   widen(t.spec.dtype, raw.data(), n, out);
   return true;
+}
+
+Result<uint64_t> scan_f32(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
+                          std::vector<Finding>& findings, size_t chunk_elems) {
+  if (t.place.storage != Storage::encoded) return stream_f32(cp, t, sink, chunk_elems);
+  const core::FormatFamily* fam = core::family_of(cp.format);
+  if (!fam) return Error{ErrorCode::stream_dtype, t.spec.name + ": no family decodes it", {}};
+  return fam->scan_encoded(cp, t, sink, std::max<size_t>(chunk_elems, 1), findings);
+}
+
+std::optional<uint64_t> element_offset(const Checkpoint& cp, const TensorInfo& t, uint64_t element) {
+  if (t.place.storage == Storage::encoded) {
+    const core::FormatFamily* fam = core::family_of(cp.format);
+    return fam ? fam->element_offset(cp, t, element) : std::nullopt;
+  }
+  const uint32_t w = t.spec.dtype == DType::q8_0 ? 1 : dtype_width(t.spec.dtype);
+  if (w == 0 || element >= t.spec.numel) return std::nullopt;
+  return t.place.offset + element * w;
 }
 
 Result<uint64_t> stream_f32(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink, size_t chunk_elems) {

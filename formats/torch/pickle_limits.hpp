@@ -18,6 +18,10 @@ struct PickleLimits {
   uint64_t max_container = 1ull << 24;  // items of one tuple/list/dict/set
   uint64_t max_string = 256ull << 20;   // one str/bytes argument or text line
   uint64_t keep_bytes = 1ull << 16;     // bytes objects keep this prefix; the rest stays in the file
+  // A bytes/bytearray argument is never read whole (keep_bytes of it, then its file
+  // range), so a reader whose pickles hold tensor data inline (numpy array pickles) may
+  // allow more than max_string for it. 0: max_string applies to bytes too.
+  uint64_t max_bytes_object = 0;
   uint32_t max_nested_pickles = 2;      // depth of pickle.loads payloads scanned inside a pickle
 };
 

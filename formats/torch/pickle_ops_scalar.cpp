@@ -197,8 +197,9 @@ bool Machine::op_counted(size_t width, PyKind kind) {
   } else {
     if (!read_le(n)) return false;
   }
-  if (n > lim_.max_string) {
-    fail(rules::pickle_limit_string, std::to_string(n) + " bytes, limit " + std::to_string(lim_.max_string));
+  const uint64_t cap = kind == PyKind::str || lim_.max_bytes_object == 0 ? lim_.max_string : lim_.max_bytes_object;
+  if (n > cap) {
+    fail(rules::pickle_limit_string, std::to_string(n) + " bytes, limit " + std::to_string(cap));
     return false;
   }
   if (n > cur_.remaining()) {

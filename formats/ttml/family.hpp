@@ -1,5 +1,6 @@
 #pragma once
-// The tt-train family: msgpack weights (MsgPackFile and the Python exporters).
+// The tt-train family: msgpack weights (MsgPackFile and the Python exporters) and the
+// flatbuffer checkpoints (folder, metadata file, .tensorbin, tar).
 #include <memory>
 
 #include "core/family.hpp"

@@ -19,9 +19,8 @@ void index_ttml(const ByteSource& src, Checkpoint& cp, TtmlInfo& info);
 // tensors (cp.tensors + info.tensors) and metadata (cp.metadata).
 void group_ttml_tensors(Checkpoint& cp, TtmlInfo& info);
 
-// Stage 3: recognises the model (Llama, GPT-2) and its prefix (the canonical names then
-// come from msgpack_views).
-void name_ttml_tensors(Checkpoint& cp, TtmlInfo& info);
+// Stage 3: name_ttml_tensors (model_names.hpp) recognises the model and its prefix; the
+// canonical names then come from ttml_views.
 
 // One element of raw numpy bytes of type `type` ("<f4", ">i2", "|u1", ...) and `size`
 // bytes, widened to double.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ckpt/checkpoint.hpp"
+#include "model_names.hpp"
 
 namespace ckpt::ttml {
 
@@ -66,11 +67,9 @@ struct TtmlTensor {
   uint32_t stride = 0;
 };
 
-struct TtmlInfo final : FamilyData {
+struct TtmlInfo final : TtmlModel {
   TtmlEra era = TtmlEra::undecided;
   std::string era_reason;  // the evidence, one line
-  std::string model;       // "llama", "gpt2" or "" when not recognised
-  std::string prefix;      // the model's key prefix, e.g. "llama/llama/"
   uint64_t map_count = 0;  // entries the top-level map declares
   uint64_t map_header_bytes = 0;
   uint64_t parsed_end = 0;          // one past the last byte of the map, when it was complete

@@ -6,6 +6,7 @@
 #include <msgpack.hpp>
 
 #include "ckpt/canonical.hpp"
+#include "llama_params.hpp"
 #include "ttml.hpp"
 
 namespace ckpt::ttml {
@@ -46,11 +47,8 @@ class SinkStream {
 // The variant indices of MsgPackFile's value type (2025 table).
 enum Variant : unsigned { kBool = 0, kInt = 2, kVecFloat = 10, kVecU8 = 12 };
 
-// A data array: canonical tensors concatenated (kv_linear = wk then wv), then zero rows.
-struct Segment {
-  std::string canonical;
-  uint64_t numel;
-};
+using Segment = ParamSegment;
+
 struct Item {
   enum Kind { shape, integer, boolean, data } kind;
   std::vector<uint32_t> dims;
@@ -59,51 +57,10 @@ struct Item {
   uint64_t zeros = 0;
 };
 
-struct Param {
-  std::string name;  // below the prefix
-  std::vector<uint32_t> dims;
-  std::vector<Segment> segments;
-  uint64_t zeros = 0;
-};
-
-// The parameters of a config, from the one name table: each holds its canonical tensors'
-// rows back to back, then the vocabulary padding.
-std::vector<Param> llama_params(const ModelConfig& c) {
-  std::map<std::string, TensorSpec> canonical;
-  for (auto& t : canonical_llama_tensors(c)) canonical.emplace(t.name, t);
-  std::vector<Param> ps;
-  auto add = [&](const LlamaParam& p, int64_t layer) {
-    Param out;
-    out.name = with_layer(p.ttml, layer);
-    uint64_t rows = 0, cols = 0;
-    for (std::string_view pattern : p.canonical) {
-      if (pattern.empty()) continue;
-      auto it = canonical.find(with_layer(pattern, layer));
-      if (it == canonical.end()) return;  // output.weight of a shared classifier
-      const TensorSpec& t = it->second;
-      rows += t.shape.size() == 2 ? t.shape[0] : 1;
-      cols = t.shape.back();
-      out.segments.push_back({t.name, t.numel});
-    }
-    const uint64_t padded = p.vocab ? uint64_t(padded_vocab(c.vocab_size)) : rows;
-    out.zeros = (padded - rows) * cols;
-    const bool vector = p.canonical[0].find("norm") != std::string_view::npos;
-    out.dims = vector ? std::vector<uint32_t>{1, 1, 1, uint32_t(cols)}
-                      : std::vector<uint32_t>{1, 1, uint32_t(padded), uint32_t(cols)};
-    ps.push_back(std::move(out));
-  };
-  for (const auto& p : kLlamaParams) {
-    if (p.ttml.find("{i}") == std::string_view::npos) add(p, -1);
-    else
-      for (int64_t l = 0; l < c.n_layers; ++l) add(p, l);
-  }
-  return ps;
-}
-
 // Every key of the file with what it holds, ordered byte-wise (std::map on std::string).
 std::map<std::string, Item> file_items(const ModelConfig& c, const std::string& prefix) {
   std::map<std::string, Item> items;
-  for (auto& p : llama_params(c)) {
+  for (auto& p : plan_llama_params(c)) {
     const std::string t = prefix + "/" + p.name;
     // tt-train's own reader accepts only bfloat16 and uint32 tensors: data_type 0
     // (bfloat16) with full fp32 values in the array, layout 1 (tile), storage 1 (device).

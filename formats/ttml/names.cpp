@@ -40,7 +40,7 @@ std::vector<uint64_t> squeeze(const std::string& name, std::vector<uint64_t> sha
 }
 
 // The canonical names of a stored tensor: the Llama parameters of the model's prefix.
-std::vector<std::string> stored_canonical_names(const TtmlInfo& info, const std::string& name) {
+std::vector<std::string> stored_canonical_names(const TtmlModel& info, const std::string& name) {
   if (info.model != "llama" || !name.starts_with(info.prefix)) return {};
   return llama_canonical_names(std::string_view(name).substr(info.prefix.size()));
 }
@@ -75,7 +75,7 @@ std::vector<std::string> llama_canonical_names(std::string_view rest) {
   return {};
 }
 
-void name_ttml_tensors(Checkpoint& cp, TtmlInfo& info) {
+void name_ttml_tensors(const Checkpoint& cp, TtmlModel& info) {
   info.prefix = find_prefix(cp);
   bool llama = false, gpt2 = false;
   for (const auto& t : cp.tensors) {
@@ -87,9 +87,9 @@ void name_ttml_tensors(Checkpoint& cp, TtmlInfo& info) {
   info.model = llama ? "llama" : gpt2 ? "gpt2" : "";
 }
 
-std::vector<CanonicalView> msgpack_views(const Checkpoint& cp) {
+std::vector<CanonicalView> ttml_views(const Checkpoint& cp) {
   std::vector<CanonicalView> out;
-  const TtmlInfo* info = info_of(cp);
+  const TtmlModel* info = cp.data_as<TtmlModel>();
   for (size_t i = 0; i < cp.tensors.size(); ++i) {
     const TensorInfo& t = cp.tensors[i];
     const std::vector<std::string> names = info ? stored_canonical_names(*info, t.spec.name) : std::vector<std::string>{};
@@ -124,10 +124,10 @@ std::vector<CanonicalView> msgpack_views(const Checkpoint& cp) {
 
 Result<LlamaShape> llama_shape(const Checkpoint& cp) {
   auto fail = [](std::string m) { return Error{ErrorCode::convert_input, std::move(m), {}}; };
-  const TtmlInfo* info = info_of(cp);
+  const TtmlModel* info = cp.data_as<TtmlModel>();
   if (!info || info->model != "llama")
     return fail("not a tt-train Llama model (no llama_block_ parameters under one prefix)");
-  const auto views = msgpack_views(cp);
+  const auto views = ttml_views(cp);
   auto rows = [](const CanonicalView& v) { return int64_t(v.shape.size() >= 2 ? v.shape[0] : 1); };
   const CanonicalView* emb = find_view(views, "tok_embeddings.weight");
   if (!emb) return fail("no tok_emb/weight");

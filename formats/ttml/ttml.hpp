@@ -23,6 +23,27 @@ inline constexpr FormatInfo kMsgpackInfo{"ttml-msgpack", "ttml", "tt-train msgpa
                                          kMsgpackTags};
 inline constexpr Format msgpack_weights{kMsgpackInfo};
 
+// tt-train's checkpoints since 2025-12-10 (FlatBufferFile): a folder of metadata.flatbuffer
+// and one ttnn .tensorbin per tensor; read as the folder or through its metadata file.
+// "tensorbin" is the validate scope of their rules (flatbuffer.*, tensorbin.*, ttckpt.*).
+inline constexpr std::string_view kFlatbufferTags[] = {"tensorbin", "folder", "scan", "training_state", "weights"};
+inline constexpr FormatInfo kFlatbufferInfo{
+    "ttml-flatbuffer", "ttml",
+    "tt-train checkpoint folder (metadata.flatbuffer + one .tensorbin per tensor), or its metadata.flatbuffer",
+    kFlatbufferTags};
+inline constexpr Format ttml_flatbuffer{kFlatbufferInfo};
+// That folder packed as a ustar archive (and the PR-branch tar of <prefix>.flatbuffer groups).
+inline constexpr std::string_view kTarTags[] = {"tensorbin", "tar", "scan", "training_state", "weights"};
+inline constexpr FormatInfo kTarInfo{"ttml-tar", "ttml",
+                                     "a tt-train checkpoint folder packed as a ustar archive", kTarTags};
+inline constexpr Format ttml_tar{kTarInfo};
+// One ttnn tensor file (ttnn.dump_tensor / dump_tensor_flatbuffer).
+inline constexpr std::string_view kTensorbinTags[] = {"tensorbin", "scan", "weights"};
+inline constexpr FormatInfo kTensorbinInfo{"ttnn-tensorbin", "ttml",
+                                           "one ttnn .tensorbin tensor file (flatbuffer header + shard buffers)",
+                                           kTensorbinTags};
+inline constexpr Format ttnn_tensorbin{kTensorbinInfo};
+
 // The vocabulary multiple tt-train pads embeddings and classifiers to.
 constexpr int64_t kVocabMultiple = 32;
 inline int64_t padded_vocab(int64_t v) { return (v + kVocabMultiple - 1) / kVocabMultiple * kVocabMultiple; }
@@ -62,9 +83,10 @@ std::vector<std::string> llama_canonical_names(std::string_view rest);
 // The msgpack index of a checkpoint this family opened, or nullptr.
 inline const TtmlInfo* info_of(const Checkpoint& cp) { return cp.data_as<TtmlInfo>(); }
 
-// The canonical views of a msgpack file: Llama parameters under canonical names (4-D
-// shapes squeezed, kv_linear as two views), every other tensor under its own name.
-std::vector<CanonicalView> msgpack_views(const Checkpoint& cp);
+// The canonical views of a tt-train checkpoint (msgpack, flatbuffer folder, tar): Llama
+// parameters under canonical names (4-D shapes squeezed, kv_linear as two views), every
+// other tensor (optimizer state, gradients) under its own name.
+std::vector<CanonicalView> ttml_views(const Checkpoint& cp);
 
 // What a Llama model file says about its config (everything but n_heads and seq_len).
 struct LlamaShape {

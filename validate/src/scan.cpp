@@ -34,6 +34,7 @@ struct Partial {
   Bf16Check b;
   std::optional<uint64_t> read_failed_at;
   uint64_t bytes = 0;
+  std::vector<Finding> encoded;  // what the family saw in stored bytes (tile padding, block exponents)
 };
 
 void shift(std::optional<uint64_t>& idx, uint64_t by) {
@@ -60,6 +61,7 @@ void merge(Partial& into, const Partial& p) {
   if (!into.b.first) into.b.first = p.b.first;
   if (!into.read_failed_at) into.read_failed_at = p.read_failed_at;
   into.bytes += p.bytes;
+  into.encoded.insert(into.encoded.end(), p.encoded.begin(), p.encoded.end());
 }
 
 bool is_rope(const TensorInfo& t) { return is_rope_table(t.spec.name); }
@@ -76,9 +78,9 @@ std::vector<Item> plan(const Checkpoint& cp, size_t chunk) {
     if (t.status == TensorStatus::missing || t.spec.numel == 0) continue;
     const bool raw = t.place.storage == Storage::raw;
     if (!raw || (t.spec.dtype != DType::f32 && t.spec.dtype != DType::q8_0)) {
-      // Decoded on the way (msgpack arrays, bfloat16): floating-point tensors only;
-      // uint32 ones hold no floats.
-      if (t.spec.dtype == DType::f32 || t.spec.dtype == DType::bf16)
+      // Decoded on the way (msgpack arrays, tiles, bfloat16, block floats):
+      // floating-point tensors only; uint32 ones hold no floats.
+      if (t.spec.dtype == DType::f32 || t.spec.dtype == DType::bf16 || (!raw && dtype_is_float(t.spec.dtype)))
         items.push_back({i, Kind::streamed, 0, t.spec.numel});
       continue;
     }
@@ -122,7 +124,7 @@ class Scanner {
       }
       case Kind::streamed: {
         const bool bf16 = t.spec.dtype == DType::bf16;
-        auto r = stream_f32(
+        auto r = scan_f32(
             cp_, t,
             [&](uint64_t first, const float* v, size_t n) {
               Partial c;
@@ -136,7 +138,7 @@ class Scanner {
               merge(p, c);
               return true;
             },
-            chunk_);
+            p.encoded, chunk_);
         if (!r) p.read_failed_at = r.error().offset.value_or(t.place.offset);
         break;
       }
@@ -213,10 +215,14 @@ std::string plural(uint64_t n, const char* what) { return std::to_string(n) + " 
 
 void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, const Partial& p) {
   const std::string& name = t.spec.name;
-  // Raw fp32 elements have their own offsets; decoded ones are located by their tensor.
+  // Raw fp32 elements have their own offsets; decoded ones where their family places
+  // them (a tile's element), else at their tensor.
   const bool positional = t.place.storage == Storage::raw && t.spec.dtype == DType::f32;
   const uint64_t gs = c.cp.config && c.cp.config->group_size > 0 ? uint64_t(c.cp.config->group_size) : 1;
-  auto f32_at = [&](uint64_t e) { return positional ? t.place.offset + 4 * e : t.place.offset; };
+  auto f32_at = [&](uint64_t e) {
+    return positional ? t.place.offset + 4 * e : element_offset(c.cp, t, e).value_or(t.place.offset);
+  };
+  for (const Finding& f : p.encoded) out.parsed(f);
   if (p.read_failed_at) {
     out.tensor("io.read", "cannot read the data at byte " + std::to_string(*p.read_failed_at), p.read_failed_at,
                name);

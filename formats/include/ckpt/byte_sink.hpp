@@ -37,7 +37,8 @@ class AtomicFile final : public ByteSink {
   static Result<std::unique_ptr<AtomicFile>> create(const std::string& target);
   ~AtomicFile() override;
   Result<bool> write_at(uint64_t offset, const void* data, size_t n) override;
-  // fsync, rename over the target, fsync the folder. Fails with "io.commit".
+  // fsync, rename over the target, fsync the folder. Fails with "io.commit". Committing
+  // again does nothing.
   Result<bool> commit();
   const std::string& temp_path() const { return temp_; }
   const std::string& target() const { return target_; }

@@ -26,6 +26,16 @@ struct OpenLimits {
   size_t max_folder_entries = 65536;
   // Bytes of a folder's small config files (params.json, config.json, *.index.json).
   uint64_t max_config_bytes = uint64_t(64) << 20;
+  // tt-train flatbuffer checkpoints: bytes of one flatbuffer read whole to verify it (a
+  // metadata.flatbuffer, a .tensorbin header: real ones are kilobytes), metadata pairs,
+  // shard records of one .tensorbin (a 32x32 mesh has 1024), tensor rank, and tar members.
+  uint64_t max_flatbuffer_bytes = uint64_t(64) << 20;
+  uint64_t max_metadata_pairs = uint64_t(1) << 20;
+  uint64_t max_tensorbin_shards = uint64_t(1) << 16;
+  size_t max_tensor_rank = 8;
+  uint64_t max_tar_members = uint64_t(1) << 20;
+  // tt-train pickle checkpoints: tensors a manifest (or a model_state dict) may declare.
+  uint64_t max_pickle_tensors = uint64_t(1) << 20;
 };
 
 }  // namespace ckpt

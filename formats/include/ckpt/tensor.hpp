@@ -11,12 +11,15 @@
 namespace ckpt {
 
 // Element types as stored. Every type streams as fp32 (tensor_stream.hpp): floats are
-// widened or narrowed to fp32 (f64 rounds), integers and booleans converted.
-enum class DType { f32, q8_0, bf16, u32, f16, f64, i8, i16, i32, i64, u8, u16, u64, boolean, opaque };
+// widened or narrowed to fp32 (f64 rounds), integers and booleans converted. bfp8_b and
+// bfp4_b are Tenstorrent's block floats (a shared exponent per 16 values, 7- or 3-bit
+// magnitudes; tiled tensors only): their family decodes them.
+enum class DType { f32, q8_0, bf16, u32, f16, f64, i8, i16, i32, i64, u8, u16, u64, boolean, opaque, bfp8_b, bfp4_b };
 // opaque: elements ckpt does not convert to fp32 (complex, quantized, float8): listed,
 // located and hashed as stored, never streamed as values.
 std::string_view dtype_name(DType d);
-// Bytes per element of a type stored element by element; 0 for Q8_0 (int8 + scales).
+// Bytes per element of a type stored element by element; 0 for Q8_0 (int8 + scales) and
+// the block floats.
 uint32_t dtype_width(DType d);
 // Floating-point types: the ones whose values are weights.
 bool dtype_is_float(DType d);

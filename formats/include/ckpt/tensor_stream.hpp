@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <vector>
 
 #include "ckpt/checkpoint.hpp"
 
@@ -42,6 +44,16 @@ Result<uint64_t> stream_f32(const Checkpoint& cp, const TensorInfo& t, const F32
 // number of groups streamed; fails with stream_dtype for a tensor that is not Q8_0.
 Result<uint64_t> stream_q8(const Checkpoint& cp, const TensorInfo& t, const Q8Sink& sink,
                            size_t chunk_elems = kDefaultChunkElems);
+
+// The data scan's stream (validate): stream_f32, plus what the family finds in stored
+// bytes that never become values (non-zero tile padding, block-float exponents out of
+// range), appended to `findings` with their offsets. Raw tensors have none.
+Result<uint64_t> scan_f32(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
+                          std::vector<Finding>& findings, size_t chunk_elems = kDefaultChunkElems);
+
+// The first byte (in source t.place.source) of element `element` of t: computed for raw
+// tensors, asked of the family for encoded ones; nullopt when unknown.
+std::optional<uint64_t> element_offset(const Checkpoint& cp, const TensorInfo& t, uint64_t element);
 
 // Reads raw elements [first, first + n) of a raw (not encoded, not Q8_0) tensor as fp32.
 // Fails with stream_dtype for other tensors and io_read past the file's end.
