@@ -15,12 +15,9 @@
 #include <cstring>
 
 #if defined(CKPT_HAVE_SLEEF) && defined(__x86_64__)
-#include <immintrin.h>
 #define CKPT_SLEEF_AVX2 1
-extern "C" {
-__m256 Sleef_powf8_u10avx2(__m256, __m256);
-__m256 Sleef_cosf8_u10avx2(__m256);
-__m256 Sleef_sinf8_u10avx2(__m256);
+namespace ckpt::core {
+void sleef8_avx2(int op, const float* x, float* y, float base);  // rope_sleef.cpp
 }
 #endif
 
@@ -40,18 +37,10 @@ bool sleef_usable() {
 }
 
 // n <= 8 lanes of f(x); lanes past n are zero in and ignored out.
-__attribute__((target("avx2,fma"))) void sleef8(int op, const float* x, float* y, size_t n) {
+void sleef8(int op, const float* x, float* y, size_t n) {
   float in[8] = {0, 0, 0, 0, 0, 0, 0, 0}, out[8];
   std::memcpy(in, x, n * sizeof(float));
-  const __m256 v = _mm256_loadu_ps(in);
-  __m256 r;
-  if (op == 0)
-    r = Sleef_powf8_u10avx2(_mm256_set1_ps(kRopeTheta), v);
-  else if (op == 1)
-    r = Sleef_cosf8_u10avx2(v);
-  else
-    r = Sleef_sinf8_u10avx2(v);
-  _mm256_storeu_ps(out, r);
+  core::sleef8_avx2(op, in, out, kRopeTheta);
   std::memcpy(y, out, n * sizeof(float));
 }
 
