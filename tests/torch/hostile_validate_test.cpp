@@ -8,6 +8,7 @@
 // data.pkl of a torch.save zip, where its offsets move by the member's data offset.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -118,11 +119,17 @@ void check_verdict(const json& entry, const Validated& v, uint64_t shift, const 
 TEST(HostileValidate, ManifestCoversEveryFileOfTheFolder) {
   const json m = manifest();
   ASSERT_GE(m["files"].size(), 40u);
+  std::set<std::string> listed;
   for (const auto& e : m["files"]) {
     const std::string file = e["file"];
+    listed.insert(file);
     EXPECT_FALSE(test::read_file(kHostile + file).empty()) << file;
     const std::string verdict = e["verdict"];
     EXPECT_TRUE(verdict == "error" || verdict == "warning" || verdict == "structural") << file;
+  }
+  for (const auto& f : std::filesystem::directory_iterator(kHostile)) {
+    const std::string name = f.path().filename().string();
+    if (name != "MANIFEST.json") EXPECT_TRUE(listed.count(name)) << name << " is not in MANIFEST.json";
   }
 }
 
