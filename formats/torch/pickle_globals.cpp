@@ -416,11 +416,9 @@ std::unordered_map<uint32_t, std::vector<uint32_t>> calls_by_global(const Pickle
 Finding global_finding(const GlobalRef& ref, const PickleGraph& g, const std::vector<uint32_t>* calls) {
   std::string what = std::string(op::name(ref.opcode)) + " imports " + ref.module + "." + ref.name;
   if (ref.dynamic) {
-    const bool ext = ref.opcode == op::EXT1 || ref.opcode == op::EXT2 || ref.opcode == op::EXT4;
     return make_finding(rules::security_dynamic_global,
-                        what + (ext ? ": the loading process's copyreg extension registry decides what"
-                                    : ": module or name is no literal string, decided at load time"),
-                        ref.offset, ref.module + "." + ref.name);
+                        what + ": module or name is no literal string, decided at load time", ref.offset,
+                        ref.module + "." + ref.name);
   }
   const RuleDef& rule =
       ref.verdict == Verdict::dangerous ? rules::security_dangerous_global : rules::security_unknown_global;

@@ -252,9 +252,7 @@ bool Machine::op_ext(size_t width) {
   } else if (!read_le(code)) {
     return false;
   }
-  // What an extension code imports is whatever the loading process registered with
-  // copyreg.add_extension: decided at load time, like a STACK_GLOBAL of built strings.
-  uint32_t g = make_global("copyreg._extension_registry", std::to_string(code), true);
+  uint32_t g = make_global("copyreg._extension_registry", std::to_string(code), false);
   if (g == kNoObject) return false;
   out_.graph.objects[g].kind = PyKind::ext;
   out_.graph.objects[g].i = int64_t(std::string_view("copyreg._extension_registry").size());

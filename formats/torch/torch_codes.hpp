@@ -104,8 +104,7 @@ inline constexpr RuleDef security_unknown_global{
     "the pickle imports something on neither list (loading it runs that module's code)"};
 inline constexpr RuleDef security_dynamic_global{
     "security.dynamic_global", Severity::error,
-    "STACK_GLOBAL whose module or name is no literal string, or EXT1/2/4 (copyreg's extension registry): what it "
-    "imports is decided at load time"};
+    "STACK_GLOBAL whose module or name is no literal string: what it imports is decided at load time"};
 // ---- torch interpretation -------------------------------------------------------------
 inline constexpr RuleDef torch_bad_tensor{
     "torch.bad_tensor", Severity::error,
