@@ -14,7 +14,7 @@ for bin in build-fuzz/fuzz/fuzz_*; do
   name=$(basename "$bin")
   corpus=fuzz/corpus-$name
   mkdir -p "$corpus"
-  /usr/bin/python3 fuzz/make_seeds.py "$corpus"
+  /usr/bin/python3 fuzz/make_seeds.py "$corpus" "$name"
   echo "fuzz: $name for ${seconds}s" >&2
   if ! "$bin" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
       -dict=fuzz/ckpt.dict -artifact_prefix=fuzz/findings/"$name"- -print_final_stats=1 "$corpus" \

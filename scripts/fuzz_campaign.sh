@@ -32,7 +32,7 @@ mkdir -p fuzz/findings
 campaign() {
   local name=$1 corpus=fuzz/corpus-$1 log=fuzz/findings/campaign-$1.log result=clean
   mkdir -p "$corpus"
-  /usr/bin/python3 fuzz/make_seeds.py "$corpus"
+  /usr/bin/python3 fuzz/make_seeds.py "$corpus" "$name"
   if ! build-fuzz-fast/fuzz/"$name" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 \
       -timeout=10 -dict=fuzz/ckpt.dict -artifact_prefix=fuzz/findings/"$name"- -print_final_stats=1 \
       "$corpus" >"$log" 2>&1; then

@@ -2,6 +2,7 @@
 // `inline constexpr RuleDef` of the code headers is in its catalogue.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -42,6 +43,34 @@ TEST(Codes, TorchCatalogueIsComplete) {
 
 TEST(Codes, SafetensorsCatalogueIsComplete) {
   check(ckpt::safetensors::kRuleCatalogue, {"safetensors."}, "safetensors/safetensors_codes.hpp");
+}
+
+// Every catalogued rule id is written, as a string literal, in some test source: a new
+// rule cannot arrive without a test that names it.
+std::string all_test_sources() {
+  std::string all;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(CKPT_SOURCE_DIR) + "/tests")) {
+    const auto ext = e.path().extension();
+    if (!e.is_regular_file() || (ext != ".cpp" && ext != ".hpp")) continue;
+    std::ifstream f(e.path(), std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(f), {});
+  }
+  return all;
+}
+
+template <class Catalogue>
+std::string untested(const Catalogue& cat, const std::string& sources) {
+  std::string missing;
+  for (const auto* r : cat)
+    if (sources.find("\"" + std::string(r->id) + "\"") == std::string::npos) missing += std::string(r->id) + " ";
+  return missing;
+}
+
+TEST(Codes, EveryCataloguedRuleIsNamedByATest) {
+  const std::string sources = all_test_sources();
+  ASSERT_GT(sources.size(), 100000u);  // the walk found the test tree
+  EXPECT_EQ(untested(ckpt::torch::kRuleCatalogue, sources), "");
+  EXPECT_EQ(untested(ckpt::safetensors::kRuleCatalogue, sources), "");
 }
 
 }  // namespace

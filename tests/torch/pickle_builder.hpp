@@ -52,14 +52,19 @@ struct PickleBuilder {
   PickleBuilder& setitems() { return op('u'); }
   PickleBuilder& append() { return op('a'); }
   PickleBuilder& newfalse() { return op(0x89); }
+  PickleBuilder& newtrue() { return op(0x88); }
+  PickleBuilder& int2(uint16_t v) { return op('M').u16(v); }  // BININT2
   PickleBuilder& binpersid() { return op('Q'); }
 
   // _rebuild_tensor_v2(persistent_load(('storage', torch.<cls>, key, 'cpu', numel)), offset, size, stride, False,
-  // OrderedDict())
+  // OrderedDict()). pid_at, when given, receives the offset of its BINPERSID opcode.
   PickleBuilder& tensor_v2(std::string_view cls, std::string_view key, int32_t numel, int32_t offset,
-                           const std::vector<int32_t>& size, const std::vector<int32_t>& stride) {
+                           const std::vector<int32_t>& size, const std::vector<int32_t>& stride,
+                           size_t* pid_at = nullptr) {
     global("torch._utils", "_rebuild_tensor_v2").mark();
-    mark().str("storage").global("torch", cls).str(key).str("cpu").int4(numel).tuple().binpersid();
+    mark().str("storage").global("torch", cls).str(key).str("cpu").int4(numel).tuple();
+    if (pid_at) *pid_at = at();
+    binpersid();
     int4(offset);
     mark();
     for (int32_t s : size) int4(s);
