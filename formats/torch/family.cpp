@@ -29,9 +29,29 @@ std::string_view why_of(std::string_view id) {
 
 std::vector<FamilyRule> make_rules() {
   std::vector<FamilyRule> out;
-  for (const RuleDef* r : kRuleCatalogue) out.push_back({r->id, r->severity, "torch", false, r->meaning, why_of(r->id)});
+  // The member checks that stream every member run with validate's data scan.
+  auto scanned = [](std::string_view id) {
+    return id == "zip.crc_mismatch" || id == "zip.size_mismatch" || id == "zip.inflate_error";
+  };
+  for (const RuleDef* r : kRuleCatalogue)
+    out.push_back({r->id, r->severity, "torch", scanned(r->id), r->meaning, why_of(r->id)});
+  // The errors that stop a file from being read at all: a finding of the file (or of the
+  // folder's shard) that could not be opened.
+  for (const auto& [id, what] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {errc::pickle_range, "a pickle's window starts past the end of the file"},
+           {errc::zip_no_eocd, "no end-of-central-directory record in the last 65557 bytes"},
+           {errc::zip_cd_out_of_bounds, "the central directory lies outside the file"},
+           {errc::zip_too_many_entries, "more zip entries than the cap"},
+           {errc::zip_zip64, "a ZIP64 locator that points at no ZIP64 record, when one is needed"},
+           {errc::zip_member_range, "a needed member's data is not inside the file"},
+           {errc::torch_no_data_pkl, "a zip without exactly one <folder>/data.pkl"},
+           {errc::torch_not_legacy, "the file does not start with the legacy magic number pickle"},
+           {errc::torch_pickle, "a pickle the checkpoint needs ends without STOP"},
+       })
+    out.push_back({id, Severity::error, "torch", false, what, "torch.load cannot read the file at all"});
   out.push_back({"torch.unreadable", Severity::error, "torch", false,
-                 "every torch.save file of the input can be read as one", "nothing of an unreadable shard is checked"});
+                 "a torch.save file of the input cannot be read for another reason (an I/O error)",
+                 "nothing of an unreadable shard is checked"});
   for (const FamilyRule& r : std::initializer_list<FamilyRule>{
            {"meta.shard_keys", Severity::error, "meta", false, "every shard holds every tensor", why_of("meta.")},
            {"meta.shard_shape", Severity::error, "meta", false,
