@@ -90,8 +90,12 @@ void pickle_opcode(Location& loc, const ByteSource& src, const PickleResult& p, 
     return;
   }
   std::string part = "opcode " + std::string(op::name(span->opcode));
-  if (loc.offset >= span->argument_offset && span->argument_offset > span->offset + 1)
+  // A counted argument (BINUNICODE, LONG1, ...) has a length prefix before its data.
+  const bool counted = span->argument_offset > span->offset + 1;
+  if (counted && loc.offset >= span->argument_offset)
     part += " (argument data)";
+  else if (counted && loc.offset > span->offset)
+    part += " (argument length)";
   else if (loc.offset > span->offset)
     part += " (argument)";
   for (const auto& g : p.globals)
@@ -155,7 +159,7 @@ Location locate_zip(const Checkpoint& cp, const TorchFile& f, const TorchZipChec
     }
     if (!e.data_in_file || loc.offset < e.data_offset || loc.offset - e.data_offset >= e.compressed_size) continue;
     if (e.method != 0) {
-      container(loc, e.name, "deflated data (its elements have no fixed file offsets)", e.data_offset,
+      container(loc, e.name, "deflated data (what it holds has no fixed file offset)", e.data_offset,
                 e.compressed_size);
       return loc;
     }
