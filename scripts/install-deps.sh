@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make
   libfmt-dev libeigen3-dev libmsgpack-cxx-dev libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev libxxhash-dev libssl-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libxxhash-dev libssl-dev zlib1g-dev libsleef-dev
   python3 python3-numpy python3-msgpack
   # The HTML report tests: headless Chromium renders the pages, libpng reads its screenshots.
   chromium libpng-dev

@@ -15,6 +15,11 @@ std::optional<Error> check_convertible(const Checkpoint& cp) {
                  t.spec.name + " is " + std::string(tensor_status_name(t.status)) + " in " + cp.path, t.place.offset};
   }
   if (cp.tensors.empty()) return Error{ErrorCode::convert_input, cp.path + " has no tensor table", {}};
+  // A model folder whose shards disagree, or whose config contradicts its tensors, is not
+  // one model: refuse rather than write a guess.
+  for (const Finding& f : cp.findings)
+    if (f.severity == Severity::error && (f.rule.starts_with("meta.") || f.rule.starts_with("hf.")))
+      return Error{ErrorCode::convert_input, cp.path + ": " + f.message + " (" + f.rule + ")", f.offset};
   return std::nullopt;
 }
 
@@ -27,9 +32,10 @@ Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& 
   if (!source)
     return Error{ErrorCode::convert_unsupported, "cannot read " + std::string(cp.format.name()) + " for a conversion",
                  {}};
+  // The input's own problems first: they explain a missing config.
+  if (auto e = check_convertible(cp)) return *e;
   auto config = source->source_config(cp, opt);
   if (!config) return config.error();
-  if (auto e = check_convertible(cp)) return *e;
   auto plan = target->plan(cp, *config, opt);
   if (!plan) return plan;
   plan->to = opt.to;

@@ -76,6 +76,9 @@ class FormatFamily {
   // Streams a tensor whose Storage is encoded (only the family can decode it).
   virtual Result<uint64_t> stream_encoded(const Checkpoint& cp, const TensorInfo& t, const F32Sink& sink,
                                           size_t chunk_elems) const;
+  // Checks that read the stored bytes beyond the tensors' values (a zip member's CRC-32),
+  // run by validate's data scan. Default: none.
+  virtual std::vector<Finding> scan_integrity(const Checkpoint&) const { return {}; }
   // The canonical tensors of the file. Default: one view per stored tensor.
   virtual std::vector<CanonicalView> views(const Checkpoint& cp) const;
   // What lives at a byte of the input. Default: header fields and raw placements.
@@ -105,6 +108,10 @@ const FormatFamily* family_of(Format f);
 
 // builtin_families.cpp: registers every family this build has, one line each.
 void register_builtin_families(std::vector<std::unique_ptr<FormatFamily>>& into);
+
+// Whether the source's output.weight holds exactly tok_embeddings.weight's fp32 values
+// (export.py then writes a shared file); nullopt when one is missing or unreadable.
+std::optional<bool> classifier_equals_embedding(const Checkpoint& cp);
 
 // The default views, one per stored tensor (families that add views start from these).
 CanonicalView whole_view(const Checkpoint& cp, size_t tensor, std::string name, std::vector<uint64_t> shape);

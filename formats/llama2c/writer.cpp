@@ -85,7 +85,7 @@ Result<bool> write_rope(ByteSink& out, const ModelConfig& c, const TensorSpec& s
   std::vector<float> cosv(size_t(kRows * half)), sinv(size_t(kRows * half));
   for (int64_t pos = 0; pos < c.seq_len; pos += kRows) {
     const int64_t rows = std::min(kRows, c.seq_len - pos);
-    rope_tables(head_size, pos, rows, cosv.data(), sinv.data());
+    rope_tables(head_size, pos, rows, cosv.data(), sinv.data(), c.seq_len);
     auto r = rw.put(is_sin ? sinv.data() : cosv.data(), size_t(rows * half) * 4);
     if (!r) return r;
   }

@@ -104,6 +104,12 @@ class SafetensorsFamily final : public core::FormatFamily {
     return core::FormatFamily::stream_encoded(cp, t, sink, chunk_elems);
   }
 
+  std::vector<Finding> scan_integrity(const Checkpoint& cp) const override {
+    std::vector<Finding> out;
+    if (const HfData* d = hf_data(cp)) torch::verify_files(cp, d->torch_files, out);
+    return out;
+  }
+
   std::vector<CanonicalView> views(const Checkpoint& cp) const override {
     const HfData* d = hf_data(cp);
     return hf_views(cp, cp.format == hf_folder && d ? d->head_size : 0);
@@ -130,6 +136,11 @@ class SafetensorsFamily final : public core::FormatFamily {
       return Error{ErrorCode::convert_input,
                    cp.path + " stores no model config: convert a Hugging Face folder (config.json with the weights)", {}};
     core::SourceConfig s{*cp.config, {}};
+    // export.py --hf: torch.equal(tok_embeddings, output) decides whether the file is shared.
+    if (!s.config.shared_classifier && core::classifier_equals_embedding(cp).value_or(false)) {
+      s.config.shared_classifier = true;
+      s.notes.push_back("lm_head.weight equals embed_tokens.weight: written as shared, as export.py does");
+    }
     if (opt.n_heads) s.config.n_heads = *opt.n_heads;
     if (opt.vocab_size) s.config.vocab_size = *opt.vocab_size;
     if (opt.seq_len) s.config.seq_len = *opt.seq_len;

@@ -9,6 +9,7 @@
 #include "element_decode.hpp"
 #include "formats.hpp"
 #include "meta_folder.hpp"
+#include "pickle_reader.hpp"
 #include "torch_codes.hpp"
 #include "torch_data.hpp"
 #include "torch_locate.hpp"
@@ -78,6 +79,7 @@ class TorchFamily final : public core::FormatFamily {
 
   void detect(const ByteSource& src, const OpenLimits&, bool thorough,
               std::vector<core::DetectCandidate>& out) const override {
+    detect_pickle(src, thorough, out);
     if (thorough) return;
     if (looks_like_zip(src)) {
       if (looks_like_torch_zip(src))
@@ -91,6 +93,23 @@ class TorchFamily final : public core::FormatFamily {
       out.emplace_back(legacy_file, core::kScoreMagic, "torch.save's legacy magic number pickle at byte 0");
   }
 
+  // A bare pickle: PROTO 2..5 at byte 0 is only plausible (a v0 file of dim 0x0580 starts
+  // the same way); a pickle of any protocol that reads to STOP at the last byte is one.
+  void detect_pickle(const ByteSource& src, bool thorough, std::vector<core::DetectCandidate>& out) const {
+    uint8_t b[2];
+    if (!src.read(0, b, 2)) return;
+    if (!thorough) {
+      if (b[0] == 0x80 && b[1] >= 2 && b[1] <= 5)
+        out.emplace_back(pickle_file, core::kScorePlausible,
+                         fmt::format("a pickle PROTO {} opcode at byte 0", int(b[1])));
+      return;
+    }
+    auto r = unpickle(src, 0, src.size());
+    if (r && r->complete && r->end == src.size())
+      out.emplace_back(pickle_file, core::kScoreWholeParse,
+                       fmt::format("a pickle that reads to its STOP at the last byte ({} opcodes)", r->opcodes));
+  }
+
   Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how,
                           const OpenOptions& opt) const override {
     Checkpoint cp;
@@ -98,6 +117,18 @@ class TorchFamily final : public core::FormatFamily {
     cp.detection = how.evidence;
     cp.file_size = src.size();
     cp.limits = opt.limits;
+    if (how.format == pickle_file) {
+      // Nothing to place: the findings (security ones above all) are the point.
+      auto r = unpickle(src, 0, src.size());
+      if (!r) return unreadable(how.format, how, r.error());
+      cp.findings = std::move(r->findings);
+      if (!r->complete && !has_stream_error(*r))
+        cp.findings.push_back({"pickle.truncated", Severity::error, "the pickle ends before its STOP opcode", r->end, ""});
+      else if (r->end < src.size())
+        cp.trailing_bytes = src.size() - r->end;
+      cp.family_data = std::make_shared<TorchData>();
+      return cp;
+    }
     // add_torch_file reads from the checkpoint's sources: borrow the input as [0]; the
     // caller replaces it by its own pointer (open_checkpoint's null-slot convention).
     cp.sources.push_back(std::shared_ptr<const ByteSource>(&src, [](const ByteSource*) {}));
@@ -136,6 +167,13 @@ class TorchFamily final : public core::FormatFamily {
                  {}};
   }
 
+  // Every zip member streamed once: CRC-32 and size against the central directory.
+  std::vector<Finding> scan_integrity(const Checkpoint& cp) const override {
+    std::vector<Finding> out;
+    if (const TorchData* data = torch_data(cp)) verify_files(cp, data->files, out);
+    return out;
+  }
+
   std::vector<CanonicalView> views(const Checkpoint& cp) const override {
     if (cp.format == meta_folder) return meta_views(cp);
     std::vector<CanonicalView> out;
@@ -162,6 +200,21 @@ class TorchFamily final : public core::FormatFamily {
                    cp.path + " stores no model config (no model_args): ckpt reads train.py checkpoints and Meta folders",
                    {}};
     core::SourceConfig s{*cp.config, {}};
+    if (!s.config.shared_classifier) {
+      if (cp.format == meta_folder) {
+        // export.py --meta-llama: torch.equal(tok_embeddings, output) decides.
+        if (core::classifier_equals_embedding(cp).value_or(false)) {
+          s.config.shared_classifier = true;
+          s.notes.push_back("output.weight equals tok_embeddings.weight: written as shared, as export.py does");
+        }
+      } else {
+        s.notes.push_back(
+            "the classifier is untied: written untied (output.weight stored). export.py --checkpoint would differ: "
+            "model.py ties output.weight to tok_embeddings.weight, so loading this checkpoint puts the classifier "
+            "in both and the file is written shared (v0: positive vocab_size, v1/v2: shared byte 1, no "
+            "output.weight) with output.weight's values as tok_embeddings.weight");
+      }
+    }
     if (opt.n_heads) s.config.n_heads = *opt.n_heads;
     if (opt.vocab_size) s.config.vocab_size = *opt.vocab_size;
     if (opt.seq_len) {
@@ -175,7 +228,7 @@ class TorchFamily final : public core::FormatFamily {
   }
 
  private:
-  static constexpr Format kFormats[] = {zip_file, legacy_file, meta_folder};
+  static constexpr Format kFormats[] = {zip_file, legacy_file, meta_folder, pickle_file};
 };
 
 }  // namespace

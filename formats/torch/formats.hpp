@@ -11,6 +11,8 @@ inline constexpr std::string_view kZipTags[] = {"torch", "pickle", "scan", "weig
 inline constexpr std::string_view kLegacyTags[] = {"torch", "pickle", "scan", "weights", "training_state"};
 inline constexpr std::string_view kMetaTags[] = {"torch", "pickle", "meta", "folder", "scan", "weights"};
 
+inline constexpr std::string_view kPickleTags[] = {"torch", "pickle"};
+
 inline constexpr FormatInfo kZipInfo{"torch-zip", "torch",
                                      "torch.save's zip format (torch >= 1.6): data.pkl and one member per storage",
                                      kZipTags};
@@ -20,7 +22,11 @@ inline constexpr FormatInfo kMetaInfo{"meta-llama", "torch",
                                       "a Meta Llama folder: params.json and consolidated.NN.pth model-parallel shards",
                                       kMetaTags};
 
+inline constexpr FormatInfo kPickleInfo{
+    "pickle", "torch", "a bare Python pickle (.pkl): read by the restricted unpickler, its globals judged", kPickleTags};
+
 inline constexpr Format zip_file{kZipInfo};
+inline constexpr Format pickle_file{kPickleInfo};
 inline constexpr Format legacy_file{kLegacyInfo};
 inline constexpr Format meta_folder{kMetaInfo};
 

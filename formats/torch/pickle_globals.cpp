@@ -288,6 +288,9 @@ bool torch_type_name(std::string_view module, std::string_view name) {
 
 Verdict classify_global(std::string_view module, std::string_view name) {
   module = py3_module(module);
+  // EXT1/2/4 name whatever the loading process registered with copyreg.add_extension:
+  // the target cannot be known from the file, and torch.save never writes them.
+  if (module == "copyreg._extension_registry") return Verdict::dangerous;
   // A dotted name is walked attribute by attribute (find_class, protocol 4 and up), and a
   // module's attributes include the modules it imported: torch + serialization.os.system
   // is os.system. Where such a walk ends cannot be judged, so only exact safe paths pass.

@@ -243,4 +243,18 @@ std::optional<Result<uint64_t>> stream_strided(const Checkpoint& cp, const std::
   return std::nullopt;
 }
 
+void verify_files(const Checkpoint& cp, const std::vector<TorchFile>& files, std::vector<Finding>& out) {
+  for (const TorchFile& f : files) {
+    if (!f.is_zip()) continue;
+    const ByteSource& src = cp.source(f.source);
+    const std::string where = cp.file_count > 1 ? src.name() + ": " : "";
+    for (const ZipEntry& e : std::get<TorchZipCheckpoint>(f.read).zip.entries)
+      for (Finding x : verify_member(src, e)) {
+        x.message = where + x.message;
+        if (x.subject.empty()) x.subject = e.name;
+        out.push_back(std::move(x));
+      }
+  }
+}
+
 }  // namespace ckpt::torch

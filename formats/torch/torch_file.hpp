@@ -55,6 +55,11 @@ Result<TorchFile> add_torch_file(Checkpoint& cp, uint32_t source, const std::str
 std::optional<Result<uint64_t>> stream_strided(const Checkpoint& cp, const std::vector<TorchFile>& files,
                                                size_t tensor, const ckpt::F32Sink& sink, size_t chunk_elems);
 
+// The CRC-32 and size of every zip member of `files` against the central directory
+// (zip.crc_mismatch, zip.size_mismatch, zip.inflate_error), each file streamed once;
+// messages name the file when the checkpoint has several.
+void verify_files(const Checkpoint& cp, const std::vector<TorchFile>& files, std::vector<Finding>& out);
+
 // The config train.py's checkpoint stores in model_args (with where each value came
 // from), when it has one. hidden_dim comes from w1's shape.
 void config_from_model_args(Checkpoint& cp, const TorchFile& f);

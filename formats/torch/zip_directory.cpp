@@ -29,6 +29,11 @@ Error zip_error(std::string_view code, std::string message, std::optional<uint64
 std::optional<uint64_t> find_eocd(const ByteSource& src, ZipArchive& z) {
   uint64_t size = src.size();
   if (size < kEocdSize) return std::nullopt;
+  // torch.save writes no archive comment: the record is the last 22 bytes. Only when it
+  // is not is the 64 KiB a comment may take searched (opening reads the header only).
+  uint8_t last[kEocdSize];
+  if (src.read(size - kEocdSize, last, kEocdSize) && u32(last) == kEocdSig && u16(last + 20) == 0)
+    return size - kEocdSize;
   uint64_t window = std::min<uint64_t>(size, kMaxEocdSearch);
   std::vector<uint8_t> tail(size_t(window), 0);
   if (!src.read(size - window, tail.data(), tail.size())) return std::nullopt;

@@ -341,9 +341,10 @@ TEST(TtmlReader, IndexReadsTheFileOnceInBoundedChunks) {
   ASSERT_TRUE(cp);
   // Detection reads a constant few bytes (the llama2.c family its 4-byte magic and 28-byte
   // v0 header, the tt-train family the first 64 bytes, the torch family the 4-byte zip
-  // signature and the 15-byte legacy magic pickle, the safetensors family its 8-byte
-  // length and the header's first byte), and the index then reads every byte exactly once.
-  EXPECT_EQ(src.bytes_read(), 4 + 28 + 64 + 4 + 15 + 9 + bytes.size());
+  // signature, the 15-byte legacy magic pickle and a bare pickle's 2-byte PROTO, the
+  // safetensors family its 8-byte length and the header's first byte), and the index
+  // then reads every byte exactly once.
+  EXPECT_EQ(src.bytes_read(), 4 + 28 + 64 + 4 + 15 + 2 + 9 + bytes.size());
 }
 
 TEST(TtmlReader, V0HeaderStartingWithAFixmapByteIsNotMsgpack) {

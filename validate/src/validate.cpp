@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "ckpt/integrity.hpp"
 #include "rules.hpp"
 
 namespace ckpt {
@@ -76,6 +77,7 @@ void run_rules(const RuleContext& ctx, Collector& out, FileReport& r) {
   check_manifest(ctx, out);
   if (ctx.opt.scan && scope_covers(RuleScope::scan, ctx.cp.format)) {
     r.bytes_scanned = scan_data(ctx, out);
+    for (const Finding& f : scan_integrity(ctx.cp)) out.parsed(f);
     r.scanned = true;
   }
 }
