@@ -185,6 +185,7 @@ class TorchFamily final : public core::FormatFamily {
   Location locate(const Checkpoint& cp, uint64_t offset) const override { return locate_file(cp, 0, offset); }
 
   Location locate_file(const Checkpoint& cp, size_t source, uint64_t offset) const override {
+    if (cp.format == pickle_file && source == 0) return locate_bare_pickle(cp, offset);
     if (const TorchData* data = torch_data(cp))
       for (const TorchFile& f : data->files)
         if (f.source == source) return locate_torch_file(cp, f, offset);

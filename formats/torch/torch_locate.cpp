@@ -8,6 +8,7 @@
 #include <string>
 
 #include "pickle_opcodes.hpp"
+#include "pickle_reader.hpp"
 #include "pickle_walk.hpp"
 #include "torch_dtype.hpp"
 #include "zip_internal.hpp"
@@ -286,6 +287,28 @@ bool locate_tensor_bytes(const Checkpoint& cp, uint32_t source, uint64_t offset,
       if (auto idx = strided_index(s, e)) hit(cp.tensors[s.tensor], ravel(*idx, s.shape), s.storage_offset + e * w, w);
     }
   return found;
+}
+
+Location locate_bare_pickle(const Checkpoint& cp, uint64_t offset) {
+  Location loc;
+  loc.offset = offset;
+  const ByteSource& src = cp.source();
+  loc.beyond_file = offset >= src.size();
+  if (loc.beyond_file) {
+    loc.kind = RegionKind::past_end;
+    return loc;
+  }
+  // The checkpoint keeps the findings only: read again (bounded by the unpickler's limits).
+  auto p = unpickle(src, 0, src.size());
+  if (!p) return loc;
+  if (offset >= p->end) {
+    loc.kind = RegionKind::trailing;
+    loc.region_start = p->end;
+    loc.region_length = src.size() - p->end;
+    return loc;
+  }
+  pickle_opcode(loc, src, *p, nullptr, "pickle", p->end);
+  return loc;
 }
 
 Location locate_torch_file(const Checkpoint& cp, const TorchFile& f, uint64_t offset) {

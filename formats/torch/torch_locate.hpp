@@ -13,6 +13,10 @@ namespace ckpt::torch {
 // What lives at `offset` of torch file f (a byte of cp.source(f.source)).
 Location locate_torch_file(const Checkpoint& cp, const TorchFile& f, uint64_t offset);
 
+// What lives at `offset` of a bare pickle file (format pickle): its opcode, with the
+// global it imports there; bytes after STOP are trailing.
+Location locate_bare_pickle(const Checkpoint& cp, uint64_t offset);
+
 // The tensor element stored at `offset` of source `source`: raw placements, and the
 // strided views of `strided` when given. The first tensor (in table order) is the
 // location; any other tensor seeing the same bytes goes to Location::shared_with.

@@ -274,6 +274,15 @@ TEST(TorchInspect, MetaFolderShowsParamsShardsAndTakesFileOffset) {
   EXPECT_EQ(lone.exit_code, 2);
 }
 
+TEST(TorchInspect, AtInABarePickleNamesTheOpcodeAndItsGlobal) {
+  // pickletools: 0 PROTO 2, 2 GLOBAL 'os system', 13 BINUNICODE (41 bytes), 54 TUPLE1, 55 REDUCE, 56 STOP.
+  const std::string f = torch_fixture("hostile/global_os_system.pkl");
+  EXPECT_EQ(at_line(f, "2"),
+            "at byte 2 (0x2): pickle: opcode GLOBAL, imports os.system (dangerous) (bytes 2..12), byte 0 of it");
+  EXPECT_EQ(at_line(f, "40"), "at byte 40 (0x28): pickle: opcode BINUNICODE (argument data) (bytes 13..53), byte 27 of it");
+  EXPECT_EQ(at_line(f, "56"), "at byte 56 (0x38): pickle: opcode STOP (bytes 56..56), byte 0 of it");
+}
+
 TEST(PickleWalk, OpcodeAtFollowsArgumentLengths) {
   // PROTO 2, BINUNICODE 'ab', SHORT_BINUNICODE 'c', GLOBAL 'm\nn\n', BININT1 7, STOP
   const std::vector<uint8_t> b = {0x80, 2, 'X', 2, 0, 0, 0, 'a', 'b', 0x8c, 1, 'c', 'c', 'm', '\n', 'n', '\n', 'K', 7, '.'};
