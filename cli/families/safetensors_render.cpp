@@ -103,8 +103,14 @@ void hf_json(const Checkpoint& cp, json& doc) {
   doc["safetensors"] = std::move(s);
 }
 
+// pytorch_model*.bin tensors get what torch files' tensors get.
+void hf_tensor(const Checkpoint& cp, const TensorInfo& t, json& tensor) {
+  if (const HfData* d = hf_data(cp))
+    if (json x = torch_tensor_json(cp, d->torch_files, t); !x.is_null()) tensor["torch"] = std::move(x);
+}
+
 }  // namespace
 
-const FamilyRenderer kSafetensorsRenderer{hf_text, hf_json, nullptr};
+const FamilyRenderer kSafetensorsRenderer{hf_text, hf_json, hf_tensor};
 
 }  // namespace ckpt::cli

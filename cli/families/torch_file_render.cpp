@@ -195,6 +195,32 @@ json legacy_json(const LegacyCheckpoint& l) {
 
 }  // namespace
 
+json torch_tensor_json(const Checkpoint& cp, const std::vector<TorchFile>& files, const TensorInfo& t) {
+  const size_t i = size_t(&t - cp.tensors.data());
+  for (const TorchFile& f : files) {
+    // add_torch_file appends one row per pickle tensor, in the pickle's order.
+    if (i < f.first_tensor || i - f.first_tensor >= f.tensor_count || i - f.first_tensor >= f.model().tensors.size())
+      continue;
+    const TorchTensor& x = f.model().tensors[i - f.first_tensor];
+    json member = nullptr;
+    if (f.is_zip()) {
+      const auto& z = std::get<TorchZipCheckpoint>(f.read);
+      for (const auto& sd : z.storages)
+        if (sd.key == x.storage_key && sd.zip_entry >= 0) member = z.zip.entries[size_t(sd.zip_entry)].name;
+    }
+    return json{{"path", x.path},
+                {"storage", x.storage_key},
+                {"member", member},
+                {"storage_offset", x.storage_offset},
+                {"stride", x.stride},
+                {"contiguous", x.contiguous()},
+                {"parameter", x.parameter},
+                {"requires_grad", x.requires_grad},
+                {"rebuild_offset", x.offset}};
+  }
+  return nullptr;
+}
+
 std::string source_file_name(const Checkpoint& cp, uint32_t source) {
   if (!cp.folder || source >= cp.sources.size() || !cp.sources[source]) return {};
   const std::string& n = cp.sources[source]->name();

@@ -60,8 +60,13 @@ void torch_json(const Checkpoint& cp, json& doc) {
   doc["torch"] = std::move(t);
 }
 
+void torch_tensor(const Checkpoint& cp, const TensorInfo& t, json& tensor) {
+  if (const torch::TorchData* d = torch::torch_data(cp))
+    if (json x = torch_tensor_json(cp, d->files, t); !x.is_null()) tensor["torch"] = std::move(x);
+}
+
 }  // namespace
 
-const FamilyRenderer kTorchRenderer{torch_text, torch_json, nullptr};
+const FamilyRenderer kTorchRenderer{torch_text, torch_json, torch_tensor};
 
 }  // namespace ckpt::cli

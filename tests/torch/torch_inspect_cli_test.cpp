@@ -206,6 +206,27 @@ TEST(TorchInspect, AtStridedViewsAndDeflatedMembers) {
   EXPECT_LINE(r.out, "  pickle tiny_state_dict/data.pkl: protocol 2, 149 opcodes, member bytes 0..497");
 }
 
+TEST(TorchInspect, JsonTensorsCarryTheirStorageAndStrides) {
+  // views.pt: transposed = base.t() shares storage 3 with base; row2 = base[2] starts 12
+  // elements in. pickletools puts the rebuilding REDUCEs at 532 and 586.
+  auto r = test::run_ckpt({"inspect", torch_data("views.pt"), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json t = json::parse(r.out)["tensors"];
+  EXPECT_EQ(t[4]["name"], "transposed");
+  EXPECT_EQ(t[4]["torch"], (json{{"path", "transposed"},
+                                 {"storage", "3"},
+                                 {"member", "views/data/3"},
+                                 {"storage_offset", 0},
+                                 {"stride", {1, 6}},
+                                 {"contiguous", false},
+                                 {"parameter", false},
+                                 {"requires_grad", false},
+                                 {"rebuild_offset", 532}}));
+  EXPECT_EQ(t[5]["torch"]["storage_offset"], 12);
+  EXPECT_EQ(t[5]["torch"]["rebuild_offset"], 586);
+  EXPECT_EQ(t[6]["torch"]["stride"], json::array());
+}
+
 TEST(TorchInspect, LegacyFileShowsPicklesAndRecords) {
   const std::string f = torch_fixture("train/ckpt_legacy.pt");
   auto r = test::run_ckpt({"inspect", f});
