@@ -109,7 +109,10 @@ Location locate_safetensors_file(const Checkpoint& cp, const SafetensorsFile& f,
   if (torch::locate_tensor_bytes(cp, f.source, offset, nullptr, loc)) return loc;
   uint64_t last = h.data_begin;
   for (const auto& t : h.tensors)
-    if (t.valid) last = std::max(last, t.absolute_offset + (t.end - t.begin));
+    if (t.valid && t.end >= t.begin) {  // end < begin is a finding (invalid_offset), not data
+      const uint64_t n = t.end - t.begin;
+      last = std::max(last, t.absolute_offset > UINT64_MAX - n ? UINT64_MAX : t.absolute_offset + n);
+    }
   loc.kind = offset >= last ? RegionKind::trailing : RegionKind::unmapped;
   if (loc.kind == RegionKind::trailing) {
     loc.region_start = last;

@@ -146,6 +146,19 @@ void storage_bytes(const Checkpoint& cp, const TorchFile& f, Location& loc, cons
   container(loc, structure, "bytes of storage " + key + " that no tensor views", start, length);
 }
 
+// The data descriptor after a member's data (flag bit 3, which torch's writer sets):
+// an optional signature, CRC-32, then the sizes (8 bytes each for ZIP64 members).
+bool data_descriptor(Location& loc, const ByteSource& src, const ZipEntry& e) {
+  const uint64_t at = e.data_offset + e.compressed_size;
+  uint8_t sig[4];
+  const bool has_sig = src.read(at, sig, 4) && zip::u32(sig) == zip::kDescriptorSig;
+  const uint32_t w = e.zip64 ? 8 : 4, s = has_sig ? 4 : 0;
+  const Field with_sig[] = {{"signature", 0, 4}, {"crc-32", 4, 4}, {"compressed size", 8, w}, {"uncompressed size", 8 + w, w}};
+  const Field without[] = {{"crc-32", 0, 4}, {"compressed size", 4, w}, {"uncompressed size", 4 + w, w}};
+  return in_record(loc, "zip data descriptor of " + e.name, at,
+                   has_sig ? std::span<const Field>(with_sig) : std::span<const Field>(without), s + 4 + 2 * w, {});
+}
+
 Location locate_zip(const Checkpoint& cp, const TorchFile& f, const TorchZipCheckpoint& z, Location loc) {
   const ByteSource& src = cp.source(f.source);
   const ZipArchive& a = z.zip;
@@ -158,6 +171,9 @@ Location locate_zip(const Checkpoint& cp, const TorchFile& f, const TorchZipChec
                     {{"name", n}, {extra.c_str(), m}}))
         return loc;
     }
+    if (e.data_descriptor() && e.data_in_file && loc.offset >= e.data_offset + e.compressed_size &&
+        data_descriptor(loc, src, e))
+      return loc;
     if (!e.data_in_file || loc.offset < e.data_offset || loc.offset - e.data_offset >= e.compressed_size) continue;
     if (e.method != 0) {
       container(loc, e.name, "deflated data (what it holds has no fixed file offset)", e.data_offset,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "ckpt/locate.hpp"
 #include "safetensors/safetensors_locate.hpp"
 #include "test_support.hpp"
 
@@ -110,6 +111,29 @@ TEST(SafetensorsInspect, BinShardsAreShownAsTorchFiles) {
   EXPECT_EQ(s["torch_files"].size(), 2u);
   EXPECT_EQ(s["torch_files"][0]["file"], "pytorch_model-00001-of-00002.bin");
   EXPECT_EQ(s["torch_files"][0]["zip"]["archive_folder"], "pytorch_model-00001-of-00002");
+}
+
+TEST(SafetensorsInspect, AtTrailingBytesAndHostileOffsets) {
+  // A header of one 2-element F32 tensor, then 3 bytes no entry claims.
+  const std::string h = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[9,1]}})";
+  std::vector<uint8_t> b(8, 0);
+  b[0] = uint8_t(h.size());
+  b.insert(b.end(), h.begin(), h.end());
+  const float v[2] = {1.5f, -2.0f};
+  b.insert(b.end(), reinterpret_cast<const uint8_t*>(v), reinterpret_cast<const uint8_t*>(v) + 8);
+  b.insert(b.end(), {7, 7, 7});
+  auto cp = test::open_bytes(b);
+  ASSERT_TRUE(cp.ok());
+  const uint64_t data = 8 + h.size();
+  Location l = locate(*cp, data + 4);
+  EXPECT_EQ(l.kind, RegionKind::tensor_data);
+  EXPECT_EQ(l.tensor, "a");
+  EXPECT_EQ(l.value, -2.0);
+  l = locate(*cp, data + 9);
+  EXPECT_EQ(l.kind, RegionKind::trailing);  // "b" has end < begin: a finding, not data
+  EXPECT_EQ(l.region_start, data + 8);
+  EXPECT_EQ(l.region_length, 3u);
+  for (uint64_t o = 0; o < b.size() + 4; ++o) (void)locate(*cp, o);
 }
 
 TEST(SafetensorsInspect, JsonEntryScannerSpansKeysToValueEnds) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "ckpt/locate.hpp"
 #include "pickle_walk.hpp"
 #include "test_support.hpp"
 
@@ -131,6 +132,10 @@ TEST(TorchInspect, AtNamesZipRecordFields) {
   EXPECT_EQ(at_line(f, "50"),
             "at byte 50 (0x32): zip local header of ckpt_tied/data.pkl: extra field (torch's 'FB' alignment padding) "
             "(bytes 48..63), byte 2 of it");
+  // torch writes a data descriptor (PK\7\8, CRC-32, sizes) after each member's data.
+  EXPECT_EQ(at_line(f, "9690"),
+            "at byte 9690 (0x25da): zip data descriptor of ckpt_tied/data.pkl: uncompressed size (bytes 9687..9690), "
+            "byte 3 of it");
   EXPECT_EQ(at_line(f, "9700"), "at byte 9700 (0x25e4): zip local header of ckpt_tied/data/0: method (bytes 9699..9700), byte 1 of it");
   EXPECT_EQ(at_line(f, "362400"),
             "at byte 362400 (0x587a0): zip central directory record of ckpt_tied/data/0: modification date (bytes "
@@ -302,6 +307,28 @@ TEST(TorchInspect, AtInABarePickleNamesTheOpcodeAndItsGlobal) {
             "at byte 2 (0x2): pickle: opcode GLOBAL, imports os.system (dangerous) (bytes 2..12), byte 0 of it");
   EXPECT_EQ(at_line(f, "40"), "at byte 40 (0x28): pickle: opcode BINUNICODE (argument data) (bytes 13..53), byte 27 of it");
   EXPECT_EQ(at_line(f, "56"), "at byte 56 (0x38): pickle: opcode STOP (bytes 56..56), byte 0 of it");
+}
+
+// Every byte of a file, intact and damaged, is located without a crash or a read outside
+// the file; in the intact file every byte belongs to something.
+TEST(TorchLocate, EveryByteOfIntactAndDamagedFilesIsLocated) {
+  const std::vector<uint8_t> good = test::read_file(torch_data("views.pt"));
+  auto cp = test::open_bytes(good);
+  ASSERT_TRUE(cp.ok());
+  for (uint64_t o = 0; o < good.size(); ++o) {
+    const Location l = locate(*cp, o);
+    EXPECT_NE(l.kind, RegionKind::past_end) << o;
+    EXPECT_NE(l.kind, RegionKind::unmapped) << o;
+    if (l.region_length) EXPECT_TRUE(o >= l.region_start && o - l.region_start < l.region_length) << o;
+  }
+  // Damaged copies: name lengths, sizes and pickle bytes overwritten with 0xff.
+  for (uint64_t at : {26u, 28u, 70u, 100u, 700u, 1500u, 1530u, 1900u}) {
+    std::vector<uint8_t> bad = good;
+    for (uint64_t k = at; k < at + 4 && k < bad.size(); ++k) bad[k] = 0xff;
+    auto c = test::open_bytes(bad);
+    if (!c.ok()) continue;
+    for (uint64_t o = 0; o < bad.size() + 8; ++o) (void)locate(*c, o);
+  }
 }
 
 TEST(PickleWalk, OpcodeAtFollowsArgumentLengths) {
