@@ -13,8 +13,10 @@
 #include "ckpt/byte_sink.hpp"
 #include "ckpt/convert.hpp"
 #include "ckpt/folder.hpp"
+#include "ckpt/canonical.hpp"
 #include "commands.hpp"
 #include "input.hpp"
+#include "progress.hpp"
 
 namespace ckpt::cli {
 
@@ -109,6 +111,19 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   return std::nullopt;
 }
 
+
+// The output's size, roughly, for the progress line's time left: the weights at the
+// target's bytes per value (Q8_0 with its scales, msgpack's float32 with its type byte).
+uint64_t approximate_output_bytes(const ConvertPlan& plan) {
+  uint64_t params = 0;
+  for (const auto& t : canonical_llama_tensors(plan.config)) params += t.numel;
+  double per = 4;
+  if (plan.config.group_size > 0) per = 1 + 4.0 / double(plan.config.group_size);
+  else if (plan.to.has_tag("folder") && plan.dtype != DType::f32) per = 2;
+  else if (plan.to.name() == "ttml-msgpack") per = 5;
+  return uint64_t(double(params) * per);
+}
+
 }  // namespace
 
 Outcome run_convert(const ConvertArgs& a) {
@@ -146,6 +161,7 @@ Outcome run_convert(const ConvertArgs& a) {
   // SIGXFSZ kills by default: ignore it so that a size limit is an ordinary write error.
   std::signal(SIGXFSZ, SIG_IGN);
   TempGuard guard;
+  const uint64_t expected = approximate_output_bytes(*plan);
   if (to->has_tag("folder")) {
     // Folder outputs: a temporary folder renamed onto the target, which must not hold
     // anything (a folder is never merged into or replaced).
@@ -154,7 +170,10 @@ Outcome run_convert(const ConvertArgs& a) {
     auto folder = AtomicFolder::create(a.out);
     if (!folder) return out.error("", folder.error());
     guard.arm((*folder)->temp_path(), true);
-    auto stats = write_conversion(**folder, *cp, *plan);
+    auto stats = [&] {
+      Progress progress((*folder)->temp_path(), expected);
+      return write_conversion(**folder, *cp, *plan);
+    }();
     if (!stats) return out.error(a.out, stats.error());
     if (is_folder(a.out)) std::filesystem::remove(a.out);  // empty: rename(2) replaces only an empty folder
     if (auto done = (*folder)->commit(); !done) return out.error(a.out, done.error());
@@ -165,7 +184,10 @@ Outcome run_convert(const ConvertArgs& a) {
   auto file = AtomicFile::create(a.out);
   if (!file) return out.error("", file.error());  // the message names the folder
   guard.arm((*file)->temp_path());
-  auto stats = write_conversion(**file, *cp, *plan);
+  auto stats = [&] {
+    Progress progress((*file)->temp_path(), expected);
+    return write_conversion(**file, *cp, *plan);
+  }();
   // On failure the AtomicFile destructor removes the temporary file.
   if (!stats) return out.error(a.out, stats.error());
   if (auto done = (*file)->commit(); !done) return out.error(a.out, done.error());
