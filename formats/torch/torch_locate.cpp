@@ -84,6 +84,10 @@ uint64_t read_u16(const ByteSource& src, uint64_t at) {
 // An opcode of a pickle whose offsets are file offsets, with what it does for the model.
 void pickle_opcode(Location& loc, const ByteSource& src, const PickleResult& p, const TorchModel* model,
                    const std::string& structure, uint64_t window_end) {
+  if (p.complete && loc.offset >= p.end) {
+    container(loc, structure, "bytes after the pickle's STOP", p.end, window_end > p.end ? window_end - p.end : 0);
+    return;
+  }
   auto span = opcode_at(src, p.begin, std::min(window_end, p.end ? p.end : window_end), loc.offset);
   if (!span) {
     container(loc, structure, "pickle bytes (not on an opcode boundary the walk reaches)", p.begin,
@@ -194,7 +198,9 @@ Location locate_zip(const Checkpoint& cp, const TorchFile& f, const TorchZipChec
         storage_bytes(cp, f, loc, e.name, sd.key, e.data_offset, e.compressed_size);
         return loc;
       }
-    container(loc, e.name, "member data", e.data_offset, e.compressed_size);
+    const bool version = e.name.ends_with("/version"), byteorder = e.name.ends_with("/byteorder");
+    container(loc, e.name, version ? "version record" : byteorder ? "byteorder record" : "member data", e.data_offset,
+              e.compressed_size);
     return loc;
   }
   if (loc.offset >= a.cd_offset && loc.offset - a.cd_offset < a.cd_size) {

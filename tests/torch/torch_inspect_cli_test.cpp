@@ -145,6 +145,7 @@ TEST(TorchInspect, AtNamesZipRecordFields) {
   EXPECT_EQ(at_line(f, "367750"),
             "at byte 367750 (0x59c86): zip end of central directory record: central directory disk (bytes "
             "367750..367751), byte 0 of it");
+  EXPECT_EQ(at_line(f, "362305"), "at byte 362305 (0x58741): ckpt_tied/version: version record (bytes 362304..362305), byte 1 of it");
   EXPECT_EQ(at_line(f, "400000"), "at byte 400000 (0x61a80): past the end of the file");
 }
 
