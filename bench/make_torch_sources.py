@@ -3,6 +3,8 @@
 python3-torch): a llama2.c train.py checkpoint, a two-shard Meta folder in bf16 and a
 Hugging Face folder (safetensors, bf16, sharded), all of the same random Llama of about
 1.2 GB in fp32 (dim 1536, hidden 4096, 8 layers, 12 heads, 4 kv heads, vocab 32000).
+CKPT_BENCH_LAYERS and CKPT_BENCH_KV change the layers and kv heads (export_bench.sh: 16
+layers and 12 kv heads, 2.2 GB in fp32, multi-head so that export.py --hf runs).
 Usage: make_torch_sources.py OUTDIR"""
 import json
 import os
@@ -12,7 +14,9 @@ import sys
 import torch
 
 out = sys.argv[1]
-D, H, L, NH, KV, V = 1536, 4096, 8, 12, 4, 32000
+D, H, NH, V = 1536, 4096, 12, 32000
+L = int(os.environ.get("CKPT_BENCH_LAYERS", 8))
+KV = int(os.environ.get("CKPT_BENCH_KV", 4))
 hs = D // NH
 g = torch.Generator().manual_seed(0)
 

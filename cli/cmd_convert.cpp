@@ -144,6 +144,8 @@ Outcome run_convert(const ConvertArgs& a) {
   if (a.vocab_size > 0) opt.vocab_size = a.vocab_size;
   if (a.seq_len > 0) opt.seq_len = a.seq_len;
   opt.prefix = a.prefix;
+  opt.ttml_template = a.ttml_template;
+  opt.meta_style = a.meta_style;
   if (!a.dtype.empty()) {
     if (a.dtype == "f32") opt.dtype = DType::f32;
     else if (a.dtype == "bf16") opt.dtype = DType::bf16;
@@ -192,6 +194,7 @@ Outcome run_convert(const ConvertArgs& a) {
   if (!stats) return out.error(a.out, stats.error());
   if (auto done = (*file)->commit(); !done) return out.error(a.out, done.error());
   for (const auto& note : plan->notes) out.note(note);
+  for (const auto& note : stats->notes) out.note(note);
   if (plan->config.group_size > 0 && stats->copied_q8 == 0)
     out.note(fmt::format("max quantization error {:.6g}", stats->max_quant_error));
   out.info(fmt::format("wrote {} ({}, {} bytes)", a.out, to->name(), stats->bytes));
@@ -209,6 +212,11 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   sub->add_flag("--force", args->force, "allow replacing the input file (still atomic)");
   sub->add_option("--format", args->format, "force the input's layout instead of detecting it");
   sub->add_option("--prefix", args->prefix, "ttml-msgpack output: the key prefix of the model (default llama/llama)");
+  sub->add_option("--template", args->ttml_template,
+                  "ttml-msgpack output as tt-train's llama_export.py writes it: the msgpack tt-train dumped from an "
+                  "initialised model (its entries and order are kept, the Llama parameters replaced)");
+  sub->add_flag("--meta-style", args->meta_style,
+                "with --template: keep q/k rows in Hugging Face's rotary layout (llama_export.py --meta_style)");
   sub->add_option("--n-heads", args->n_heads, "ttml-msgpack input: number of attention heads (not stored in the file)");
   sub->add_option("--vocab-size", args->vocab_size,
                   "ttml-msgpack input: vocabulary size; drops the padding rows (default: the padded rows)");

@@ -50,7 +50,8 @@ struct ConvertArgs {
   int64_t group_size = 0;
   int64_t n_heads = 0, vocab_size = 0, seq_len = 0;  // values some sources do not store
   std::string dtype, max_shard_size;                  // folder targets
-  bool allow_lossy = false, force = false;
+  std::string ttml_template;                          // ttml-msgpack as llama_export.py writes it
+  bool allow_lossy = false, force = false, meta_style = false;
 };
 Outcome run_convert(const ConvertArgs& a);
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "msgpack_internal.hpp"
+#include "llama_export.hpp"
 #include "ttml.hpp"
 
 namespace ckpt::ttml {
@@ -77,6 +78,19 @@ class TtmlFamily final : public core::FormatFamily {
     plan.config = source.config;
     plan.config.group_size = 0;
     plan.prefix = opt.prefix;
+    plan.ttml_template = opt.ttml_template;
+    plan.meta_style = opt.meta_style;
+    if (!opt.ttml_template.empty()) {
+      if (plan.prefix != "llama/llama")
+        return Error{ErrorCode::convert_input, "--template writes llama_export.py's keys (llama/llama/...): no --prefix",
+                     {}};
+      plan.notes.push_back(fmt::format(
+          "wrote llama_export.py's output: {}'s entries kept in its order, the Llama parameters replaced as float64 "
+          "lists, q/k in {} rows",
+          opt.ttml_template, opt.meta_style ? "Hugging Face's rotary (--meta-style)" : "Meta's interleaved"));
+      return plan;
+    }
+    if (opt.meta_style) return Error{ErrorCode::convert_input, "--meta-style goes with --template", {}};
     if (from.format.family() == name()) return plan;  // rewritten the C++ writer's way
     const ModelConfig& c = plan.config;
     if (has_q8_tensors(from))
@@ -92,6 +106,17 @@ class TtmlFamily final : public core::FormatFamily {
   }
 
   Result<WriteStats> write(ByteSink& out, const ConvertPlan& plan, const WeightSource& w) const override {
+    if (!plan.ttml_template.empty()) {
+      auto tmpl = FileSource::open(plan.ttml_template);
+      if (!tmpl) return tmpl.error();
+      LlamaExportOptions o;
+      o.meta_style = plan.meta_style;
+      auto r = write_llama_export(out, **tmpl, plan.config, w, o);
+      if (r || r.error().code != ErrorCode::convert_input) return r;
+      Error e = r.error();
+      e.message = plan.ttml_template + ": " + e.message;
+      return e;
+    }
     return write_llama_msgpack(out, plan.config, w, plan.prefix.empty() ? "llama/llama" : plan.prefix);
   }
 

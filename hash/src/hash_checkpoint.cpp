@@ -36,8 +36,12 @@ std::vector<Item> hash_items(const Checkpoint& cp, const std::vector<CanonicalVi
                              std::optional<uint64_t> vocab_rows) {
   std::vector<Item> items;
   if (mode == HashMode::values) {
-    // Layout-independent: the canonical tensors, whatever stores them.
+    // Layout-independent: the canonical tensors, whatever stores them. Optimizer state,
+    // buffers and the like are not the model's weights; a shared classifier is the
+    // embedding, however many names the file gives it (train.py's state_dict has both).
+    const bool shared = cp.config && cp.config->shared_classifier;
     for (const auto& v : views) {
+      if (!v.canonical || (shared && v.name == "output.weight")) continue;
       uint64_t rows = v.shape.size() >= 2 ? v.shape[0] : 1;
       if (is_vocab_tensor(v.name) && vocab_rows && *vocab_rows < rows) rows = *vocab_rows;
       const uint64_t count = v.shape.size() >= 2 ? rows * v.cols() : v.numel;

@@ -311,3 +311,24 @@ TEST(TorchFamily, GenuineCheckpointsHaveNoSecurityFinding) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// hash --values covers the model's weights only: a training checkpoint, a Meta folder and
+// a Hugging Face folder hash like the llama2.c files exported from them.
+TEST(TorchFamily, ValuesHashEqualsTheExportedFiles) {
+  auto last_line = [](const std::string& path) {
+    auto r = test::run_ckpt({"hash", "--values", path});
+    EXPECT_EQ(r.exit_code, 0) << path << r.err;
+    const size_t end = r.out.find_last_not_of('\n');
+    return r.out.substr(r.out.rfind('\n', end) + 1);
+  };
+  EXPECT_EQ(last_line(torch_fixture("train/ckpt_tied.pt")), last_line(torch_fixture("expected/ckpt_tied.v1.bin")));
+  EXPECT_EQ(last_line(torch_fixture("meta/llama-2-tiny")), last_line(torch_fixture("expected/meta.v0.bin")));
+  EXPECT_EQ(last_line(torch_fixture("hf/bf16-bin-sharded")), last_line(torch_fixture("expected/meta.v0.bin")));
+  EXPECT_NE(last_line(torch_fixture("meta/llama-2-tiny")), last_line(torch_fixture("expected/ckpt_tied.v1.bin")));
+}
+
+}  // namespace
+}  // namespace ckpt

@@ -23,6 +23,11 @@ struct ConvertOptions {
   // Values some sources do not store (tt-train stores neither n_heads nor seq_len).
   std::optional<int64_t> n_heads, vocab_size, seq_len;
   std::string prefix = "llama/llama";  // ttml-msgpack targets: the key prefix of the model
+  // ttml-msgpack as tt-train's llama_export.py writes it: the msgpack tt-train dumped from
+  // an initialised model, whose entries are kept and whose Llama parameters are replaced;
+  // meta_style keeps q/k in Hugging Face's rotary layout (its --meta_style).
+  std::string ttml_template;
+  bool meta_style = false;
 };
 
 struct ConvertPlan {
@@ -32,6 +37,8 @@ struct ConvertPlan {
   std::string prefix;              // ttml-msgpack targets
   DType dtype = DType::f32;        // folder targets
   uint64_t max_shard_bytes = 0;
+  std::string ttml_template;  // ttml-msgpack in llama_export.py's form (see ConvertOptions)
+  bool meta_style = false;
 };
 
 // Decides the output for converting cp. Fails with convert_lossy when the conversion
