@@ -37,7 +37,9 @@ bool resolve_at_file(const Checkpoint& cp, const std::string& input, const std::
     const std::string& n = cp.sources[i] ? cp.sources[i]->name() : std::string();
     names.push_back(n.substr(n.find_last_of('/') + 1));
   }
-  if (!cp.folder) {
+  // Folders of other families (tt-train metadata folders) map a bare offset themselves.
+  const bool per_file = cp.format.has_tag("torch") || cp.format.has_tag("safetensors");
+  if (!cp.folder || (!per_file && at_file.empty())) {
     if (at_file.empty()) return true;
     out.usage_error(fmt::format("--at {}:{}: {} is a file; give the offset alone", at_file, *opt.at, input));
     return false;
