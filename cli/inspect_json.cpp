@@ -104,8 +104,13 @@ json location_json(const InspectReport& r) {
     j["part"] = l.part;
     j["element"] = l.element;
     j["index"] = l.index;
-    if (l.part != "f32") j["group"] = l.group;
+    if (l.part == "int8" || l.part == "scale") j["group"] = l.group;
+    if (!l.field.empty()) j["within"] = l.field;
+    json shared = json::array();
+    for (const auto& [name, element] : l.shared_with) shared.push_back({{"tensor", name}, {"element", element}});
+    if (!l.shared_with.empty()) j["shared_with"] = shared;
   }
+  if (!l.file.empty()) j["file"] = l.file;
   if (l.region_length) {
     j["region_start"] = l.region_start;
     j["region_length"] = l.region_length;

@@ -30,7 +30,7 @@ std::string g(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : f
 }  // namespace
 
 std::string location_text(const Location& l, const std::optional<double>& value) {
-  std::string s = fmt::format("byte {} (0x{:x}): ", l.offset, l.offset);
+  std::string s = fmt::format("{}byte {} (0x{:x}): ", l.file.empty() ? "" : l.file + " ", l.offset, l.offset);
   switch (l.kind) {
     case RegionKind::header_field:
       s += fmt::format("header field {} (bytes {}..{}), byte {} of it", l.field, l.region_start,
@@ -45,6 +45,8 @@ std::string location_text(const Location& l, const std::optional<double>& value)
       else
         s += fmt::format("{} element {} {} ({}{}), byte {} of it", l.tensor, l.element, index_text(l.index), l.part,
                          l.part == "int8" ? fmt::format(", group {}", l.group) : "", l.byte_in_element);
+      if (!l.field.empty()) s += fmt::format(", in {}", l.field);
+      for (const auto& [name, element] : l.shared_with) s += fmt::format("; also {} element {}", name, element);
       break;
     case RegionKind::trailing:
       s += fmt::format("trailing bytes after the last tensor (they start at byte {})", l.region_start);

@@ -7,6 +7,8 @@ const FamilyRenderer* renderer_for(const Checkpoint& cp) {
   const std::string_view family = cp.format.family();
   if (family == "llama2c") return &kLlama2cRenderer;
   if (family == "ttml") return &kTtmlRenderer;
+  if (family == "torch") return &kTorchRenderer;
+  if (family == "safetensors") return &kSafetensorsRenderer;
   return nullptr;
 }
 

@@ -24,5 +24,7 @@ const FamilyRenderer* renderer_for(const Checkpoint& cp);
 // One per family with something of its own (families/<family>_render.cpp).
 extern const FamilyRenderer kLlama2cRenderer;
 extern const FamilyRenderer kTtmlRenderer;
+extern const FamilyRenderer kTorchRenderer;
+extern const FamilyRenderer kSafetensorsRenderer;
 
 }  // namespace ckpt::cli

@@ -91,6 +91,9 @@ class FormatFamily {
   virtual std::vector<CanonicalView> views(const Checkpoint& cp) const;
   // What lives at a byte of the input. Default: header fields and raw placements.
   virtual Location locate(const Checkpoint& cp, uint64_t offset) const;
+  // The same inside file `source` of a folder input. Default: only the first file, as
+  // locate reads it; other files are unmapped.
+  virtual Location locate_file(const Checkpoint& cp, size_t source, uint64_t offset) const;
 
   // The model config a conversion from this family starts from, completed with what the
   // user passed for values the file does not store, and what the user should know about

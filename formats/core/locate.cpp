@@ -125,4 +125,21 @@ Location locate(const Checkpoint& cp, uint64_t offset) {
   return loc;
 }
 
+Location locate_in_file(const Checkpoint& cp, size_t source, uint64_t offset) {
+  const core::FormatFamily* fam = core::family_of(cp.format);
+  Location loc;
+  if (fam) {
+    loc = fam->locate_file(cp, source, offset);
+  } else {
+    loc.offset = offset;
+  }
+  // raw_value_at reads the first file: only right there.
+  if (!loc.value && source == 0) loc.value = raw_value_at(cp, loc);
+  if (source < cp.sources.size() && cp.sources[source]) {
+    const std::string& n = cp.sources[source]->name();
+    loc.file = n.substr(n.find_last_of('/') + 1);
+  }
+  return loc;
+}
+
 }  // namespace ckpt

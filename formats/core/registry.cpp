@@ -57,6 +57,13 @@ std::vector<CanonicalView> FormatFamily::views(const Checkpoint& cp) const {
 
 Location FormatFamily::locate(const Checkpoint& cp, uint64_t offset) const { return locate_placements(cp, offset); }
 
+Location FormatFamily::locate_file(const Checkpoint& cp, size_t source, uint64_t offset) const {
+  if (source == 0) return locate(cp, offset);
+  Location loc;
+  loc.offset = offset;
+  return loc;
+}
+
 Result<SourceConfig> FormatFamily::source_config(const Checkpoint& cp, const ConvertOptions&) const {
   if (!cp.config) return Error{ErrorCode::convert_input, cp.path + " has no readable config", {}};
   return SourceConfig{*cp.config, {}};

@@ -9,6 +9,8 @@
 #include "hf_folder.hpp"
 #include "safetensors_codes.hpp"
 #include "safetensors_file.hpp"
+#include "safetensors_locate.hpp"
+#include "torch/torch_locate.hpp"
 #include "writer.hpp"
 
 namespace ckpt::safetensors {
@@ -122,6 +124,22 @@ class SafetensorsFamily final : public core::FormatFamily {
   std::vector<CanonicalView> views(const Checkpoint& cp) const override {
     const HfData* d = hf_data(cp);
     return hf_views(cp, cp.format == hf_folder && d ? d->head_size : 0);
+  }
+
+  // A lone file is source 0; a folder's weight files are sources 0..n-1 (locate_file).
+  Location locate(const Checkpoint& cp, uint64_t offset) const override { return locate_file(cp, 0, offset); }
+
+  Location locate_file(const Checkpoint& cp, size_t source, uint64_t offset) const override {
+    if (const HfData* d = hf_data(cp)) {
+      for (const SafetensorsFile& f : d->safetensors)
+        if (f.source == source) return locate_safetensors_file(cp, f, offset);
+      for (const torch::TorchFile& f : d->torch_files)
+        if (f.source == source) return torch::locate_torch_file(cp, f, offset);
+    }
+    if (source == 0) return locate_placements(cp, offset);
+    Location loc;
+    loc.offset = offset;
+    return loc;
   }
 
   Result<core::SourceConfig> source_config(const Checkpoint& cp, const ConvertOptions& opt) const override {

@@ -12,6 +12,7 @@
 #include "pickle_reader.hpp"
 #include "torch_codes.hpp"
 #include "torch_data.hpp"
+#include "torch_locate.hpp"
 #include "torch_names.hpp"
 
 namespace ckpt::torch {
@@ -198,6 +199,20 @@ class TorchFamily final : public core::FormatFamily {
     std::vector<CanonicalView> out;
     for (size_t i = 0; i < cp.tensors.size(); ++i) out.push_back(file_view(cp, i));
     return out;
+  }
+
+  // A lone file is source 0; a Meta folder's shards are sources 0..n-1 (locate_file).
+  Location locate(const Checkpoint& cp, uint64_t offset) const override { return locate_file(cp, 0, offset); }
+
+  Location locate_file(const Checkpoint& cp, size_t source, uint64_t offset) const override {
+    if (cp.format == pickle_file && source == 0) return locate_bare_pickle(cp, offset);
+    if (const TorchData* data = torch_data(cp))
+      for (const TorchFile& f : data->files)
+        if (f.source == source) return locate_torch_file(cp, f, offset);
+    if (source == 0) return locate_placements(cp, offset);
+    Location loc;
+    loc.offset = offset;
+    return loc;
   }
 
   Result<core::SourceConfig> source_config(const Checkpoint& cp, const ConvertOptions& opt) const override {

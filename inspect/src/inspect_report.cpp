@@ -74,7 +74,7 @@ Result<InspectReport> build_inspect_report(Checkpoint cp, const InspectOptions& 
     }
   }
   if (opt.stats) r.stats = all_tensor_stats(r.cp, opt.threads, opt.histograms);
-  if (opt.at) r.at = locate(r.cp, *opt.at);
+  if (opt.at) r.at = opt.at_source ? locate_in_file(r.cp, *opt.at_source, *opt.at) : locate(r.cp, *opt.at);
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ckpt/checkpoint.hpp"
@@ -38,6 +39,10 @@ struct Location {
   uint64_t region_start = 0, region_length = 0;  // the field, element or scale's bytes
   bool beyond_file = false;  // the layout places something here but the file ends before
   std::optional<double> value;  // the number stored at the location, when it is one and present
+  std::string file;  // folders: the file of the folder the offset is in ("" for a lone file)
+  // Other tensors whose bytes these are too (tied weights share one storage), with the
+  // element each sees there.
+  std::vector<std::pair<std::string, uint64_t>> shared_with;
 };
 
 // Unravels a flat row-major index into a multi-dimensional one.
@@ -47,6 +52,10 @@ std::vector<uint64_t> unravel(uint64_t flat, const std::vector<uint64_t>& shape)
 // the file end are still mapped to what the layout would hold there (beyond_file is set).
 // When the byte is part of a stored number, `value` holds that number.
 Location locate(const Checkpoint& cp, uint64_t offset);
+
+// The same for a folder input: the byte at `offset` of its file `source` (an index into
+// Checkpoint::sources below file_count). Location::file names that file.
+Location locate_in_file(const Checkpoint& cp, size_t source, uint64_t offset);
 
 // The generic mapping of families with raw placements: header fields, header padding,
 // tensor data and scales, trailing bytes (used by families as their default).

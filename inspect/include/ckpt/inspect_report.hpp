@@ -21,6 +21,7 @@ struct InspectOptions {
   bool stats = false;
   bool histograms = false;  // with stats: a value histogram per tensor (and Q8_0 scales)
   std::optional<uint64_t> at;
+  std::optional<size_t> at_source;  // folders: the file (Checkpoint::sources index) `at` is in
   std::optional<std::string> tensor;
   uint64_t limit = 16;
   unsigned threads = 2;
