@@ -1,19 +1,18 @@
 // `ckpt convert IN OUT --to FORMAT`: the reference writer on the command line.
-#include <fmt/core.h>
-
-#include <csignal>
-#include <cstring>
-#include <signal.h>  // sigprocmask (POSIX)
 #include <fcntl.h>
+#include <fmt/core.h>
+#include <signal.h>  // sigprocmask (POSIX)
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 
 #include "ckpt/byte_sink.hpp"
+#include "ckpt/canonical.hpp"
 #include "ckpt/convert.hpp"
 #include "ckpt/folder.hpp"
-#include "ckpt/canonical.hpp"
 #include "commands.hpp"
 #include "input.hpp"
 #include "progress.hpp"
@@ -50,8 +49,10 @@ void remove_temp_folder(const char* path) {
 
 void remove_temp_and_die(int sig) {
   if (g_temp_path[0]) {
-    if (g_temp_is_folder) remove_temp_folder(g_temp_path);
-    else ::unlink(g_temp_path);
+    if (g_temp_is_folder)
+      remove_temp_folder(g_temp_path);
+    else
+      ::unlink(g_temp_path);
   }
   std::signal(sig, SIG_DFL);
   std::raise(sig);
@@ -103,14 +104,18 @@ std::optional<uint64_t> parse_size(const std::string& text) {
     return std::nullopt;
   }
   const std::string unit = text.substr(used);
-  static const std::pair<const char*, uint64_t> kUnits[] = {
-      {"", 1},          {"B", 1},           {"KB", 1000},         {"MB", 1000000}, {"GB", 1000000000},
-      {"KiB", 1 << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}};
+  static const std::pair<const char*, uint64_t> kUnits[] = {{"", 1},
+                                                            {"B", 1},
+                                                            {"KB", 1000},
+                                                            {"MB", 1000000},
+                                                            {"GB", 1000000000},
+                                                            {"KiB", 1 << 10},
+                                                            {"MiB", 1ull << 20},
+                                                            {"GiB", 1ull << 30}};
   for (const auto& [u, mult] : kUnits)
     if (unit == u) return n <= UINT64_MAX / mult ? std::optional<uint64_t>(n * mult) : std::nullopt;
   return std::nullopt;
 }
-
 
 // The output's size, roughly, for the progress line's time left: the weights at the
 // target's bytes per value (Q8_0 with its scales, msgpack's float32 with its type byte).
@@ -118,9 +123,12 @@ uint64_t approximate_output_bytes(const ConvertPlan& plan) {
   uint64_t params = 0;
   for (const auto& t : canonical_llama_tensors(plan.config)) params += t.numel;
   double per = 4;
-  if (plan.config.group_size > 0) per = 1 + 4.0 / double(plan.config.group_size);
-  else if (plan.to.has_tag("folder") && plan.dtype != DType::f32) per = 2;
-  else if (plan.to.name() == "ttml-msgpack") per = 5;
+  if (plan.config.group_size > 0)
+    per = 1 + 4.0 / double(plan.config.group_size);
+  else if (plan.to.has_tag("folder") && plan.dtype != DType::f32)
+    per = 2;
+  else if (plan.to.name() == "ttml-msgpack")
+    per = 5;
   return uint64_t(double(params) * per);
 }
 
@@ -147,10 +155,14 @@ Outcome run_convert(const ConvertArgs& a) {
   opt.ttml_template = a.ttml_template;
   opt.meta_style = a.meta_style;
   if (!a.dtype.empty()) {
-    if (a.dtype == "f32") opt.dtype = DType::f32;
-    else if (a.dtype == "bf16") opt.dtype = DType::bf16;
-    else if (a.dtype == "f16") opt.dtype = DType::f16;
-    else return out.usage_error(fmt::format("--dtype {}: f32, bf16 or f16", a.dtype));
+    if (a.dtype == "f32")
+      opt.dtype = DType::f32;
+    else if (a.dtype == "bf16")
+      opt.dtype = DType::bf16;
+    else if (a.dtype == "f16")
+      opt.dtype = DType::f16;
+    else
+      return out.usage_error(fmt::format("--dtype {}: f32, bf16 or f16", a.dtype));
   }
   if (!a.max_shard_size.empty()) {
     const auto bytes = parse_size(a.max_shard_size);
@@ -207,7 +219,8 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   sub->add_option("input", args->in, "the file to read")->required();
   sub->add_option("output", args->out, "the file to write (atomically)")->required();
   sub->add_option("--to", args->to, "the output format")->required();
-  sub->add_option("--group-size", args->group_size, "Q8_0 group size (default: the input's, else 64 halved until it divides dim)");
+  sub->add_option("--group-size", args->group_size,
+                  "Q8_0 group size (default: the input's, else 64 halved until it divides dim)");
   sub->add_flag("--allow-lossy", args->allow_lossy, "allow conversions that lose information");
   sub->add_flag("--force", args->force, "allow replacing the input file (still atomic)");
   sub->add_option("--format", args->format, "force the input's layout instead of detecting it");

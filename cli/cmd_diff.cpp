@@ -51,7 +51,8 @@ Outcome run_diff(const DiffArgs& a) {
   if (!parse_format_option(a.format_a, fa, out) || !parse_format_option(a.format_b, fb, out)) return out;
   for (auto v : {a.atol, a.rtol})
     if (v && !(*v >= 0)) return out.usage_error("tolerances must be non-negative numbers");
-  if (!a.html.empty() && a.bytes) return out.usage_error("--html draws the numeric comparison: it does not apply to --bytes");
+  if (!a.html.empty() && a.bytes)
+    return out.usage_error("--html draws the numeric comparison: it does not apply to --bytes");
   if (!a.html.empty() && !html::check_output("--html", a.html, {a.a, a.b}, out)) return out;
   auto ca = open_input(a.a, fa, out);
   if (!ca) return out;
@@ -79,8 +80,8 @@ Outcome run_diff(const DiffArgs& a) {
       return out.usage_error(fmt::format("--tensor '{}' matches no tensor of either file", g));
     for (const Checkpoint* cp : {&*ca, &*cb})
       if (!cp->format.has_tag("weights"))
-        return out.usage_error(fmt::format("{}: {} is not a weight file; compare it with --bytes", cp->path,
-                                           cp->format.name()));
+        return out.usage_error(
+            fmt::format("{}: {} is not a weight file; compare it with --bytes", cp->path, cp->format.name()));
     DiffOptions opt;
     opt.atol = a.atol;
     opt.rtol = a.rtol;
@@ -98,10 +99,14 @@ Outcome run_diff(const DiffArgs& a) {
     report.path_a = a.a;
     report.path_b = a.b;
   }
-  if (a.json) out.document = diff_json(report);
-  else if (a.summary) out.text = diff_table(report);
-  else if (!a.quiet) out.text = diff_text(report);
-  if (!a.html.empty() && !html::write_page("--html", a.html, html::diff_html(report, {a.html_tensors}), out)) return out;
+  if (a.json)
+    out.document = diff_json(report);
+  else if (a.summary)
+    out.text = diff_table(report);
+  else if (!a.quiet)
+    out.text = diff_text(report);
+  if (!a.html.empty() && !html::write_page("--html", a.html, html::diff_html(report, {a.html_tensors}), out))
+    return out;
   out.worsen(report.equal() ? Verdict::ok : Verdict::finding);
   return out;
 }
@@ -122,8 +127,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   auto* json = sub->add_flag("--json", args->json, "print one JSON object (schema ckpt.diff/1)");
   auto* quiet = sub->add_flag("-q,--quiet", args->quiet,
                               "print nothing and answer by the exit code alone (stops at the first difference)");
-  auto* summary = sub->add_flag("--summary", args->summary,
-                                "one line per tensor: name, status, max_abs, rmse, cosine, diagnosis");
+  auto* summary =
+      sub->add_flag("--summary", args->summary, "one line per tensor: name, status, max_abs, rmse, cosine, diagnosis");
   quiet->excludes(json)->excludes(summary);
   summary->excludes(json)->excludes(bytes);
   sub->add_option("--tensor", args->tensors,

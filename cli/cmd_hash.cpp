@@ -30,7 +30,8 @@ Outcome run_hash(const HashArgs& a) {
     if (a.json) {
       nlohmann::json tensors = nlohmann::json::array();
       for (const auto& t : rep->tensors)
-        tensors.push_back({{"name", t.name}, {"hash", t.hex ? nlohmann::json(*t.hex) : nlohmann::json(nullptr)},
+        tensors.push_back({{"name", t.name},
+                           {"hash", t.hex ? nlohmann::json(*t.hex) : nlohmann::json(nullptr)},
                            {"status", t.status}});
       files.push_back({{"file", path},
                        {"format", format_name(rep->format)},

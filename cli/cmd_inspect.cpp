@@ -3,13 +3,13 @@
 
 #include <thread>
 
-#include "commands.hpp"
 #include "ckpt/inspect_report.hpp"
+#include "commands.hpp"
+#include "html/inspect_html.hpp"
+#include "html/page.hpp"
 #include "input.hpp"
 #include "inspect_json.hpp"
 #include "inspect_text.hpp"
-#include "html/inspect_html.hpp"
-#include "html/page.hpp"
 
 namespace ckpt::cli {
 
@@ -84,8 +84,10 @@ Outcome run_inspect(const InspectArgs& a) {
   const bool unknown = !cp->format.known();
   auto report = build_inspect_report(std::move(*cp), opt);
   if (!report) return out.error(a.file, report.error());
-  if (a.json) out.document = inspect_json(*report, a.hist);  // --html alone keeps the JSON as it was
-  else out.text = inspect_text(*report);
+  if (a.json)
+    out.document = inspect_json(*report, a.hist);  // --html alone keeps the JSON as it was
+  else
+    out.text = inspect_text(*report);
   if (!a.html.empty() && !html::write_page("--html", a.html, html::inspect_html(*report), out)) return out;
   // An ak42 file of an unknown version still shows its header, but nothing ran on it.
   if (unknown) out.usage_error(fmt::format("{}: no known format fits: {}", a.file, report->cp.detection));
@@ -98,12 +100,16 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   sub->add_option("file", args->file, "the file to inspect")->required();
   sub->add_flag("--json", args->json, "print one JSON object (schema ckpt.inspect/1)");
   sub->add_flag("--stats", args->stats, "read the data: min, max, mean, std, absmax, nan, inf, zeros per tensor");
-  sub->add_flag("--hist", args->hist, "with the statistics, a histogram of each tensor's values (one line, log counts)");
-  sub->add_option("--html", args->html,
-                  "also write a self-contained HTML report: byte map, findings; with --stats histograms and per-layer plots");
+  sub->add_flag("--hist", args->hist,
+                "with the statistics, a histogram of each tensor's values (one line, log counts)");
+  sub->add_option(
+      "--html", args->html,
+      "also write a self-contained HTML report: byte map, findings; with --stats histograms and per-layer plots");
   sub->add_option("--tensor", args->tensor, "print the first values of this tensor");
   sub->add_option("--limit", args->limit, "how many values --tensor prints (default 16)");
-  sub->add_option("--at", args->at, "say what the byte at this offset (decimal or 0x hex) belongs to; FILE:OFFSET for a file of a folder");
+  sub->add_option(
+      "--at", args->at,
+      "say what the byte at this offset (decimal or 0x hex) belongs to; FILE:OFFSET for a file of a folder");
   sub->add_option("--format", args->format, "force a layout instead of detecting it");
   sub->callback([args, &exit_code] { exit_code = emit(run_inspect(*args), args->json, "ckpt.inspect/1"); });
 }

@@ -5,7 +5,6 @@
 
 #include <fstream>
 #include <iterator>
-
 #include <thread>
 
 #include "ckpt/byte_sink.hpp"
@@ -56,8 +55,10 @@ bool load_tokenizer(const std::string& path, ValidateOptions& opt, std::vector<F
 Outcome run_validate(const ValidateArgs& a) {
   Outcome out;
   if (a.list_rules) {
-    if (a.json) out.document = rules_json();
-    else out.text = rules_text();
+    if (a.json)
+      out.document = rules_json();
+    else
+      out.text = rules_text();
     return out;
   }
   if (a.files.empty()) return out.usage_error("validate needs at least one FILE (or --list-rules)");
@@ -110,13 +111,15 @@ Outcome run_validate(const ValidateArgs& a) {
     run.files.push_back(std::move(t));
   }
 
-  if (a.json) out.document = validate_json(run);
-  else out.text = validate_text(run);
-  for (const auto& f : run.files) out.worsen(f.could_not_run ? Verdict::cannot_run : f.valid(a.strict) ? Verdict::ok : Verdict::finding);
+  if (a.json)
+    out.document = validate_json(run);
+  else
+    out.text = validate_text(run);
+  for (const auto& f : run.files)
+    out.worsen(f.could_not_run ? Verdict::cannot_run : f.valid(a.strict) ? Verdict::ok : Verdict::finding);
   if (!a.junit.empty()) write_junit(a.junit, validate_junit(run), out);
   return out;
 }
-
 
 void add_validate_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ValidateArgs>();

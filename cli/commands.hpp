@@ -49,8 +49,8 @@ struct ConvertArgs {
   std::string prefix = "llama/llama";
   int64_t group_size = 0;
   int64_t n_heads = 0, vocab_size = 0, seq_len = 0;  // values some sources do not store
-  std::string dtype, max_shard_size;                  // folder targets
-  std::string ttml_template;                          // ttml-msgpack as llama_export.py writes it
+  std::string dtype, max_shard_size;                 // folder targets
+  std::string ttml_template;                         // ttml-msgpack as llama_export.py writes it
   bool allow_lossy = false, force = false, meta_style = false;
 };
 Outcome run_convert(const ConvertArgs& a);

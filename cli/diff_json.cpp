@@ -78,8 +78,13 @@ json error_shape_json(const ErrorShape& e) {
           {"abs_error", histogram_json(e.abs_error)},
           {"by_row", profile_json(e.by_row)},
           {"by_col", profile_json(e.by_col)},
-          {"map", {{"rows", e.map_rows}, {"cols", e.map_cols}, {"row_bucket", e.map_row_bucket},
-                   {"col_bucket", e.map_col_bucket}, {"rms", map}, {"count", e.map_count}}},
+          {"map",
+           {{"rows", e.map_rows},
+            {"cols", e.map_cols},
+            {"row_bucket", e.map_row_bucket},
+            {"col_bucket", e.map_col_bucket},
+            {"rms", map},
+            {"count", e.map_count}}},
           {"corner", {{"rows", e.corner_rows}, {"cols", e.corner_cols}, {"a", ca}, {"b", cb}}}};
 }
 

@@ -36,7 +36,9 @@ std::string location_text(const Location& l, const std::optional<double>& value)
       s += fmt::format("header field {} (bytes {}..{}), byte {} of it", l.field, l.region_start,
                        l.region_start + l.region_length - 1, l.offset - l.region_start);
       break;
-    case RegionKind::header_padding: s += "header padding (zeros expected)"; break;
+    case RegionKind::header_padding:
+      s += "header padding (zeros expected)";
+      break;
     case RegionKind::tensor_data:
     case RegionKind::tensor_scale:
       if (l.part == "scale")
@@ -51,8 +53,12 @@ std::string location_text(const Location& l, const std::optional<double>& value)
     case RegionKind::trailing:
       s += fmt::format("trailing bytes after the last tensor (they start at byte {})", l.region_start);
       break;
-    case RegionKind::past_end: s += "past the end of the file"; break;
-    case RegionKind::unmapped: s += "not mapped by the layout"; break;
+    case RegionKind::past_end:
+      s += "past the end of the file";
+      break;
+    case RegionKind::unmapped:
+      s += "not mapped by the layout";
+      break;
     case RegionKind::container:
       s += fmt::format("{}: {} (bytes {}..{}), byte {} of it", l.field, l.part, l.region_start,
                        l.region_start + l.region_length - 1, l.byte_in_element);
@@ -121,9 +127,9 @@ std::string inspect_text(const InspectReport& r) {
     for (size_t i = 0; i < cp.tensors.size(); ++i) {
       const auto& t = cp.tensors[i];
       const std::string canonical = canonical_names_of(views, i, t.spec.name);
-      std::string row = fmt::format("  {:<{}}  {:<5} {:<14} {:>12} {:>12} {:>5}", t.spec.name, w,
-                                    dtype_name(t.spec.dtype), shape_text(t.spec.shape), t.place.offset,
-                                    t.place.nbytes, alignment_of(t.place.offset));
+      std::string row =
+          fmt::format("  {:<{}}  {:<5} {:<14} {:>12} {:>12} {:>5}", t.spec.name, w, dtype_name(t.spec.dtype),
+                      shape_text(t.spec.shape), t.place.offset, t.place.nbytes, alignment_of(t.place.offset));
       if (q8) {
         if (t.spec.dtype == DType::q8_0)
           row += fmt::format(" {:>12} {:>10} {:>5}", t.place.scale_offset, t.place.scale_nbytes,
@@ -142,16 +148,16 @@ std::string inspect_text(const InspectReport& r) {
         if (!s) {
           line("      stats: unreadable");
         } else if (s->count > 0) {
-          std::string st = fmt::format("      min {} max {} mean {} std {} absmax {} nan {} inf {} zeros {}",
-                                       g(s->min), g(s->max), g(s->mean), g(s->std), g(s->absmax), s->nan, s->inf,
-                                       s->zeros);
+          std::string st = fmt::format("      min {} max {} mean {} std {} absmax {} nan {} inf {} zeros {}", g(s->min),
+                                       g(s->max), g(s->mean), g(s->std), g(s->absmax), s->nan, s->inf, s->zeros);
           if (s->q_min)
             st += fmt::format(" | int8 [{}, {}] scale [{}, {}]", *s->q_min, *s->q_max, g(*s->scale_min),
                               g(*s->scale_max));
           if (s->partial) st += fmt::format(" (partial: {} of {} values)", s->count, t.spec.numel);
           line(st);
           if (s->histogram && !s->histogram->empty())
-            line(fmt::format("      hist [{}, {}] {}", g(s->min), g(s->max), html::sparkline(*s->histogram, s->min, s->max)));
+            line(fmt::format("      hist [{}, {}] {}", g(s->min), g(s->max),
+                             html::sparkline(*s->histogram, s->min, s->max)));
         } else {
           line("      stats: no values in the file");
         }

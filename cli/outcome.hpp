@@ -4,12 +4,11 @@
 // and never print; emit() alone prints it and turns the verdict into the exit code, so
 // the commands can be tested without spawning the binary.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ckpt/result.hpp"
 

@@ -3,10 +3,9 @@
 // msgpack key is any byte string), but JSON and the JUnit XML must be UTF-8. Every
 // document ckpt prints goes through these, so a hostile name costs a U+FFFD, never the
 // whole report.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace ckpt::cli {
 

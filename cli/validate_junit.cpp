@@ -20,14 +20,26 @@ std::string xml(std::string_view raw) {
   for (char ch : s) {
     const auto u = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&apos;"; break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      case '\'':
+        o += "&apos;";
+        break;
       default:
-        if (u < 0x20 && ch != '\n' && ch != '\t') o += '?';
-        else o += ch;
+        if (u < 0x20 && ch != '\n' && ch != '\t')
+          o += '?';
+        else
+          o += ch;
     }
   }
   return o;

@@ -32,8 +32,10 @@ std::string validate_text(const ValidateRun& run) {
   for (const auto& f : run.files) {
     (f.could_not_run ? unchecked : f.valid(run.strict) ? valid : invalid)++;
     std::string what = std::string(format_name(f.format));
-    if (f.scanned) what += fmt::format("; scanned {} bytes of data", f.bytes_scanned);
-    else if (!f.could_not_run && scope_covers(RuleScope::scan, f.format)) what += "; structure only";
+    if (f.scanned)
+      what += fmt::format("; scanned {} bytes of data", f.bytes_scanned);
+    else if (!f.could_not_run && scope_covers(RuleScope::scan, f.format))
+      what += "; structure only";
     out += fmt::format("{}: {} ({}): {}\n", f.file, verdict(f, run.strict), what, counts(f));
     for (const auto& x : f.findings) {
       const std::string at = x.offset ? fmt::format("@{}", *x.offset) : "-";
@@ -53,8 +55,8 @@ std::string validate_text(const ValidateRun& run) {
 std::string rules_text() {
   std::string out = fmt::format("{:<24} {:<8} {}\n", "RULE", "SEVERITY", "WHAT IT CHECKS / WHY IT MATTERS");
   for (const auto& r : rule_catalogue()) {
-    out += fmt::format("{:<24} {:<8} {}{}\n", r.id, severity_name(r.severity), r.what,
-                       r.needs_scan ? " [data scan]" : "");
+    out +=
+        fmt::format("{:<24} {:<8} {}{}\n", r.id, severity_name(r.severity), r.what, r.needs_scan ? " [data scan]" : "");
     out += fmt::format("{:<24} {:<8} why: {}\n", "", "", r.why);
   }
   return out;

@@ -15,7 +15,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> buf(data, size);
   for (const auto* root : {&ckpt::ttml::fb::kTtmlData, &ckpt::ttml::fb::kTtmlDataPr32326})
-    if (ckpt::ttml::fb::flatbuffers_verify(buf, *root) == bool(ckpt::ttml::fb::locate_problem(buf, *root))) std::abort();
+    if (ckpt::ttml::fb::flatbuffers_verify(buf, *root) == bool(ckpt::ttml::fb::locate_problem(buf, *root)))
+      std::abort();
   ckpt::MemorySource src(std::vector<uint8_t>(data, data + size), "<fuzz>");
   ckpt::OpenOptions opt;
   opt.forced_format = ckpt::ttml::ttml_flatbuffer;

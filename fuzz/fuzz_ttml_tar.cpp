@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto cp = ckpt::open_checkpoint(src, opt);
   if (!cp) return 0;
   for (const auto& t : cp->tensors)
-    (void)ckpt::stream_f32(*cp, t, [](uint64_t, const float*, size_t) { return true; }, 4096);
+    (void)ckpt::stream_f32(
+        *cp, t, [](uint64_t, const float*, size_t) { return true; }, 4096);
   for (uint64_t at : {uint64_t(0), uint64_t(size / 3), uint64_t(size / 2), uint64_t(size ? size - 1 : 0)})
     (void)ckpt::locate(*cp, at);
   ckpt::ValidateOptions vo;

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "ckpt/weights.hpp"
-#include "llama2c/writer.hpp"
 #include "llama2c/formats.hpp"
 #include "llama2c/layout.hpp"
+#include "llama2c/writer.hpp"
 
 namespace ckpt::fuzz {
 

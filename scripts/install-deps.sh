@@ -15,7 +15,7 @@ packages=(
 
 # The fuzzers and the sanitizer build need clang and its runtime.
 if [ "${CKPT_WITH_CLANG:-0}" = 1 ]; then
-  packages+=(clang libclang-rt-dev)
+  packages+=(clang libclang-rt-dev clang-format)
 fi
 
 missing=()

@@ -15,11 +15,10 @@ using namespace safetensors;
 namespace {
 
 // The config.json keys that decide the model's shape and how transformers builds it.
-constexpr const char* kMainKeys[] = {"architectures",       "model_type",          "hidden_size",
-                                     "intermediate_size",   "num_hidden_layers",   "num_attention_heads",
-                                     "num_key_value_heads", "vocab_size",          "max_position_embeddings",
-                                     "rms_norm_eps",        "rope_theta",          "tie_word_embeddings",
-                                     "torch_dtype"};
+constexpr const char* kMainKeys[] = {
+    "architectures",       "model_type",          "hidden_size", "intermediate_size",       "num_hidden_layers",
+    "num_attention_heads", "num_key_value_heads", "vocab_size",  "max_position_embeddings", "rms_norm_eps",
+    "rope_theta",          "tie_word_embeddings", "torch_dtype"};
 
 json main_config(const std::string& text) {
   const json c = json::parse(text, nullptr, false);
@@ -72,7 +71,8 @@ std::string hf_text(const Checkpoint& cp) {
       for (const auto& [k, v] : c.items()) out += fmt::format("  {} = {}\n", k, v.dump());
     }
     const auto shards = shard_counts(cp, *d);
-    out += fmt::format("\nweight files ({}), index {}\n", shards.size(), d->index_name.empty() ? "none" : d->index_name);
+    out +=
+        fmt::format("\nweight files ({}), index {}\n", shards.size(), d->index_name.empty() ? "none" : d->index_name);
     for (const auto& [name, n] : shards) out += fmt::format("  {:<40} {:>6} tensors\n", name, n);
   }
   for (const auto& f : d->safetensors) out += file_text(f);

@@ -78,8 +78,8 @@ std::string zip_text(const TorchZipCheckpoint& z) {
                      a.entries.size(), a.declared_entries, a.cd_offset, a.cd_size, a.eocd_offset,
                      a.zip64_eocd_offset ? fmt::format(", zip64 end record at {}", *a.zip64_eocd_offset) : "");
   out += fmt::format("  members ({})\n", a.entries.size());
-  out += fmt::format("    {:>10} {:>10}  {:<8} {:>10}  {:<8}  {}\n", "header", "data", "method", "size", "crc32",
-                     "name");
+  out +=
+      fmt::format("    {:>10} {:>10}  {:<8} {:>10}  {:<8}  {}\n", "header", "data", "method", "size", "crc32", "name");
   for (const auto& e : a.entries) {
     std::string size = e.method == 0 ? std::to_string(e.uncompressed_size)
                                      : fmt::format("{}/{}", e.compressed_size, e.uncompressed_size);
@@ -92,8 +92,8 @@ std::string zip_text(const TorchZipCheckpoint& z) {
     out += fmt::format("  other pickles ({}; torch.load does not read them, unzipping tools might)\n",
                        z.other_pickles.size());
     for (const auto& mp : z.other_pickles)
-      out += fmt::format("    {}: {}, {} globals\n", a.entries[mp.entry].name, pickle_range_text(mp.pickle, mp.in_place),
-                         mp.pickle.globals.size());
+      out += fmt::format("    {}: {}, {} globals\n", a.entries[mp.entry].name,
+                         pickle_range_text(mp.pickle, mp.in_place), mp.pickle.globals.size());
   }
   return out;
 }
@@ -102,15 +102,20 @@ std::string legacy_text(const LegacyCheckpoint& l) {
   std::string out;
   out += fmt::format("  legacy torch.save: {}, {} storage records, records end at {}\n",
                      l.little_endian ? "little-endian" : "big-endian", l.records.size(), l.end_offset);
-  const std::pair<const char*, const PickleResult*> pickles[] = {
-      {"magic", &l.magic}, {"protocol", &l.protocol}, {"sys_info", &l.sys_info}, {"object", &l.main}, {"keys", &l.keys}};
+  const std::pair<const char*, const PickleResult*> pickles[] = {{"magic", &l.magic},
+                                                                 {"protocol", &l.protocol},
+                                                                 {"sys_info", &l.sys_info},
+                                                                 {"object", &l.main},
+                                                                 {"keys", &l.keys}};
   out += "  pickles (5)\n";
   for (const auto& [what, p] : pickles)
-    out += fmt::format("    {:<8} {}, {} opcodes, {}\n", what, protocol_text(*p), p->opcodes, pickle_range_text(*p, true));
+    out +=
+        fmt::format("    {:<8} {}, {} opcodes, {}\n", what, protocol_text(*p), p->opcodes, pickle_range_text(*p, true));
   out += fmt::format("  records ({})\n", l.records.size());
   out += fmt::format("    {:>10} {:>10} {:>12} {:>12}  {}\n", "header", "data", "numel", "bytes", "key");
   for (const auto& r : l.records)
-    out += fmt::format("    {:>10} {:>10} {:>12} {:>12}  {}\n", r.header_offset, r.data_offset, r.numel, r.nbytes, r.key);
+    out +=
+        fmt::format("    {:>10} {:>10} {:>12} {:>12}  {}\n", r.header_offset, r.data_offset, r.numel, r.nbytes, r.key);
   return out;
 }
 
@@ -136,12 +141,17 @@ json contents_json(const TorchModel& m) {
   for (const auto& e : m.tree) {
     if (e.kind == "tensor") continue;
     json j{{"path", e.path}, {"kind", e.kind}};
-    if (e.count == 0 && !e.value.empty()) j["value"] = e.value;
-    else j["items"] = e.count, j["tensors"] = e.tensors;
+    if (e.count == 0 && !e.value.empty())
+      j["value"] = e.value;
+    else
+      j["items"] = e.count, j["tensors"] = e.tensors;
     tree.push_back(std::move(j));
   }
-  return json{{"root", m.root_kind},       {"top_level", top_level(m)}, {"tensors", m.tensors.size()},
-              {"storages", m.storages.size()}, {"entries", tree}};
+  return json{{"root", m.root_kind},
+              {"top_level", top_level(m)},
+              {"tensors", m.tensors.size()},
+              {"storages", m.storages.size()},
+              {"entries", tree}};
 }
 
 json zip_json(const TorchZipCheckpoint& z) {
@@ -190,7 +200,8 @@ json legacy_json(const LegacyCheckpoint& l) {
   pickles["sys_info"] = pickle_json(l.sys_info, true);
   pickles["object"] = pickle_json(l.main, true);
   pickles["keys"] = pickle_json(l.keys, true);
-  return json{{"little_endian", l.little_endian}, {"end_offset", l.end_offset}, {"pickles", pickles}, {"records", records}};
+  return json{
+      {"little_endian", l.little_endian}, {"end_offset", l.end_offset}, {"pickles", pickles}, {"records", records}};
 }
 
 }  // namespace
@@ -230,8 +241,8 @@ std::string source_file_name(const Checkpoint& cp, uint32_t source) {
 
 std::string torch_file_text(const Checkpoint& cp, const TorchFile& f, const std::string& name) {
   (void)cp;
-  std::string out = fmt::format("\n{}{}\n", f.is_zip() ? "torch.save zip" : "torch.save legacy",
-                                name.empty() ? "" : " " + name);
+  std::string out =
+      fmt::format("\n{}{}\n", f.is_zip() ? "torch.save zip" : "torch.save legacy", name.empty() ? "" : " " + name);
   const PickleResult* main = nullptr;
   if (f.is_zip()) {
     const auto& z = std::get<TorchZipCheckpoint>(f.read);
@@ -254,8 +265,10 @@ json torch_file_json(const Checkpoint& cp, const TorchFile& f, const std::string
          {"tensor_prefix", f.prefix},
          {"first_tensor", f.first_tensor},
          {"tensor_count", f.tensor_count}};
-  if (f.is_zip()) j["zip"] = zip_json(std::get<TorchZipCheckpoint>(f.read));
-  else j["legacy"] = legacy_json(std::get<LegacyCheckpoint>(f.read));
+  if (f.is_zip())
+    j["zip"] = zip_json(std::get<TorchZipCheckpoint>(f.read));
+  else
+    j["legacy"] = legacy_json(std::get<LegacyCheckpoint>(f.read));
   j["contents"] = contents_json(f.model());
   return j;
 }

@@ -246,13 +246,14 @@ json fb_json(const Checkpoint& cp, const FbInfo& info) {
          {"prefix", info.prefix},
          {"llama", llama},
          {"orphans", info.orphans},
-         {"metadata", {{"name", info.metadata_name},
-                       {"offset", info.metadata_offset},
-                       {"size", info.metadata_size},
-                       {"schema", meta_schema_name(info.metadata.schema)},
-                       {"schema_reason", info.metadata.schema_reason},
-                       {"verified", info.metadata.verified},
-                       {"pairs", pairs}}}};
+         {"metadata",
+          {{"name", info.metadata_name},
+           {"offset", info.metadata_offset},
+           {"size", info.metadata_size},
+           {"schema", meta_schema_name(info.metadata.schema)},
+           {"schema_reason", info.metadata.schema_reason},
+           {"verified", info.metadata.verified},
+           {"pairs", pairs}}}};
   if (info.container == FbContainer::tar) {
     json members = json::array();
     for (const auto& m : info.tar.members)
@@ -271,8 +272,8 @@ json fb_tensor_json(const FbTensor& x) {
   const TensorbinHeader& h = x.header;
   json shards = json::array();
   for (const auto& s : h.shards)
-    shards.push_back({{"offset", s.offset}, {"size", s.size}, {"mesh_coordinate", s.coord},
-                      {"record_offset", s.record_offset}});
+    shards.push_back(
+        {{"offset", s.offset}, {"size", s.size}, {"mesh_coordinate", s.coord}, {"record_offset", s.record_offset}});
   json meta{{"shape", x.meta_shape ? json(*x.meta_shape) : json(nullptr)},
             {"data_type", opt_int(x.meta_data_type)},
             {"layout", opt_int(x.meta_layout)},

@@ -110,10 +110,11 @@ std::string cell_svg(const Cell& c, double x, double y, double w, double h) {
     const std::string f = cell_fill(t, m);
     data += fmt::format(R"( data-fill-{0}="{1}" data-ink-{0}="{2}")", kScales[m].id, f, ink(f));
   }
-  const std::string fill = cell_fill(t, 0), glyph = t.diagnosis ? diagnosis_glyph(std::string(t.diagnosis->name())) : "";
-  std::string s =
-      fmt::format(R"(<g class="cell" data-id="{}" data-tensor="{}" data-status="{}" data-diagnosis="{}"{}>)", c.id,
-                  esc(t.name), diff_status_name(t.status), t.diagnosis ? esc(std::string(t.diagnosis->name())) : "", data);
+  const std::string fill = cell_fill(t, 0),
+                    glyph = t.diagnosis ? diagnosis_glyph(std::string(t.diagnosis->name())) : "";
+  std::string s = fmt::format(
+      R"(<g class="cell" data-id="{}" data-tensor="{}" data-status="{}" data-diagnosis="{}"{}>)", c.id, esc(t.name),
+      diff_status_name(t.status), t.diagnosis ? esc(std::string(t.diagnosis->name())) : "", data);
   // A tensor that differs beyond the rule is outlined; one equal within the rule is not.
   s += fmt::format(
       R"(<rect class="fill" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="2" fill="{}" stroke="{}" stroke-width="{}"/>)",
@@ -211,7 +212,8 @@ std::string legends(const std::vector<Cell>& cells) {
   s += "</div>";
   std::map<std::string, std::string> glyphs;
   for (const auto& c : cells)
-    if (c.t->diagnosis) glyphs[diagnosis_glyph(std::string(c.t->diagnosis->name()))] = std::string(c.t->diagnosis->name());
+    if (c.t->diagnosis)
+      glyphs[diagnosis_glyph(std::string(c.t->diagnosis->name()))] = std::string(c.t->diagnosis->name());
   if (!glyphs.empty()) {
     s += R"(<div class="glyphs">marks: )";
     for (const auto& [g, k] : glyphs) s += fmt::format("<b>{}</b> {} &nbsp; ", esc(g), esc(k));
@@ -412,12 +414,25 @@ std::string cell_fill(const TensorDiff& t, int metric) {
 }
 
 std::string diagnosis_glyph(const std::string& kind) {
-  static const std::map<std::string, std::string> g = {
-      {"transposed", "T"}, {"rotary_permutation", "R"}, {"swapped", "S"},          {"layers_shifted", "L"},
-      {"scaled", "×"},     {"sign_flipped", "±"},       {"zero_filled", "0"},      {"truncated", "…"},
-      {"padded", "P"},     {"shared_classifier", "="},  {"untied_classifier", "U"}, {"tilized", "#"},
-      {"untilized", "#"},  {"reshaped_transposed", "T"}, {"rows_permuted", "O"},  {"columns_permuted", "O"},
-      {"permuted", "O"},   {"rounded", "≈"},            {"quantized", "Q"}};
+  static const std::map<std::string, std::string> g = {{"transposed", "T"},
+                                                       {"rotary_permutation", "R"},
+                                                       {"swapped", "S"},
+                                                       {"layers_shifted", "L"},
+                                                       {"scaled", "×"},
+                                                       {"sign_flipped", "±"},
+                                                       {"zero_filled", "0"},
+                                                       {"truncated", "…"},
+                                                       {"padded", "P"},
+                                                       {"shared_classifier", "="},
+                                                       {"untied_classifier", "U"},
+                                                       {"tilized", "#"},
+                                                       {"untilized", "#"},
+                                                       {"reshaped_transposed", "T"},
+                                                       {"rows_permuted", "O"},
+                                                       {"columns_permuted", "O"},
+                                                       {"permuted", "O"},
+                                                       {"rounded", "≈"},
+                                                       {"quantized", "Q"}};
   if (auto it = g.find(kind); it != g.end()) return it->second;
   return kind.empty() ? "" : std::string(1, char(std::toupper(static_cast<unsigned char>(kind[0]))));
 }

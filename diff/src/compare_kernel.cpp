@@ -87,8 +87,8 @@ void note_max(Extremum& e, bool has, double v, uint64_t flat, float a, float b) 
   e.at.b = b;
 }
 
-void slow_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
-                PairAccum& acc, size_t cap) {
+void slow_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps,
+                size_t n, PairAccum& acc, size_t cap) {
   for (size_t i = 0; i < n; ++i) {
     const float x = a[i], y = b[i];
     const uint64_t flat = first + i;
@@ -118,8 +118,8 @@ void slow_block(const ElementRule& rule, uint64_t first, const float* a, const f
 // mismatches are found by rescanning only when this block holds a new maximum or a
 // mismatch still to report. Returns false, touching nothing, when the block holds a
 // non-finite value.
-bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
-                  PairAccum& acc, size_t cap) {
+bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps,
+                  size_t n, PairAccum& acc, size_t cap) {
   const int mode = rule.use_tol ? 1 : rule.q8_bound ? 2 : 0;  // exact, tolerance, Q8_0 bound
   const double atol = rule.atol, rtol = rule.rtol;
   double d2 = 0, dot = 0, na = 0, nb = 0, mabs = 0, mrel = 0;
@@ -168,14 +168,15 @@ bool finite_block(const ElementRule& rule, uint64_t first, const float* a, const
   }
   acc.has_max = true;
   for (size_t i = 0; i < n && mism && acc.first.size() < cap; ++i)
-    if (!rule.equal(a[i], b[i], half_steps ? half_steps[i] : 0.0f)) acc.first.push_back(ElementPair{first + i, {}, a[i], b[i]});
+    if (!rule.equal(a[i], b[i], half_steps ? half_steps[i] : 0.0f))
+      acc.first.push_back(ElementPair{first + i, {}, a[i], b[i]});
   return true;
 }
 
 }  // namespace
 
-void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
-                PairAccum& acc, size_t cap) {
+void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps,
+                size_t n, PairAccum& acc, size_t cap) {
   acc.compared += n;
   for (size_t off = 0; off < n; off += kBlock) {
     const size_t k = std::min(kBlock, n - off);

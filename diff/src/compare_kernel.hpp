@@ -50,7 +50,7 @@ struct PairAccum {
 
 // Compares n elements whose flat indices start at `first`; half_steps is null or the per-element
 // Q8_0 half step.
-void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps, size_t n,
-                PairAccum& acc, size_t cap);
+void accumulate(const ElementRule& rule, uint64_t first, const float* a, const float* b, const float* half_steps,
+                size_t n, PairAccum& acc, size_t cap);
 
 }  // namespace ckpt::diffing

@@ -108,8 +108,7 @@ std::optional<Diagnosis> scaled(DiagContext& ctx, const MatchedPair& m, const Te
   const auto pos = sample_for(td, td.compared);
   std::optional<double> found;
   for (double f : factors)
-    if (fits({ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.cb, *m.b, ctx.force_stream}, pos, rule, f,
-             true)) {
+    if (fits({ctx.ca, *m.a, ctx.force_stream}, pos, {ctx.cb, *m.b, ctx.force_stream}, pos, rule, f, true)) {
       found = f;
       break;
     }
@@ -136,13 +135,11 @@ std::optional<Diagnosis> transposed(DiagContext& ctx, const MatchedPair& m, cons
   if (sa.size() != 2 || sb.size() != 2 || m.a->numel < 2 || m.a->numel != m.b->numel) return std::nullopt;
   if (sb != sa && !(sa[0] == sb[1] && sa[1] == sb[0])) return std::nullopt;
   const uint64_t r = sa[0], c = sa[1];  // A is (r, c), B holds the (c, r) matrix A^T
-  const uint64_t avail =
-      std::min(ViewReader(ctx.ca, *m.a).available(), ViewReader(ctx.cb, *m.b).available());
+  const uint64_t avail = std::min(ViewReader(ctx.ca, *m.a).available(), ViewReader(ctx.cb, *m.b).available());
   if (avail < m.a->numel) return std::nullopt;
   std::vector<uint64_t> pb = sample_for(td, m.b->numel), pa;
   for (uint64_t p : pb) pa.push_back((p % r) * c + p / r);  // B[j][i] = A[i][j]
-  if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule))
-    return std::nullopt;
+  if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule)) return std::nullopt;
   Diagnosis d;
   d.kind = DiagnosisKind::transposed;
   d.detail = sb == sa && r != c
@@ -177,11 +174,11 @@ std::optional<Diagnosis> rotary(DiagContext& ctx, const MatchedPair& m, const Te
       for (uint64_t p : pb) {
         const uint64_t rb = p / cols, h = rb / head_size, w = rb % head_size;
         // HF -> Meta: new row h*hs + 2i + k = old row h*hs + k*hs/2 + i, hs the head size (FORMATS.md).
-        const uint64_t ra = dir[0] == 'h' ? h * head_size + (w % 2) * half + w / 2 : h * head_size + 2 * (w % half) + w / half;
+        const uint64_t ra =
+            dir[0] == 'h' ? h * head_size + (w % 2) * half + w / 2 : h * head_size + 2 * (w % half) + w / half;
         pa.push_back(ra * cols + p % cols);
       }
-      if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule))
-        continue;
+      if (!fits({ctx.ca, *m.a, ctx.force_stream}, pa, {ctx.cb, *m.b, ctx.force_stream}, pb, rule)) continue;
       Diagnosis d;
       d.kind = DiagnosisKind::rotary_permutation;
       d.direction = dir;
@@ -224,8 +221,7 @@ std::optional<Diagnosis> swapped(DiagContext& ctx, const MatchedPair& m, const T
   std::stable_sort(cands.begin(), cands.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   const std::vector<uint64_t> pos = sample_for(td, m.b->numel);
   for (const auto& [rank, v] : cands) {
-    if (!fits({ctx.ca, *v, ctx.force_stream}, pos, {ctx.cb, *m.b, ctx.force_stream}, pos, rule))
-      continue;
+    if (!fits({ctx.ca, *v, ctx.force_stream}, pos, {ctx.cb, *m.b, ctx.force_stream}, pos, rule)) continue;
     Diagnosis d;
     d.other = v->name;
     d.checked = pos.size();

@@ -26,7 +26,7 @@ struct Plan {
   MatchedPair pair;
   TensorDiff td;
   ElementRule rule;
-  uint64_t n = 0;   // elements to compare (present in both files)
+  uint64_t n = 0;          // elements to compare (present in both files)
   int half_step_side = 0;  // 0 none, 'a' or 'b': the Q8_0 side whose half steps bound the error
   PairAccum acc;
   bool compared = false;
@@ -40,7 +40,9 @@ struct Job {
   std::optional<Error> error;
 };
 
-std::string dtype_of(const Checkpoint& cp, const View& v) { return std::string(dtype_name(tensor_of(cp, v).spec.dtype)); }
+std::string dtype_of(const Checkpoint& cp, const View& v) {
+  return std::string(dtype_name(tensor_of(cp, v).spec.dtype));
+}
 
 ElementRule base_rule(const DiffOptions& o) {
   ElementRule r;
@@ -73,9 +75,9 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const Checkpoint& ca,
     // rope.freqs) are only a difference against the same format, which could store them.
     const View& own = m.a ? *m.a : *m.b;
     const Checkpoint& mine = m.a ? ca : cb;
-    td.layout_only = is_layout_only(m.name) ||
-                     (is_training_state(m.name) ? !other.format.has_tag("training_state")
-                                                : !own.canonical && other.format != mine.format);
+    td.layout_only =
+        is_layout_only(m.name) || (is_training_state(m.name) ? !other.format.has_tag("training_state")
+                                                             : !own.canonical && other.format != mine.format);
     td.numel = m.a ? m.a->numel : m.b->numel;
     return p;
   }
@@ -109,8 +111,7 @@ Plan make_plan(const MatchedPair& m, const DiffOptions& o, const Checkpoint& ca,
 }
 
 // Reads the extra rows of one side and says whether they are all zero (bounded reads).
-bool extra_rows_zero(const Checkpoint& cp, const View& v, const ExtraRows& x, size_t chunk,
-                     bool force_stream) {
+bool extra_rows_zero(const Checkpoint& cp, const View& v, const ExtraRows& x, size_t chunk, bool force_stream) {
   ViewReader r(cp, v, force_stream);
   const uint64_t lo = x.first_row * v.cols(), hi = v.numel;
   if (r.available() < hi) return false;
@@ -127,8 +128,8 @@ bool extra_rows_zero(const Checkpoint& cp, const View& v, const ExtraRows& x, si
 
 class Runner {
  public:
-  Runner(const Checkpoint& ca, const Checkpoint& cb,
-         std::vector<Plan>& plans, const DiffOptions& o, const DiffProgress& progress)
+  Runner(const Checkpoint& ca, const Checkpoint& cb, std::vector<Plan>& plans, const DiffOptions& o,
+         const DiffProgress& progress)
       : ca_(ca), cb_(cb), plans_(plans), o_(o), progress_(progress) {}
 
   // Splits the large comparisons into one range per thread, keeps the rest whole.
@@ -314,8 +315,7 @@ Result<DiffReport> diff_checkpoints(const Checkpoint& ca, const Checkpoint& cb, 
       if (p.td.extra_rows) {
         ExtraRows& x = *p.td.extra_rows;
         const View& v = x.side == 'a' ? *p.pair.a : *p.pair.b;
-        x.all_zero =
-            extra_rows_zero(x.side == 'a' ? ca : cb, v, x, o.chunk_elems, o.force_stream);
+        x.all_zero = extra_rows_zero(x.side == 'a' ? ca : cb, v, x, o.chunk_elems, o.force_stream);
         const uint64_t bigger = x.first_row + x.rows;
         const bool padding = is_vocab_tensor(p.td.name) && x.all_zero && bigger % 32 == 0 && x.rows < 32;
         if (!padding) p.td.status = DiffStatus::shape_mismatch;

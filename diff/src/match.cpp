@@ -2,7 +2,6 @@
 
 #include <map>
 
-
 namespace ckpt::diffing {
 
 bool is_layout_only(const std::string& n) { return is_rope_table(n); }

@@ -184,8 +184,10 @@ std::vector<Hypothesis> rounded_layouts(const View& va, const View& vb) {
                                   side == 'b' ? "A" : "B", r.precision,
                                   std::string_view(r.rounding) == "nearest_even" ? "to nearest even" : "toward zero");
         const auto round = r.round;
-        if (side == 'b') x.relation = [round](float a, float b) { return round(a) == b; };
-        else x.relation = [round](float a, float b) { return round(b) == a; };
+        if (side == 'b')
+          x.relation = [round](float a, float b) { return round(a) == b; };
+        else
+          x.relation = [round](float a, float b) { return round(b) == a; };
         out.push_back(std::move(x));
       }
   return out;

@@ -38,8 +38,7 @@ bool values_fit(const Values& a, const Values& b, const ElementRule& rule, doubl
 
 // The values of a view at arbitrary positions (all below its available count). Random
 // access reads runs of consecutive positions at once; a stream is read once, in order.
-bool gather(const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
-            Values& out, bool force_stream) {
+bool gather(const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos, Values& out, bool force_stream) {
   ViewReader r(cp, view, force_stream);
   out.v.assign(pos.size(), 0.0f);
   out.half_steps.assign(pos.size(), 0.0f);
@@ -83,12 +82,10 @@ bool fits(const Side& a, const std::vector<uint64_t>& pos_a, const Side& b, cons
   Values va, vb;
   if (pos_a.size() > kProbe) {
     std::vector<uint64_t> pa(pos_a.begin(), pos_a.begin() + kProbe), pb(pos_b.begin(), pos_b.begin() + kProbe);
-    if (!gather(a.cp, a.view, pa, va, a.force_stream) || !gather(b.cp, b.view, pb, vb, b.force_stream))
-      return false;
+    if (!gather(a.cp, a.view, pa, va, a.force_stream) || !gather(b.cp, b.view, pb, vb, b.force_stream)) return false;
     if (!values_fit(va, vb, rule, factor, slack, kProbe)) return false;
   }
-  if (!gather(a.cp, a.view, pos_a, va, a.force_stream) ||
-      !gather(b.cp, b.view, pos_b, vb, b.force_stream))
+  if (!gather(a.cp, a.view, pos_a, va, a.force_stream) || !gather(b.cp, b.view, pos_b, vb, b.force_stream))
     return false;
   return values_fit(va, vb, rule, factor, slack, pos_a.size());
 }

@@ -26,8 +26,7 @@ struct Values {
 // The values of a view at arbitrary positions. Random access reads runs of consecutive
 // positions at once; a stream is read once, in order. False when a position is beyond
 // what the file holds or a read fails.
-bool gather(const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos,
-            Values& out, bool force_stream);
+bool gather(const Checkpoint& cp, const View& view, const std::vector<uint64_t>& pos, Values& out, bool force_stream);
 
 struct Side {
   const Checkpoint& cp;

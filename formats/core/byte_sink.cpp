@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -47,7 +47,8 @@ Result<std::unique_ptr<AtomicFile>> AtomicFile::create(const std::string& target
   buf.push_back('\0');
   int fd = ::mkstemp(buf.data());
   if (fd < 0)
-    return Error{ErrorCode::io_create, "cannot create a temporary file next to " + target + ": " + std::strerror(errno), {}};
+    return Error{
+        ErrorCode::io_create, "cannot create a temporary file next to " + target + ": " + std::strerror(errno), {}};
   ::fchmod(fd, 0644);
   return std::unique_ptr<AtomicFile>(new AtomicFile(target, std::string(buf.data()), fd));
 }
@@ -63,8 +64,8 @@ Result<bool> AtomicFile::write_at(uint64_t offset, const void* data, size_t n) {
     ssize_t w = ::pwrite(fd_, p, n, off_t(offset));
     if (w < 0) {
       if (errno == EINTR) continue;
-      return Error{ErrorCode::io_write, "cannot write " + temp_ + " at byte " + std::to_string(offset) + ": " +
-                                   std::strerror(errno),
+      return Error{ErrorCode::io_write,
+                   "cannot write " + temp_ + " at byte " + std::to_string(offset) + ": " + std::strerror(errno),
                    offset};
     }
     p += w;
@@ -78,8 +79,7 @@ Result<bool> AtomicFile::commit() {
   // A folder's writer may commit each file as soon as it is written (so that thousands
   // of files never hold thousands of descriptors); the folder's commit then finds it done.
   if (committed_) return true;
-  if (::fsync(fd_) != 0)
-    return Error{ErrorCode::io_commit, "cannot flush " + temp_ + ": " + std::strerror(errno), {}};
+  if (::fsync(fd_) != 0) return Error{ErrorCode::io_commit, "cannot flush " + temp_ + ": " + std::strerror(errno), {}};
   if (::close(fd_) != 0) {
     fd_ = -1;
     return Error{ErrorCode::io_commit, "cannot close " + temp_ + ": " + std::strerror(errno), {}};
@@ -102,8 +102,8 @@ Result<std::unique_ptr<AtomicFolder>> AtomicFolder::create(const std::string& ta
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (!::mkdtemp(buf.data()))
-    return Error{ErrorCode::io_create,
-                 "cannot create a temporary folder next to " + target + ": " + std::strerror(errno), {}};
+    return Error{
+        ErrorCode::io_create, "cannot create a temporary folder next to " + target + ": " + std::strerror(errno), {}};
   ::chmod(buf.data(), 0755);
   return std::unique_ptr<AtomicFolder>(new AtomicFolder(target, std::string(buf.data())));
 }
@@ -144,7 +144,8 @@ Result<bool> AtomicFolder::commit() {
 
 bool same_file(const std::string& a, const std::string& b) {
   if (a == b) return true;
-  struct stat sa {}, sb {};
+  struct stat sa {
+  }, sb{};
   if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }

@@ -27,11 +27,12 @@ Result<ConvertPlan> plan_conversion(const Checkpoint& cp, const ConvertOptions& 
   const core::FormatFamily* target = core::family_of(opt.to);
   if (!target || !target->writes(opt.to))
     return Error{ErrorCode::convert_unsupported,
-                 "cannot write " + std::string(opt.to.name()) + " from " + std::string(cp.format.name()), {}};
+                 "cannot write " + std::string(opt.to.name()) + " from " + std::string(cp.format.name()),
+                 {}};
   const core::FormatFamily* source = core::family_of(cp.format);
   if (!source)
-    return Error{ErrorCode::convert_unsupported, "cannot read " + std::string(cp.format.name()) + " for a conversion",
-                 {}};
+    return Error{
+        ErrorCode::convert_unsupported, "cannot read " + std::string(cp.format.name()) + " for a conversion", {}};
   // The input's own problems first: they explain a missing config.
   if (auto e = check_convertible(cp)) return *e;
   auto config = source->source_config(cp, opt);

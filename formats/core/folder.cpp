@@ -61,8 +61,7 @@ Result<std::string> Folder::read_text(std::string_view name, uint64_t max_bytes)
                      " a config file may have",
                  {}};
   std::string text(size_t(s.size()), '\0');
-  if (!s.read(0, text.data(), text.size()))
-    return Error{ErrorCode::io_read, "cannot read " + s.name(), uint64_t(0)};
+  if (!s.read(0, text.data(), text.size())) return Error{ErrorCode::io_read, "cannot read " + s.name(), uint64_t(0)};
   return text;
 }
 

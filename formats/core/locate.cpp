@@ -9,15 +9,24 @@ namespace ckpt {
 
 std::string_view region_kind_name(RegionKind k) {
   switch (k) {
-    case RegionKind::header_field: return "header_field";
-    case RegionKind::header_padding: return "header_padding";
-    case RegionKind::tensor_data: return "tensor_data";
-    case RegionKind::tensor_scale: return "tensor_scale";
-    case RegionKind::trailing: return "trailing";
-    case RegionKind::past_end: return "past_end";
-    case RegionKind::unmapped: return "unmapped";
-    case RegionKind::msgpack_entry: return "msgpack_entry";
-    case RegionKind::container: return "container";
+    case RegionKind::header_field:
+      return "header_field";
+    case RegionKind::header_padding:
+      return "header_padding";
+    case RegionKind::tensor_data:
+      return "tensor_data";
+    case RegionKind::tensor_scale:
+      return "tensor_scale";
+    case RegionKind::trailing:
+      return "trailing";
+    case RegionKind::past_end:
+      return "past_end";
+    case RegionKind::unmapped:
+      return "unmapped";
+    case RegionKind::msgpack_entry:
+      return "msgpack_entry";
+    case RegionKind::container:
+      return "container";
   }
   return "unmapped";
 }

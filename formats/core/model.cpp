@@ -7,32 +7,52 @@ namespace ckpt {
 
 std::string_view tensor_status_name(TensorStatus s) {
   switch (s) {
-    case TensorStatus::complete: return "complete";
-    case TensorStatus::truncated: return "truncated";
-    case TensorStatus::missing: return "missing";
+    case TensorStatus::complete:
+      return "complete";
+    case TensorStatus::truncated:
+      return "truncated";
+    case TensorStatus::missing:
+      return "missing";
   }
   return "missing";
 }
 
 std::string_view dtype_name(DType d) {
   switch (d) {
-    case DType::f32: return "f32";
-    case DType::q8_0: return "q8_0";
-    case DType::bf16: return "bf16";
-    case DType::u32: return "u32";
-    case DType::f16: return "f16";
-    case DType::f64: return "f64";
-    case DType::i8: return "i8";
-    case DType::i16: return "i16";
-    case DType::i32: return "i32";
-    case DType::i64: return "i64";
-    case DType::u8: return "u8";
-    case DType::u16: return "u16";
-    case DType::u64: return "u64";
-    case DType::boolean: return "bool";
-    case DType::bfp8_b: return "bfp8_b";
-    case DType::bfp4_b: return "bfp4_b";
-    case DType::opaque: return "opaque";
+    case DType::f32:
+      return "f32";
+    case DType::q8_0:
+      return "q8_0";
+    case DType::bf16:
+      return "bf16";
+    case DType::u32:
+      return "u32";
+    case DType::f16:
+      return "f16";
+    case DType::f64:
+      return "f64";
+    case DType::i8:
+      return "i8";
+    case DType::i16:
+      return "i16";
+    case DType::i32:
+      return "i32";
+    case DType::i64:
+      return "i64";
+    case DType::u8:
+      return "u8";
+    case DType::u16:
+      return "u16";
+    case DType::u64:
+      return "u64";
+    case DType::boolean:
+      return "bool";
+    case DType::bfp8_b:
+      return "bfp8_b";
+    case DType::bfp4_b:
+      return "bfp4_b";
+    case DType::opaque:
+      return "opaque";
   }
   return "f32";
 }
@@ -42,20 +62,25 @@ uint32_t dtype_width(DType d) {
     case DType::q8_0:
     case DType::bfp8_b:
     case DType::bfp4_b:
-    case DType::opaque: return 0;
+    case DType::opaque:
+      return 0;
     case DType::i8:
     case DType::u8:
-    case DType::boolean: return 1;
+    case DType::boolean:
+      return 1;
     case DType::bf16:
     case DType::f16:
     case DType::i16:
-    case DType::u16: return 2;
+    case DType::u16:
+      return 2;
     case DType::f32:
     case DType::u32:
-    case DType::i32: return 4;
+    case DType::i32:
+      return 4;
     case DType::f64:
     case DType::i64:
-    case DType::u64: return 8;
+    case DType::u64:
+      return 8;
   }
   return 0;
 }
@@ -67,9 +92,12 @@ bool dtype_is_float(DType d) {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
-    case Severity::info: return "info";
-    case Severity::warning: return "warning";
-    case Severity::error: return "error";
+    case Severity::info:
+      return "info";
+    case Severity::warning:
+      return "warning";
+    case Severity::error:
+      return "error";
   }
   return "error";
 }

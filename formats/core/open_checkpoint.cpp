@@ -15,8 +15,10 @@ Result<Checkpoint> finish(Result<Checkpoint> r, std::shared_ptr<const ByteSource
   r->path = src->name();
   r->file_size = src->size();
   r->limits = opt.limits;
-  if (!r->sources.empty() && r->sources[0] == nullptr) r->sources[0] = std::move(src);
-  else r->sources.insert(r->sources.begin(), std::move(src));
+  if (!r->sources.empty() && r->sources[0] == nullptr)
+    r->sources[0] = std::move(src);
+  else
+    r->sources.insert(r->sources.begin(), std::move(src));
   r->file_count = 1;
   return r;
 }
@@ -90,8 +92,8 @@ Result<Checkpoint> open_folder(const std::string& path, const OpenOptions& opt) 
     if (c.score <= 0 && !c.forced) hints.push_back(c);
   }
   if (!best) {
-    std::string m = "no known format fits the folder " + path + " (" + std::to_string(dir->entries().size()) +
-                    " files)";
+    std::string m =
+        "no known format fits the folder " + path + " (" + std::to_string(dir->entries().size()) + " files)";
     for (const auto& h : hints) m += "; " + h.evidence;
     return Error{ErrorCode::detect_unknown, m, {}};
   }

@@ -41,8 +41,7 @@ const FormatFamily* family_of(Format f) {
 void FormatFamily::detect_folder(const Folder&, const OpenLimits&, std::vector<DetectCandidate>&) const {}
 
 Result<Checkpoint> FormatFamily::open_folder(const Folder& dir, const DetectCandidate& how, const OpenOptions&) const {
-  return Error{ErrorCode::detect_forced, std::string(how.format.name()) + " is not a folder format: " + dir.path(),
-               {}};
+  return Error{ErrorCode::detect_forced, std::string(how.format.name()) + " is not a folder format: " + dir.path(), {}};
 }
 
 Result<uint64_t> FormatFamily::stream_encoded(const Checkpoint&, const TensorInfo& t, const F32Sink&, size_t) const {
@@ -71,7 +70,8 @@ Result<SourceConfig> FormatFamily::source_config(const Checkpoint& cp, const Con
 
 Result<ConvertPlan> FormatFamily::plan(const Checkpoint& from, const SourceConfig&, const ConvertOptions& opt) const {
   return Error{ErrorCode::convert_unsupported,
-               "cannot write " + std::string(opt.to.name()) + " from " + std::string(from.format.name()), {}};
+               "cannot write " + std::string(opt.to.name()) + " from " + std::string(from.format.name()),
+               {}};
 }
 
 Result<WriteStats> FormatFamily::write(ByteSink&, const ConvertPlan& plan, const WeightSource&) const {

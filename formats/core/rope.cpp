@@ -88,8 +88,7 @@ float rope_value(int64_t head_size, int64_t pos, int64_t j, bool is_sin) {
   return is_sin ? sn : c;
 }
 
-void rope_range(int64_t head_size, int64_t first, int64_t count, int64_t table_elems, float* cos_out,
-                float* sin_out) {
+void rope_range(int64_t head_size, int64_t first, int64_t count, int64_t table_elems, float* cos_out, float* sin_out) {
   const auto freqs = inv_freqs(head_size);
   const int64_t half = int64_t(freqs.size());
   if (half == 0 || count <= 0) return;

@@ -18,7 +18,7 @@ namespace ckpt::core {
 // op 0: 10000^x (the RoPE base), 1: cos, 2: sin, over 8 lanes.
 void sleef8_avx2(int op, const float* x, float* y, float base) {
   const __m256 v = _mm256_loadu_ps(x);
-  const __m256 r = op == 0 ? Sleef_powf8_u10avx2(_mm256_set1_ps(base), v)
+  const __m256 r = op == 0   ? Sleef_powf8_u10avx2(_mm256_set1_ps(base), v)
                    : op == 1 ? Sleef_cosf8_u10avx2(v)
                              : Sleef_sinf8_u10avx2(v);
   _mm256_storeu_ps(y, r);

@@ -11,8 +11,7 @@ namespace {
 constexpr size_t kQueue = 2;
 }
 
-StreamCursor::StreamCursor(const Checkpoint& cp, const TensorInfo& t, size_t chunk_elems)
-    : name_(t.spec.name) {
+StreamCursor::StreamCursor(const Checkpoint& cp, const TensorInfo& t, size_t chunk_elems) : name_(t.spec.name) {
   producer_ = std::thread([this, &cp, &t, chunk_elems] { produce(cp, t, chunk_elems); });
 }
 

@@ -39,25 +39,50 @@ void convert(const uint8_t* bytes, size_t n, float* out) {
 
 void widen(DType d, const uint8_t* bytes, size_t n, float* out) {
   switch (d) {
-    case DType::f32: std::memcpy(out, bytes, n * 4); break;  // little-endian host (checked in CMake)
-    case DType::bf16: convert<Eigen::bfloat16>(bytes, n, out); break;
-    case DType::f16: convert<Eigen::half>(bytes, n, out); break;
-    case DType::f64: convert<double>(bytes, n, out); break;
-    case DType::i8: convert<int8_t>(bytes, n, out); break;
-    case DType::i16: convert<int16_t>(bytes, n, out); break;
-    case DType::i32: convert<int32_t>(bytes, n, out); break;
-    case DType::i64: convert<int64_t>(bytes, n, out); break;
-    case DType::u8: convert<uint8_t>(bytes, n, out); break;
-    case DType::u16: convert<uint16_t>(bytes, n, out); break;
-    case DType::u32: convert<uint32_t>(bytes, n, out); break;
-    case DType::u64: convert<uint64_t>(bytes, n, out); break;
+    case DType::f32:
+      std::memcpy(out, bytes, n * 4);
+      break;  // little-endian host (checked in CMake)
+    case DType::bf16:
+      convert<Eigen::bfloat16>(bytes, n, out);
+      break;
+    case DType::f16:
+      convert<Eigen::half>(bytes, n, out);
+      break;
+    case DType::f64:
+      convert<double>(bytes, n, out);
+      break;
+    case DType::i8:
+      convert<int8_t>(bytes, n, out);
+      break;
+    case DType::i16:
+      convert<int16_t>(bytes, n, out);
+      break;
+    case DType::i32:
+      convert<int32_t>(bytes, n, out);
+      break;
+    case DType::i64:
+      convert<int64_t>(bytes, n, out);
+      break;
+    case DType::u8:
+      convert<uint8_t>(bytes, n, out);
+      break;
+    case DType::u16:
+      convert<uint16_t>(bytes, n, out);
+      break;
+    case DType::u32:
+      convert<uint32_t>(bytes, n, out);
+      break;
+    case DType::u64:
+      convert<uint64_t>(bytes, n, out);
+      break;
     case DType::boolean:
       for (size_t i = 0; i < n; ++i) out[i] = bytes[i] != 0 ? 1.0f : 0.0f;
       break;
     case DType::q8_0:
     case DType::bfp8_b:
     case DType::bfp4_b:  // not stored element by element: their family decodes them
-    case DType::opaque: break;
+    case DType::opaque:
+      break;
   }
 }
 
@@ -76,10 +101,10 @@ uint64_t streamable_elements(const Checkpoint& cp, const TensorInfo& t) {
 Result<uint64_t> stream_q8(const Checkpoint& cp, const TensorInfo& t, const Q8Sink& sink, size_t chunk_elems) {
   if (t.spec.dtype != DType::q8_0) return Error{ErrorCode::stream_dtype, t.spec.name + " is not Q8_0", {}};
   if (!cp.config || cp.config->group_size <= 0 || cp.config->group_size > cp.limits.max_group_size)
-    return Error{ErrorCode::stream_group_size,
-                 t.spec.name + ": cannot stream groups of " +
-                     std::to_string(cp.config ? cp.config->group_size : 0) + " values",
-                 {}};
+    return Error{
+        ErrorCode::stream_group_size,
+        t.spec.name + ": cannot stream groups of " + std::to_string(cp.config ? cp.config->group_size : 0) + " values",
+        {}};
   const ByteSource& src = cp.source(t.place.source);
   const size_t gs = size_t(cp.config->group_size);
   const uint64_t groups = complete_groups(cp, t);

@@ -8,10 +8,10 @@ namespace ckpt {
 namespace {
 
 Error count_error(const TensorSpec& spec, uint64_t got) {
-  return Error{ErrorCode::write_source,
-               spec.name + ": source gave " + std::to_string(got) + " values, the layout needs " +
-                   std::to_string(spec.numel),
-               {}};
+  return Error{
+      ErrorCode::write_source,
+      spec.name + ": source gave " + std::to_string(got) + " values, the layout needs " + std::to_string(spec.numel),
+      {}};
 }
 
 }  // namespace
@@ -38,8 +38,7 @@ Result<uint64_t> CheckpointWeights::values(const TensorSpec& spec, const F32Sink
   const TensorInfo& t = cp_.tensors[v->tensor];
   if (t.status != TensorStatus::complete)
     return Error{ErrorCode::write_source,
-                 t.spec.name + " is " + std::string(tensor_status_name(t.status)) + " in " + cp_.path,
-                 t.place.offset};
+                 t.spec.name + " is " + std::string(tensor_status_name(t.status)) + " in " + cp_.path, t.place.offset};
   // A view may hold more than the target needs (the rows of a padded vocabulary, or the
   // first values --tensor prints): its first spec.numel values stream.
   if (v->numel < spec.numel) return count_error(spec, v->numel);

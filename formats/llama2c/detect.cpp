@@ -54,8 +54,8 @@ void detect_ak42(const ByteSource& src, const OpenLimits& limits, std::vector<De
   if (version == 1) {
     const int32_t gs = got >= want ? load_i32(h + gs_field->offset) : 0;
     Format f = gs != 0 ? ak42_v1_q8_0 : ak42_v1_fp32;
-    std::string how = "ak42 magic, version 1, group_size field " + std::to_string(gs) +
-                      (gs != 0 ? " (Q8_0 draft)" : " (fp32)");
+    std::string how =
+        "ak42 magic, version 1, group_size field " + std::to_string(gs) + (gs != 0 ? " (Q8_0 draft)" : " (fp32)");
     // The size can overrule the field when exactly one of the two layouts fits it.
     auto fits = [&](Format g) {
       auto c = peek_config(src, g);
@@ -75,8 +75,7 @@ void detect_ak42(const ByteSource& src, const OpenLimits& limits, std::vector<De
   }
   // Forks reuse the magic for unrelated layouts: show the common fields, never guess.
   out.push_back({ak42_v1_fp32, core::kScoreMagic,
-                 "ak42 magic with version " + std::to_string(version) + ": not a layout ckpt knows",
-                 kUnknownVersion});
+                 "ak42 magic with version " + std::to_string(version) + ": not a layout ckpt knows", kUnknownVersion});
 }
 
 }  // namespace
@@ -93,8 +92,8 @@ void detect(const ByteSource& src, const OpenLimits& limits, bool thorough, std:
       if (auto c = peek_config(src, v0)) {
         auto l = build_layout(v0, *c, limits.max_layers);
         if (l && l->total_size == src.size())
-          out.push_back({v0, core::kScoreExactSize,
-                         "no magic; 7-int header whose layout size equals the file size", kPlain});
+          out.push_back(
+              {v0, core::kScoreExactSize, "no magic; 7-int header whose layout size equals the file size", kPlain});
       }
     return;
   }
@@ -119,8 +118,8 @@ void detect(const ByteSource& src, const OpenLimits& limits, bool thorough, std:
                        " of 7 header ints plausible, but the layout size does not match the file size",
                    kPlain});
   else
-    out.push_back({Format::unknown, 0,
-                   "only " + std::to_string(plausible) + " of the 7 v0 header ints are plausible", kPlain});
+    out.push_back(
+        {Format::unknown, 0, "only " + std::to_string(plausible) + " of the 7 v0 header ints are plausible", kPlain});
 }
 
 }  // namespace ckpt::llama2c

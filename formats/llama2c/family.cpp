@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "ckpt/checked.hpp"
-
 #include "detect.hpp"
 #include "formats.hpp"
 #include "layout.hpp"
@@ -58,8 +57,8 @@ void report_v2_order(const ByteSource& src, Format f, const core::DetectCandidat
     if (!d.interleaved_fits && !d.scales_last_fits)
       finding(Severity::error, "neither v2 order fits: " + d.decided_by);
     else if (!forced_fits)
-      finding(Severity::warning, "forced " + std::string(f.name()) + " but the bytes fit the other order: " +
-                                     d.decided_by);
+      finding(Severity::warning,
+              "forced " + std::string(f.name()) + " but the bytes fit the other order: " + d.decided_by);
     else
       finding(Severity::info, "Q8_0 order: " + d.decided_by);
     return;
@@ -158,11 +157,14 @@ class Llama2cFamily final : public core::FormatFamily {
     const bool in_q8 = has_q8_tensors(from), out_q8 = is_q8(opt.to);
     const int64_t in_gs = from.config ? from.config->group_size : 0;
     if (out_q8) {
-      if (opt.group_size) c.group_size = *opt.group_size;
-      else if (!in_q8) c.group_size = exporter_group_size(c.dim);
+      if (opt.group_size)
+        c.group_size = *opt.group_size;
+      else if (!in_q8)
+        c.group_size = exporter_group_size(c.dim);
       if (c.group_size <= 0 || c.group_size > from.limits.max_group_size)
         return Error{ErrorCode::convert_group_size,
-                     "the group size must be between 1 and " + std::to_string(from.limits.max_group_size), {}};
+                     "the group size must be between 1 and " + std::to_string(from.limits.max_group_size),
+                     {}};
       if (in_q8 && c.group_size != in_gs) {
         if (!opt.allow_lossy)
           return Error{ErrorCode::convert_lossy,
@@ -199,7 +201,7 @@ class Llama2cFamily final : public core::FormatFamily {
   }
 
  private:
-  static constexpr Format kFormats[] = {v0, ak42_v1_fp32, ak42_v1_q8_0, ak42_v2_q8_0, ak42_v2_q8_0_scales_last,
+  static constexpr Format kFormats[] = {v0,       ak42_v1_fp32, ak42_v1_q8_0, ak42_v2_q8_0, ak42_v2_q8_0_scales_last,
                                         tokenizer};
 
   static bool has_q8_tensors(const Checkpoint& cp) {

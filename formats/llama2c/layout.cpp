@@ -14,9 +14,9 @@ namespace {
 int64_t put_magic(Format, const ModelConfig&) { return kAk42Magic; }
 int64_t put_version(Format f, const ModelConfig&) { return f == ak42_v1_fp32 || f == ak42_v1_q8_0 ? 1 : 2; }
 void get_nothing(Format, int64_t, ModelConfig&) {}
-#define CKPT_INT_FIELD(member)                                                         \
-  [](Format, const ModelConfig& c) -> int64_t { return c.member; },                   \
-  [](Format, int64_t v, ModelConfig& c) { c.member = v; }
+#define CKPT_INT_FIELD(member)                                      \
+  [](Format, const ModelConfig& c) -> int64_t { return c.member; }, \
+      [](Format, int64_t v, ModelConfig& c) { c.member = v; }
 // v0 stores the classifier flag as the sign of vocab_size; ak42 stores it positive (a
 // negative one is reported and read as its magnitude).
 int64_t put_vocab(Format f, const ModelConfig& c) {
@@ -79,7 +79,8 @@ uint64_t header_size(Format f) {
 Result<std::vector<TensorSpec>> tensor_specs(Format f, const ModelConfig& c, int64_t max_layers) {
   if (!is_checkpoint(f)) return Error{ErrorCode::layout_format, "no tensor layout for this format", {}};
   auto bad = [](const char* field, int64_t v) {
-    return Error{ErrorCode::layout_config, std::string(field) + " = " + std::to_string(v) + " cannot describe a model", {}};
+    return Error{
+        ErrorCode::layout_config, std::string(field) + " = " + std::to_string(v) + " cannot describe a model", {}};
   };
   if (c.dim <= 0) return bad("dim", c.dim);
   if (c.hidden_dim <= 0) return bad("hidden_dim", c.hidden_dim);

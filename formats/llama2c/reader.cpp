@@ -17,16 +17,17 @@ namespace {
 
 int64_t field_value(const uint8_t* p, FieldType t) {
   switch (t) {
-    case FieldType::u32: return int64_t(load_u32(p));
-    case FieldType::i32: return int64_t(load_i32(p));
-    case FieldType::u8: return int64_t(p[0]);
+    case FieldType::u32:
+      return int64_t(load_u32(p));
+    case FieldType::i32:
+      return int64_t(load_i32(p));
+    case FieldType::u8:
+      return int64_t(p[0]);
   }
   return 0;
 }
 
-std::string plural(uint64_t n, const char* what) {
-  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
-}
+std::string plural(uint64_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
 
 // What trailing bytes most likely are, when they have a well-known cause.
 std::string trailing_hint(Format f, const Checkpoint& cp) {
@@ -127,9 +128,8 @@ void build_tensor_table(Format f, const OpenLimits& limits, Checkpoint& cp) {
         }
     }
     cp.findings.push_back({"size.truncated", Severity::error,
-                           "file is truncated: " + plural(size, "byte") + " of " +
-                               std::to_string(layout->total_size) + " expected, it ends at byte " +
-                               std::to_string(size) + where,
+                           "file is truncated: " + plural(size, "byte") + " of " + std::to_string(layout->total_size) +
+                               " expected, it ends at byte " + std::to_string(size) + where,
                            size, first_cut ? first_cut->spec.name : ""});
   } else if (size > layout->total_size) {
     cp.trailing_bytes = size - layout->total_size;
@@ -153,9 +153,7 @@ bool v0_header_plausible(const ByteSource& src, int& plausible) {
   return plausible == int(header_fields(v0).size());
 }
 
-int32_t ak42_version(const uint8_t* header) {
-  return load_i32(header + header_field(ak42_v1_fp32, "version")->offset);
-}
+int32_t ak42_version(const uint8_t* header) { return load_i32(header + header_field(ak42_v1_fp32, "version")->offset); }
 
 Q8OrderDecision decide_v2_order(const ByteSource& src, const ModelConfig& c, const OpenLimits& limits) {
   Q8OrderDecision d;
@@ -207,8 +205,8 @@ Q8OrderDecision decide_v2_order(const ByteSource& src, const ModelConfig& c, con
   d.interleaved_fits = plausible_scales(ip.scale_offset, ip.scale_nbytes, why_i);
   const auto& lp = last->places[emb];
   d.scales_last_fits = plausible_scales(lp.scale_offset, last->total_size - lp.scale_offset, why_l);
-  const std::string i_test = "the bytes after tok_embeddings' int8 data (offset " +
-                             std::to_string(ip.scale_offset) + ")";
+  const std::string i_test =
+      "the bytes after tok_embeddings' int8 data (offset " + std::to_string(ip.scale_offset) + ")";
   const std::string l_test = "the trailing scale region (offset " + std::to_string(lp.scale_offset) + ")";
   if (d.interleaved_fits && !d.scales_last_fits)
     d.decided_by = i_test + " are plausible scales; " + l_test + " is not: " + why_l;

@@ -95,15 +95,15 @@ std::optional<TokenizerInfo> parse_tokenizer(const ByteSource& src, const OpenLi
   info.longest_token = chosen->longest;
   if (chosen->bad) {
     info.first_bad_offset = chosen->bad;
-    findings.push_back({"tokenizer.entry", Severity::error,
-                        "token " + std::to_string(chosen->n_tokens) + " at byte " + std::to_string(*chosen->bad) +
-                            ": " + chosen->why,
-                        *chosen->bad, "token " + std::to_string(chosen->n_tokens)});
+    findings.push_back(
+        {"tokenizer.entry", Severity::error,
+         "token " + std::to_string(chosen->n_tokens) + " at byte " + std::to_string(*chosen->bad) + ": " + chosen->why,
+         *chosen->bad, "token " + std::to_string(chosen->n_tokens)});
   }
   if (info.has_scores && info.longest_token > info.max_token_length)
     findings.push_back({"tokenizer.max_length", Severity::warning,
-                        "a token of " + std::to_string(info.longest_token) +
-                            " bytes is longer than max_token_length " + std::to_string(info.max_token_length),
+                        "a token of " + std::to_string(info.longest_token) + " bytes is longer than max_token_length " +
+                            std::to_string(info.max_token_length),
                         uint64_t(0), "max_token_length"});
   return info;
 }

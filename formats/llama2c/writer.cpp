@@ -59,9 +59,10 @@ class RegionWriter {
 };
 
 Error count_error(const TensorSpec& spec, uint64_t got) {
-  return Error{ErrorCode::write_source, spec.name + ": source gave " + std::to_string(got) + " values, the layout needs " +
-                                   std::to_string(spec.numel),
-               {}};
+  return Error{
+      ErrorCode::write_source,
+      spec.name + ": source gave " + std::to_string(got) + " values, the layout needs " + std::to_string(spec.numel),
+      {}};
 }
 
 Result<bool> write_f32(ByteSink& out, const TensorSpec& spec, const Placement& p, const WeightSource& w) {
@@ -111,8 +112,8 @@ Result<bool> write_q8(ByteSink& out, const TensorSpec& spec, const Placement& p,
     ++stats.copied_q8;
   } else {
     // The source's chunks need not align with groups: gather whole groups first.
-    const size_t groups_per_batch =
-        size_t(std::min<uint64_t>(std::max<size_t>(1, kDefaultChunkElems / gs), std::max<uint64_t>(1, spec.numel / gs)));
+    const size_t groups_per_batch = size_t(
+        std::min<uint64_t>(std::max<size_t>(1, kDefaultChunkElems / gs), std::max<uint64_t>(1, spec.numel / gs)));
     std::vector<float> pending;
     pending.reserve(groups_per_batch * gs);
     // Uninitialised scratch (quantize_q8_0 writes every element it returns).
@@ -161,8 +162,10 @@ std::vector<uint8_t> header_bytes(Format f, const ModelConfig& c) {
   std::vector<uint8_t> h(size_t(header_size(f)), 0);
   for (const auto& field : header_fields(f)) {
     const int64_t v = field.encode(f, c);
-    if (field.size == 1) h[field.offset] = uint8_t(v);
-    else store_u32(h.data() + field.offset, uint32_t(v));
+    if (field.size == 1)
+      h[field.offset] = uint8_t(v);
+    else
+      store_u32(h.data() + field.offset, uint32_t(v));
   }
   return h;
 }
@@ -174,9 +177,9 @@ Result<WriteStats> write_llama2c(ByteSink& out, Format f, const ModelConfig& c, 
   if (is_q8(f)) {
     for (const auto& t : layout->tensors)
       if (t.dtype == DType::q8_0 && t.numel % uint64_t(c.group_size) != 0)
-        return Error{ErrorCode::write_group_size, t.name + " has " + std::to_string(t.numel) +
-                                             " elements, not a multiple of the group size " +
-                                             std::to_string(c.group_size),
+        return Error{ErrorCode::write_group_size,
+                     t.name + " has " + std::to_string(t.numel) + " elements, not a multiple of the group size " +
+                         std::to_string(c.group_size),
                      {}};
   }
   WriteStats stats;
@@ -186,9 +189,12 @@ Result<WriteStats> write_llama2c(ByteSink& out, Format f, const ModelConfig& c, 
   for (size_t i = 0; i < layout->tensors.size(); ++i) {
     const auto& spec = layout->tensors[i];
     const auto& place = layout->places[i];
-    if (is_rope_table(spec.name)) r = write_rope(out, c, spec, place);
-    else if (spec.dtype == DType::f32) r = write_f32(out, spec, place, w);
-    else r = write_q8(out, spec, place, size_t(c.group_size), w, stats);
+    if (is_rope_table(spec.name))
+      r = write_rope(out, c, spec, place);
+    else if (spec.dtype == DType::f32)
+      r = write_f32(out, spec, place, w);
+    else
+      r = write_q8(out, spec, place, size_t(c.group_size), w, stats);
     if (!r) return r.error();
   }
   stats.bytes = layout->total_size;

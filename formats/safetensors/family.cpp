@@ -67,7 +67,8 @@ class SafetensorsFamily final : public core::FormatFamily {
                        "an 8-byte header length that fits the file, then a JSON object (safetensors)");
   }
 
-  Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how, const OpenOptions& opt) const override {
+  Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how,
+                          const OpenOptions& opt) const override {
     Checkpoint cp;
     cp.format = how.format;
     cp.detection = how.evidence;
@@ -94,10 +95,11 @@ class SafetensorsFamily final : public core::FormatFamily {
   void detect_folder(const Folder& dir, const OpenLimits&, std::vector<core::DetectCandidate>& out) const override {
     const HfFiles files = hf_files(dir);
     if (files.weights.empty()) return;
-    out.emplace_back(hf_folder, core::kScoreMagic,
-                     fmt::format("config.json and {} {} file{}{}", files.weights.size(),
-                                 files.torch ? "pytorch_model*.bin" : "safetensors", files.weights.size() == 1 ? "" : "s",
-                                 files.index.empty() ? "" : " with " + files.index));
+    out.emplace_back(
+        hf_folder, core::kScoreMagic,
+        fmt::format("config.json and {} {} file{}{}", files.weights.size(),
+                    files.torch ? "pytorch_model*.bin" : "safetensors", files.weights.size() == 1 ? "" : "s",
+                    files.index.empty() ? "" : " with " + files.index));
   }
 
   Result<Checkpoint> open_folder(const Folder& dir, const core::DetectCandidate& how,
@@ -145,7 +147,8 @@ class SafetensorsFamily final : public core::FormatFamily {
   Result<core::SourceConfig> source_config(const Checkpoint& cp, const ConvertOptions& opt) const override {
     if (!cp.config)
       return Error{ErrorCode::convert_input,
-                   cp.path + " stores no model config: convert a Hugging Face folder (config.json with the weights)", {}};
+                   cp.path + " stores no model config: convert a Hugging Face folder (config.json with the weights)",
+                   {}};
     core::SourceConfig s{*cp.config, {}};
     // export.py --hf: torch.equal(tok_embeddings, output) decides whether the file is shared.
     if (!s.config.shared_classifier && core::classifier_equals_embedding(cp).value_or(false)) {

@@ -12,9 +12,9 @@ inline constexpr std::string_view kHfTags[] = {"safetensors", "folder", "scan", 
 
 inline constexpr FormatInfo kFileInfo{"safetensors", "safetensors",
                                       "a safetensors file: JSON header, then the tensors' bytes", kFileTags};
-inline constexpr FormatInfo kHfInfo{"hf-llama", "safetensors",
-                                    "a Hugging Face Llama folder: config.json and safetensors (or pytorch_model.bin) files",
-                                    kHfTags};
+inline constexpr FormatInfo kHfInfo{
+    "hf-llama", "safetensors", "a Hugging Face Llama folder: config.json and safetensors (or pytorch_model.bin) files",
+    kHfTags};
 
 inline constexpr Format safetensors_file{kFileInfo};
 inline constexpr Format hf_folder{kHfInfo};

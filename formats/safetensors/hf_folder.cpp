@@ -25,8 +25,8 @@ void finding(Checkpoint& cp, std::string rule, Severity s, std::string message, 
 
 bool sharded_name(std::string_view n, std::string_view stem, std::string_view ext) {
   // stem-NNNNN-of-NNNNN.ext
-  return n.starts_with(stem) && n.ends_with(ext) && n.size() > stem.size() + ext.size() + 1 &&
-         n[stem.size()] == '-' && n.find("-of-") != std::string_view::npos;
+  return n.starts_with(stem) && n.ends_with(ext) && n.size() > stem.size() + ext.size() + 1 && n[stem.size()] == '-' &&
+         n.find("-of-") != std::string_view::npos;
 }
 
 // The shard order of an index: the order its weight_map first names each file.
@@ -89,12 +89,14 @@ void read_config(Checkpoint& cp, const nlohmann::json& j, HfData& data) {
   const bool tie = j.value("tie_word_embeddings", false);
   const bool has_head = find_tensor(cp, "lm_head.weight") != nullptr;
   c.shared_classifier = tie || !has_head;
-  o.push_back({"shared_classifier", tie ? "config.json tie_word_embeddings"
-                                        : has_head ? "lm_head.weight is stored" : "no lm_head.weight"});
+  o.push_back({"shared_classifier", tie        ? "config.json tie_word_embeddings"
+                                    : has_head ? "lm_head.weight is stored"
+                                               : "no lm_head.weight"});
   if (!tie && !has_head)
-    finding(cp, "hf.missing", Severity::error,
-            "lm_head.weight is missing and tie_word_embeddings is not true: transformers initialises a random classifier",
-            "lm_head.weight");
+    finding(
+        cp, "hf.missing", Severity::error,
+        "lm_head.weight is missing and tie_word_embeddings is not true: transformers initialises a random classifier",
+        "lm_head.weight");
   if (auto a = j.find("architectures"); a != j.end() && a->is_array() && !a->empty() && a->front().is_string() &&
                                         a->front().get<std::string>() != "LlamaForCausalLM")
     finding(cp, "hf.config", Severity::warning,
@@ -122,7 +124,8 @@ void read_config(Checkpoint& cp, const nlohmann::json& j, HfData& data) {
       return r + (s.size() == 1 ? ",)" : ")");
     };
     finding(cp, "hf.config", Severity::error,
-            fmt::format("{} has shape {}, config.json ({}) implies {}", name, str(t->spec.shape), key, str(shape)), name);
+            fmt::format("{} has shape {}, config.json ({}) implies {}", name, str(t->spec.shape), key, str(shape)),
+            name);
   };
   const uint64_t d = uint64_t(std::max<int64_t>(c.dim, 0)), v = uint64_t(std::max<int64_t>(c.vocab_size, 0)),
                  h = uint64_t(std::max<int64_t>(c.hidden_dim, 0)), kv = uint64_t(std::max<int64_t>(c.n_kv_heads, 0));
@@ -174,8 +177,8 @@ void check_index(Checkpoint& cp, const nlohmann::json& index, const std::string&
     auto it = file_of.find(name);
     const std::string f = file.is_string() ? file.get<std::string>() : "?";
     if (it == file_of.end())
-      finding(cp, "hf.index", Severity::error, fmt::format("{} lists {} in {}, which does not hold it", index_name, name, f),
-              name);
+      finding(cp, "hf.index", Severity::error,
+              fmt::format("{} lists {} in {}, which does not hold it", index_name, name, f), name);
     else if (it->second != f)
       finding(cp, "hf.index", Severity::error,
               fmt::format("{} lists {} in {}, but {} holds it", index_name, name, f, it->second), name);

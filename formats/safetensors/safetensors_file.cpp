@@ -17,10 +17,9 @@ bool looks_like_safetensors(const ByteSource& src) {
 
 DType dtype_of_safetensors(std::string_view d) {
   static constexpr std::pair<std::string_view, DType> kMap[] = {
-      {"F32", DType::f32}, {"F16", DType::f16}, {"BF16", DType::bf16}, {"F64", DType::f64},
-      {"I8", DType::i8},   {"I16", DType::i16}, {"I32", DType::i32},   {"I64", DType::i64},
-      {"U8", DType::u8},   {"U16", DType::u16}, {"U32", DType::u32},   {"U64", DType::u64},
-      {"BOOL", DType::boolean},
+      {"F32", DType::f32}, {"F16", DType::f16}, {"BF16", DType::bf16},    {"F64", DType::f64}, {"I8", DType::i8},
+      {"I16", DType::i16}, {"I32", DType::i32}, {"I64", DType::i64},      {"U8", DType::u8},   {"U16", DType::u16},
+      {"U32", DType::u32}, {"U64", DType::u64}, {"BOOL", DType::boolean},
   };
   for (const auto& [name, t] : kMap)
     if (name == d) return t;

@@ -26,8 +26,10 @@ void container(Location& loc, std::string part, uint64_t start, uint64_t length)
 // Index just past the string starting at text[i] == '"', or npos.
 size_t skip_string(std::string_view t, size_t i) {
   for (++i; i < t.size(); ++i) {
-    if (t[i] == '\\') ++i;
-    else if (t[i] == '"') return i + 1;
+    if (t[i] == '\\')
+      ++i;
+    else if (t[i] == '"')
+      return i + 1;
   }
   return std::string_view::npos;
 }

@@ -1,9 +1,9 @@
 // The safetensors and Hugging Face folder writers.
 #include "writer.hpp"
 
-#include <Eigen/Core>
 #include <fmt/format.h>
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -18,18 +18,25 @@ namespace {
 // sort their tensors by it, descending.
 int dtype_rank(DType d) {
   switch (d) {
-    case DType::f16: return 7;
-    case DType::bf16: return 8;
-    case DType::f32: return 11;
-    default: return 0;
+    case DType::f16:
+      return 7;
+    case DType::bf16:
+      return 8;
+    case DType::f32:
+      return 11;
+    default:
+      return 0;
   }
 }
 
 std::string_view dtype_tag(DType d) {
   switch (d) {
-    case DType::f16: return "F16";
-    case DType::bf16: return "BF16";
-    default: return "F32";
+    case DType::f16:
+      return "F16";
+    case DType::bf16:
+      return "BF16";
+    default:
+      return "F32";
   }
 }
 
@@ -38,9 +45,12 @@ std::string_view dtype_tag(DType d) {
 std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += char(c);
-    else if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-    else out += char(c);
+    if (c == '"' || c == '\\')
+      out += '\\', out += char(c);
+    else if (c < 0x20)
+      out += fmt::format("\\u{:04x}", c);
+    else
+      out += char(c);
   }
   return out + "\"";
 }
@@ -143,10 +153,10 @@ Result<uint64_t> write_file(ByteSink& out, const FilePlan& plan, const WeightSou
     if (!got) return got.error();
     if (!status) return status.error();
     if (*got != t.numel || !head.empty())
-      return Error{ErrorCode::write_source,
-                   t.canonical + ": source gave " + std::to_string(*got) + " values, the file needs " +
-                       std::to_string(t.numel),
-                   {}};
+      return Error{
+          ErrorCode::write_source,
+          t.canonical + ": source gave " + std::to_string(*got) + " values, the file needs " + std::to_string(t.numel),
+          {}};
   }
   return plan.file_bytes();
 }
@@ -172,7 +182,9 @@ std::string hf_config_json(const ModelConfig& c, DType dtype) {
       {"rope_scaling", nullptr},
       {"rope_theta", 10000.0},
       {"tie_word_embeddings", c.shared_classifier},
-      {"torch_dtype", dtype == DType::bf16 ? "bfloat16" : dtype == DType::f16 ? "float16" : "float32"},
+      {"torch_dtype", dtype == DType::bf16  ? "bfloat16"
+                      : dtype == DType::f16 ? "float16"
+                                            : "float32"},
       {"transformers_version", "4.40.2"},
       {"use_cache", true},
       {"vocab_size", c.vocab_size},

@@ -37,7 +37,9 @@ void convert_bf16(const uint8_t* src, size_t count, float* dst) {
   }
 }
 
-Error range_error(const std::string& what) { return Error{ErrorCode::io_read, what, {}, std::string(errc::decode_range)}; }
+Error range_error(const std::string& what) {
+  return Error{ErrorCode::io_read, what, {}, std::string(errc::decode_range)};
+}
 
 }  // namespace
 
@@ -110,7 +112,10 @@ bool decode_to_f32(TorchDType t, const uint8_t* src, size_t count, float* dst) {
 
 Result<uint64_t> read_f32(const StorageBytes& s, TorchDType t, uint64_t first, uint64_t count, float* dst) {
   if (!decodable_to_f32(t))
-    return Error{ErrorCode::stream_dtype, "no fp32 conversion for " + std::string(dtype_name(t)), {}, std::string(errc::decode_dtype)};
+    return Error{ErrorCode::stream_dtype,
+                 "no fp32 conversion for " + std::string(dtype_name(t)),
+                 {},
+                 std::string(errc::decode_dtype)};
   uint32_t es = dtype_size(t);
   CheckedU64 begin = CheckedU64(first) * es, bytes = CheckedU64(count) * es;
   if (!begin.ok() || !bytes.ok() || !range_within(begin.value(), bytes.value(), s.nbytes))
@@ -206,7 +211,10 @@ Result<bool> Gather::row(uint64_t first, uint64_t n, uint64_t step) {
 
 Result<uint64_t> Gather::run() {
   if (!decodable_to_f32(t_))
-    return Error{ErrorCode::stream_dtype, "no fp32 conversion for " + std::string(dtype_name(t_)), {}, std::string(errc::decode_dtype)};
+    return Error{ErrorCode::stream_dtype,
+                 "no fp32 conversion for " + std::string(dtype_name(t_)),
+                 {},
+                 std::string(errc::decode_dtype)};
   if (shape_.size() != stride_.size()) return range_error("shape and stride differ in rank");
   for (uint64_t d : shape_)
     if (d == 0) return uint64_t(0);

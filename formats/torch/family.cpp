@@ -143,7 +143,8 @@ class TorchFamily final : public core::FormatFamily {
       if (!r) return unreadable(how.format, how, r.error());
       cp.findings = std::move(r->findings);
       if (!r->complete && !has_stream_error(*r))
-        cp.findings.push_back({"pickle.truncated", Severity::error, "the pickle ends before its STOP opcode", r->end, ""});
+        cp.findings.push_back(
+            {"pickle.truncated", Severity::error, "the pickle ends before its STOP opcode", r->end, ""});
       else if (r->end < src.size())
         cp.trailing_bytes = src.size() - r->end;
       cp.family_data = std::make_shared<TorchData>();
@@ -165,9 +166,9 @@ class TorchFamily final : public core::FormatFamily {
   void detect_folder(const Folder& dir, const OpenLimits&, std::vector<core::DetectCandidate>& out) const override {
     const auto shards = meta_shards(dir);
     if (!shards.empty())
-      out.emplace_back(meta_folder, core::kScoreMagic,
-                       fmt::format("params.json and {} consolidated.NN.pth shard{}", shards.size(),
-                                   shards.size() == 1 ? "" : "s"));
+      out.emplace_back(
+          meta_folder, core::kScoreMagic,
+          fmt::format("params.json and {} consolidated.NN.pth shard{}", shards.size(), shards.size() == 1 ? "" : "s"));
   }
 
   Result<Checkpoint> open_folder(const Folder& dir, const core::DetectCandidate& how,
@@ -182,8 +183,8 @@ class TorchFamily final : public core::FormatFamily {
                                   size_t chunk_elems) const override {
     if (const TorchData* data = torch_data(cp))
       if (auto r = stream_strided(cp, data->files, size_t(&t - cp.tensors.data()), sink, chunk_elems)) return *r;
-    return Error{ErrorCode::stream_dtype, t.spec.name + ": " + std::string(dtype_name(t.spec.dtype)) +
-                                              " elements have no fp32 conversion",
+    return Error{ErrorCode::stream_dtype,
+                 t.spec.name + ": " + std::string(dtype_name(t.spec.dtype)) + " elements have no fp32 conversion",
                  {}};
   }
 
@@ -217,9 +218,10 @@ class TorchFamily final : public core::FormatFamily {
 
   Result<core::SourceConfig> source_config(const Checkpoint& cp, const ConvertOptions& opt) const override {
     if (!cp.config)
-      return Error{ErrorCode::convert_input,
-                   cp.path + " stores no model config (no model_args): ckpt reads train.py checkpoints and Meta folders",
-                   {}};
+      return Error{
+          ErrorCode::convert_input,
+          cp.path + " stores no model config (no model_args): ckpt reads train.py checkpoints and Meta folders",
+          {}};
     core::SourceConfig s{*cp.config, {}};
     if (!s.config.shared_classifier) {
       if (cp.format == meta_folder) {
@@ -243,7 +245,8 @@ class TorchFamily final : public core::FormatFamily {
     } else if (s.config.seq_len <= 0) {
       // export.py's Meta path: max_seq_len 2048.
       s.config.seq_len = 2048;
-      s.notes.push_back("seq_len 2048 (Meta checkpoints do not store it; export.py uses 2048): pass --seq-len to change");
+      s.notes.push_back(
+          "seq_len 2048 (Meta checkpoints do not store it; export.py uses 2048): pass --seq-len to change");
     }
     return s;
   }

@@ -13,17 +13,16 @@ inline constexpr std::string_view kMetaTags[] = {"torch", "pickle", "meta", "fol
 
 inline constexpr std::string_view kPickleTags[] = {"torch", "pickle"};
 
-inline constexpr FormatInfo kZipInfo{"torch-zip", "torch",
-                                     "torch.save's zip format (torch >= 1.6): data.pkl and one member per storage",
-                                     kZipTags};
+inline constexpr FormatInfo kZipInfo{
+    "torch-zip", "torch", "torch.save's zip format (torch >= 1.6): data.pkl and one member per storage", kZipTags};
 inline constexpr FormatInfo kLegacyInfo{"torch-legacy", "torch",
                                         "torch.save's legacy format: five pickles, then the storages", kLegacyTags};
-inline constexpr FormatInfo kMetaInfo{"meta-llama", "torch",
-                                      "a Meta Llama folder: params.json and consolidated.NN.pth model-parallel shards",
-                                      kMetaTags};
+inline constexpr FormatInfo kMetaInfo{
+    "meta-llama", "torch", "a Meta Llama folder: params.json and consolidated.NN.pth model-parallel shards", kMetaTags};
 
 inline constexpr FormatInfo kPickleInfo{
-    "pickle", "torch", "a bare Python pickle (.pkl): read by the restricted unpickler, its globals judged", kPickleTags};
+    "pickle", "torch", "a bare Python pickle (.pkl): read by the restricted unpickler, its globals judged",
+    kPickleTags};
 
 inline constexpr Format zip_file{kZipInfo};
 inline constexpr Format pickle_file{kPickleInfo};

@@ -23,7 +23,8 @@ Result<PickleResult> next_pickle(const ByteSource& src, uint64_t at, const Pickl
   auto r = unpickle(src, at, src.size() - std::min(at, src.size()), limits);
   if (!r) return r.error();
   if (!r->complete)
-    return Error{ErrorCode::format_structure, std::string("the ") + what + " pickle ends without STOP", at, std::string(errc::torch_pickle)};
+    return Error{ErrorCode::format_structure, std::string("the ") + what + " pickle ends without STOP", at,
+                 std::string(errc::torch_pickle)};
   return r;
 }
 
@@ -119,7 +120,8 @@ Result<LegacyCheckpoint> read_legacy_torch(const ByteSource& src, const TorchRea
   LegacyCheckpoint c;
   auto magic = next_pickle(src, 0, options.pickle, "magic number");
   if (!magic || !is_magic(*magic))
-    return Error{ErrorCode::format_structure, "no legacy torch magic number pickle at offset 0", 0, std::string(errc::torch_not_legacy)};
+    return Error{ErrorCode::format_structure, "no legacy torch magic number pickle at offset 0", 0,
+                 std::string(errc::torch_not_legacy)};
   c.magic = std::move(*magic);
   // The magic number is a long beyond int64 by design: not worth an info finding.
   std::erase_if(c.magic.findings, [](const Finding& f) { return f.rule == "pickle.big_int"; });

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "ckpt/canonical.hpp"
-
 #include "formats.hpp"
 #include "torch_names.hpp"
 

@@ -22,7 +22,7 @@ struct PickleLimits {
   // range), so a reader whose pickles hold tensor data inline (numpy array pickles) may
   // allow more than max_string for it. 0: max_string applies to bytes too.
   uint64_t max_bytes_object = 0;
-  uint32_t max_nested_pickles = 2;      // depth of pickle.loads payloads scanned inside a pickle
+  uint32_t max_nested_pickles = 2;  // depth of pickle.loads payloads scanned inside a pickle
 };
 
 }  // namespace ckpt::torch

@@ -21,16 +21,51 @@ struct ArgShape {
 ArgShape arg_shape(uint8_t c) {
   using namespace op;
   switch (c) {
-    case BININT1: case BINGET: case BINPUT: case PROTO: case EXT1: return {Arg::fixed, 1};
-    case BININT2: case EXT2: return {Arg::fixed, 2};
-    case BININT: case LONG_BINGET: case LONG_BINPUT: case EXT4: return {Arg::fixed, 4};
-    case BINFLOAT: case FRAME: return {Arg::fixed, 8};
-    case FLOAT: case INT: case LONG: case PERSID: case STRING: case UNICODE: case GET: case PUT: return {Arg::line};
-    case GLOBAL: case INST: return {Arg::two_lines};
-    case SHORT_BINSTRING: case SHORT_BINBYTES: case SHORT_BINUNICODE: case LONG1: return {Arg::count1};
-    case BINSTRING: case BINUNICODE: case BINBYTES: case LONG4: return {Arg::count4};
-    case BINUNICODE8: case BINBYTES8: case BYTEARRAY8: return {Arg::count8};
-    default: return {op::name(c).empty() ? Arg::unknown : Arg::none};
+    case BININT1:
+    case BINGET:
+    case BINPUT:
+    case PROTO:
+    case EXT1:
+      return {Arg::fixed, 1};
+    case BININT2:
+    case EXT2:
+      return {Arg::fixed, 2};
+    case BININT:
+    case LONG_BINGET:
+    case LONG_BINPUT:
+    case EXT4:
+      return {Arg::fixed, 4};
+    case BINFLOAT:
+    case FRAME:
+      return {Arg::fixed, 8};
+    case FLOAT:
+    case INT:
+    case LONG:
+    case PERSID:
+    case STRING:
+    case UNICODE:
+    case GET:
+    case PUT:
+      return {Arg::line};
+    case GLOBAL:
+    case INST:
+      return {Arg::two_lines};
+    case SHORT_BINSTRING:
+    case SHORT_BINBYTES:
+    case SHORT_BINUNICODE:
+    case LONG1:
+      return {Arg::count1};
+    case BINSTRING:
+    case BINUNICODE:
+    case BINBYTES:
+    case LONG4:
+      return {Arg::count4};
+    case BINUNICODE8:
+    case BINBYTES8:
+    case BYTEARRAY8:
+      return {Arg::count8};
+    default:
+      return {op::name(c).empty() ? Arg::unknown : Arg::none};
   }
 }
 
@@ -47,8 +82,10 @@ std::optional<OpcodeSpan> opcode_at(const ByteSource& src, uint64_t begin, uint6
     const ArgShape a = arg_shape(s.opcode);
     s.argument_offset = cur.position();
     switch (a.kind) {
-      case Arg::unknown: return std::nullopt;
-      case Arg::none: break;
+      case Arg::unknown:
+        return std::nullopt;
+      case Arg::none:
+        break;
       case Arg::fixed:
         if (!cur.skip(a.width)) return std::nullopt;
         break;

@@ -23,11 +23,13 @@ Result<size_t> find_data_pkl(const ZipArchive& z, std::string& prefix) {
     size_t slash = n.find('/');
     if (slash == std::string::npos || n.compare(slash, std::string::npos, "/data.pkl") != 0) continue;
     if (found)
-      return Error{ErrorCode::format_structure, "more than one <folder>/data.pkl", z.entries[i].central_offset, std::string(errc::torch_no_data_pkl)};
+      return Error{ErrorCode::format_structure, "more than one <folder>/data.pkl", z.entries[i].central_offset,
+                   std::string(errc::torch_no_data_pkl)};
     found = i;
     prefix = n.substr(0, slash);
   }
-  if (!found) return Error{ErrorCode::format_structure, "no <folder>/data.pkl member", {}, std::string(errc::torch_no_data_pkl)};
+  if (!found)
+    return Error{ErrorCode::format_structure, "no <folder>/data.pkl member", {}, std::string(errc::torch_no_data_pkl)};
   return *found;
 }
 

@@ -31,20 +31,34 @@ namespace {
 
 std::optional<DType> dtype_of(TorchDType t) {
   switch (t) {
-    case TorchDType::f32: return DType::f32;
-    case TorchDType::f64: return DType::f64;
-    case TorchDType::f16: return DType::f16;
-    case TorchDType::bf16: return DType::bf16;
-    case TorchDType::i64: return DType::i64;
-    case TorchDType::i32: return DType::i32;
-    case TorchDType::i16: return DType::i16;
-    case TorchDType::i8: return DType::i8;
-    case TorchDType::u8: return DType::u8;
-    case TorchDType::u16: return DType::u16;
-    case TorchDType::u32: return DType::u32;
-    case TorchDType::u64: return DType::u64;
-    case TorchDType::boolean: return DType::boolean;
-    default: return std::nullopt;
+    case TorchDType::f32:
+      return DType::f32;
+    case TorchDType::f64:
+      return DType::f64;
+    case TorchDType::f16:
+      return DType::f16;
+    case TorchDType::bf16:
+      return DType::bf16;
+    case TorchDType::i64:
+      return DType::i64;
+    case TorchDType::i32:
+      return DType::i32;
+    case TorchDType::i16:
+      return DType::i16;
+    case TorchDType::i8:
+      return DType::i8;
+    case TorchDType::u8:
+      return DType::u8;
+    case TorchDType::u16:
+      return DType::u16;
+    case TorchDType::u32:
+      return DType::u32;
+    case TorchDType::u64:
+      return DType::u64;
+    case TorchDType::boolean:
+      return DType::boolean;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -218,27 +232,29 @@ void config_from_model_args(Checkpoint& cp, const TorchFile& f) {
     if (name && name->name == "tok_embeddings.weight") emb = &cp.tensors[i];
     if (name && name->name == "output.weight") out = &cp.tensors[i];
   }
-  c.shared_classifier = !out || (emb && emb->place.source == out->place.source && emb->place.offset == out->place.offset);
-  o.push_back({"shared_classifier", !out ? "no output.weight" : c.shared_classifier
-                                                                    ? "output.weight shares tok_embeddings.weight's storage"
-                                                                    : "output.weight has its own storage"});
+  c.shared_classifier =
+      !out || (emb && emb->place.source == out->place.source && emb->place.offset == out->place.offset);
+  o.push_back({"shared_classifier", !out                  ? "no output.weight"
+                                    : c.shared_classifier ? "output.weight shares tok_embeddings.weight's storage"
+                                                          : "output.weight has its own storage"});
   cp.config = c;
 }
 
-std::optional<Result<uint64_t>> stream_strided(const Checkpoint& cp, const std::vector<TorchFile>& files,
-                                               size_t tensor, const ckpt::F32Sink& sink, size_t chunk_elems) {
+std::optional<Result<uint64_t>> stream_strided(const Checkpoint& cp, const std::vector<TorchFile>& files, size_t tensor,
+                                               const ckpt::F32Sink& sink, size_t chunk_elems) {
   for (const auto& f : files)
     for (const auto& s : f.strided) {
       if (s.tensor != tensor) continue;
       StorageBytes bytes{&cp.source(s.source), s.storage_offset, s.storage_bytes};
       uint64_t at = 0;
-      return gather_f32(bytes, s.dtype, s.shape, s.stride, s.element_offset,
-                        [&](const float* v, size_t n) {
-                          const bool more = sink(at, v, n);
-                          at += n;
-                          return more;
-                        },
-                        chunk_elems);
+      return gather_f32(
+          bytes, s.dtype, s.shape, s.stride, s.element_offset,
+          [&](const float* v, size_t n) {
+            const bool more = sink(at, v, n);
+            at += n;
+            return more;
+          },
+          chunk_elems);
     }
   return std::nullopt;
 }

@@ -20,8 +20,8 @@ namespace ckpt::torch {
 // How one stored tensor's values are reached when they are not a plain raw range (strided
 // views of a storage), for the family's stream.
 struct StridedTensor {
-  size_t tensor = 0;         // index into Checkpoint::tensors
-  uint32_t source = 0;       // the storage's source
+  size_t tensor = 0;            // index into Checkpoint::tensors
+  uint32_t source = 0;          // the storage's source
   uint64_t storage_offset = 0;  // first byte of the storage in that source
   uint64_t storage_bytes = 0;
   TorchDType dtype = TorchDType::unknown;
@@ -52,8 +52,8 @@ Result<TorchFile> add_torch_file(Checkpoint& cp, uint32_t source, const std::str
 
 // Streams stored tensor `tensor` of cp when one of `files` holds it as a strided view
 // (fp32 chunks, in the tensor's row-major order); nullopt when none does.
-std::optional<Result<uint64_t>> stream_strided(const Checkpoint& cp, const std::vector<TorchFile>& files,
-                                               size_t tensor, const ckpt::F32Sink& sink, size_t chunk_elems);
+std::optional<Result<uint64_t>> stream_strided(const Checkpoint& cp, const std::vector<TorchFile>& files, size_t tensor,
+                                               const ckpt::F32Sink& sink, size_t chunk_elems);
 
 // The CRC-32 and size of every zip member of `files` against the central directory
 // (zip.crc_mismatch, zip.size_mismatch, zip.inflate_error), each file streamed once;

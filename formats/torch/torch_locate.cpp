@@ -22,17 +22,27 @@ struct Field {
   uint32_t at, size;
 };
 
-constexpr Field kLocalFields[] = {{"signature", 0, 4},          {"version needed", 4, 2},    {"flags", 6, 2},
-                                  {"method", 8, 2},             {"modification time", 10, 2}, {"modification date", 12, 2},
-                                  {"crc-32", 14, 4},            {"compressed size", 18, 4},  {"uncompressed size", 22, 4},
-                                  {"name length", 26, 2},       {"extra length", 28, 2}};
-constexpr Field kCentralFields[] = {
-    {"signature", 0, 4},          {"version made by", 4, 2},      {"version needed", 6, 2},
-    {"flags", 8, 2},              {"method", 10, 2},              {"modification time", 12, 2},
-    {"modification date", 14, 2}, {"crc-32", 16, 4},              {"compressed size", 20, 4},
-    {"uncompressed size", 24, 4}, {"name length", 28, 2},         {"extra length", 30, 2},
-    {"comment length", 32, 2},    {"disk number start", 34, 2},   {"internal attributes", 36, 2},
-    {"external attributes", 38, 4}, {"local header offset", 42, 4}};
+constexpr Field kLocalFields[] = {{"signature", 0, 4},    {"version needed", 4, 2},     {"flags", 6, 2},
+                                  {"method", 8, 2},       {"modification time", 10, 2}, {"modification date", 12, 2},
+                                  {"crc-32", 14, 4},      {"compressed size", 18, 4},   {"uncompressed size", 22, 4},
+                                  {"name length", 26, 2}, {"extra length", 28, 2}};
+constexpr Field kCentralFields[] = {{"signature", 0, 4},
+                                    {"version made by", 4, 2},
+                                    {"version needed", 6, 2},
+                                    {"flags", 8, 2},
+                                    {"method", 10, 2},
+                                    {"modification time", 12, 2},
+                                    {"modification date", 14, 2},
+                                    {"crc-32", 16, 4},
+                                    {"compressed size", 20, 4},
+                                    {"uncompressed size", 24, 4},
+                                    {"name length", 28, 2},
+                                    {"extra length", 30, 2},
+                                    {"comment length", 32, 2},
+                                    {"disk number start", 34, 2},
+                                    {"internal attributes", 36, 2},
+                                    {"external attributes", 38, 4},
+                                    {"local header offset", 42, 4}};
 constexpr Field kEocdFields[] = {{"signature", 0, 4},
                                  {"disk number", 4, 2},
                                  {"central directory disk", 6, 2},
@@ -157,7 +167,8 @@ bool data_descriptor(Location& loc, const ByteSource& src, const ZipEntry& e) {
   uint8_t sig[4];
   const bool has_sig = src.read(at, sig, 4) && zip::u32(sig) == zip::kDescriptorSig;
   const uint32_t w = e.zip64 ? 8 : 4, s = has_sig ? 4 : 0;
-  const Field with_sig[] = {{"signature", 0, 4}, {"crc-32", 4, 4}, {"compressed size", 8, w}, {"uncompressed size", 8 + w, w}};
+  const Field with_sig[] = {
+      {"signature", 0, 4}, {"crc-32", 4, 4}, {"compressed size", 8, w}, {"uncompressed size", 8 + w, w}};
   const Field without[] = {{"crc-32", 0, 4}, {"compressed size", 4, w}, {"uncompressed size", 4 + w, w}};
   return in_record(loc, "zip data descriptor of " + e.name, at,
                    has_sig ? std::span<const Field>(with_sig) : std::span<const Field>(without), s + 4 + 2 * w, {});
@@ -168,7 +179,8 @@ Location locate_zip(const Checkpoint& cp, const TorchFile& f, const TorchZipChec
   const ZipArchive& a = z.zip;
   for (size_t i = 0; i < a.entries.size(); ++i) {
     const ZipEntry& e = a.entries[i];
-    if (e.local_ok && loc.offset >= e.local_header_offset && loc.offset < e.local_header_offset + zip::kLocalSize + 0xFFFF * 2) {
+    if (e.local_ok && loc.offset >= e.local_header_offset &&
+        loc.offset < e.local_header_offset + zip::kLocalSize + 0xFFFF * 2) {
       const uint64_t n = read_u16(src, e.local_header_offset + 26), m = read_u16(src, e.local_header_offset + 28);
       const std::string extra = e.alignment_padding ? "extra field (torch's 'FB' alignment padding)" : "extra field";
       if (in_record(loc, "zip local header of " + e.name, e.local_header_offset, kLocalFields, zip::kLocalSize,
@@ -199,8 +211,11 @@ Location locate_zip(const Checkpoint& cp, const TorchFile& f, const TorchZipChec
         return loc;
       }
     const bool version = e.name.ends_with("/version"), byteorder = e.name.ends_with("/byteorder");
-    container(loc, e.name, version ? "version record" : byteorder ? "byteorder record" : "member data", e.data_offset,
-              e.compressed_size);
+    container(loc, e.name,
+              version     ? "version record"
+              : byteorder ? "byteorder record"
+                          : "member data",
+              e.data_offset, e.compressed_size);
     return loc;
   }
   if (loc.offset >= a.cd_offset && loc.offset - a.cd_offset < a.cd_size) {
@@ -211,14 +226,16 @@ Location locate_zip(const Checkpoint& cp, const TorchFile& f, const TorchZipChec
     if (hit) {
       const uint64_t c = hit->central_offset;
       if (in_record(loc, "zip central directory record of " + hit->name, c, kCentralFields, zip::kCentralSize,
-                    {{"name", read_u16(src, c + 28)}, {"extra field", read_u16(src, c + 30)},
+                    {{"name", read_u16(src, c + 28)},
+                     {"extra field", read_u16(src, c + 30)},
                      {"comment", read_u16(src, c + 32)}}))
         return loc;
     }
     container(loc, "zip central directory", "bytes no record names", a.cd_offset, a.cd_size);
     return loc;
   }
-  if (a.zip64_eocd_offset && loc.offset >= *a.zip64_eocd_offset && loc.offset < *a.zip64_eocd_offset + zip::kZip64EocdSize) {
+  if (a.zip64_eocd_offset && loc.offset >= *a.zip64_eocd_offset &&
+      loc.offset < *a.zip64_eocd_offset + zip::kZip64EocdSize) {
     container(loc, "zip64 end of central directory record", "record", *a.zip64_eocd_offset, zip::kZip64EocdSize);
     return loc;
   }

@@ -7,9 +7,10 @@ namespace ckpt::torch {
 
 namespace {
 
-constexpr std::string_view kLayerKinds[] = {"attention_norm.weight",  "attention.wq.weight",    "attention.wk.weight",
-                                            "attention.wv.weight",    "attention.wo.weight",    "ffn_norm.weight",
-                                            "feed_forward.w1.weight", "feed_forward.w2.weight", "feed_forward.w3.weight"};
+constexpr std::string_view kLayerKinds[] = {
+    "attention_norm.weight",  "attention.wq.weight",    "attention.wk.weight",
+    "attention.wv.weight",    "attention.wo.weight",    "ffn_norm.weight",
+    "feed_forward.w1.weight", "feed_forward.w2.weight", "feed_forward.w3.weight"};
 
 }  // namespace
 
@@ -29,8 +30,10 @@ bool is_canonical_llama_name(std::string_view n) {
 std::optional<CanonicalName> canonical_name(std::string_view path) {
   // train.py saves {"model": state_dict, ...}; a compiled model's keys start "_orig_mod.".
   std::string_view n = path;
-  if (n.starts_with("model/")) n.remove_prefix(6);
-  else if (n.find('/') != std::string_view::npos) return std::nullopt;  // optimizer/..., config/...
+  if (n.starts_with("model/"))
+    n.remove_prefix(6);
+  else if (n.find('/') != std::string_view::npos)
+    return std::nullopt;  // optimizer/..., config/...
   if (n.starts_with("_orig_mod.")) n.remove_prefix(10);
   if (is_canonical_llama_name(n)) return CanonicalName{std::string(n), false, false};
   if (auto hf = safetensors::canonical_of_hf(n))

@@ -12,9 +12,9 @@
 
 #include "fb_internal.hpp"
 #include "fb_rules.hpp"
+#include "llama_export.hpp"
 #include "msgpack_internal.hpp"
 #include "pickle_ckpt.hpp"
-#include "llama_export.hpp"
 #include "ttml.hpp"
 
 namespace ckpt::ttml {
@@ -88,12 +88,18 @@ class TtmlFamily final : public core::FormatFamily {
   Result<Checkpoint> open(const ByteSource& src, const core::DetectCandidate& how,
                           const OpenOptions& opt) const override {
     Checkpoint cp;
-    if (how.format == pickle_stream) cp = open_pickle_stream(src, opt);
-    else if (how.format == nanogpt_pickle) cp = open_nanogpt_pickle(src, opt);
-    else if (how.format == ttnn_tensorbin) cp = open_tensorbin_file(src, opt);
-    else if (how.format == ttml_tar) cp = open_fb_tar(src, opt, how.found.get());
-    else if (how.format == ttml_flatbuffer) cp = open_fb_metadata_file(src, opt);
-    else cp = open_msgpack(src, opt);
+    if (how.format == pickle_stream)
+      cp = open_pickle_stream(src, opt);
+    else if (how.format == nanogpt_pickle)
+      cp = open_nanogpt_pickle(src, opt);
+    else if (how.format == ttnn_tensorbin)
+      cp = open_tensorbin_file(src, opt);
+    else if (how.format == ttml_tar)
+      cp = open_fb_tar(src, opt, how.found.get());
+    else if (how.format == ttml_flatbuffer)
+      cp = open_fb_metadata_file(src, opt);
+    else
+      cp = open_msgpack(src, opt);
     cp.detection = how.evidence;
     return cp;
   }
@@ -105,21 +111,23 @@ class TtmlFamily final : public core::FormatFamily {
     }
     for (const auto& e : dir.entries())
       if (e.name.ends_with(".flatbuffer")) {
-        out.push_back({ttml_flatbuffer, core::kScoreStructure, "a folder holding " + e.name + " (tt-train checkpoint)"});
+        out.push_back(
+            {ttml_flatbuffer, core::kScoreStructure, "a folder holding " + e.name + " (tt-train checkpoint)"});
         return;
       }
     const bool tensorbins = std::any_of(dir.entries().begin(), dir.entries().end(),
                                         [](const Folder::Entry& e) { return e.name.ends_with(".tensorbin"); });
-    if (tensorbins)
-      out.push_back({Format::unknown, 0, ".tensorbin files but no metadata.flatbuffer naming them"});
+    if (tensorbins) out.push_back({Format::unknown, 0, ".tensorbin files but no metadata.flatbuffer naming them"});
   }
 
   Result<Checkpoint> open_folder(const Folder& dir, const core::DetectCandidate& how,
                                  const OpenOptions& opt) const override {
     if (how.format != ttml_flatbuffer) return FormatFamily::open_folder(dir, how, opt);
     auto cp = open_fb_folder(dir, opt);
-    if (cp && !how.forced) cp->detection = how.evidence;
-    else if (cp) cp->detection = how.evidence;
+    if (cp && !how.forced)
+      cp->detection = how.evidence;
+    else if (cp)
+      cp->detection = how.evidence;
     return cp;
   }
 
@@ -181,8 +189,8 @@ class TtmlFamily final : public core::FormatFamily {
       if (opt.to != msgpack_weights)
         return Error{ErrorCode::convert_input, "--template writes llama_export.py's msgpack: --to ttml-msgpack", {}};
       if (plan.prefix != "llama/llama")
-        return Error{ErrorCode::convert_input, "--template writes llama_export.py's keys (llama/llama/...): no --prefix",
-                     {}};
+        return Error{
+            ErrorCode::convert_input, "--template writes llama_export.py's keys (llama/llama/...): no --prefix", {}};
       plan.notes.push_back(fmt::format(
           "wrote llama_export.py's output: {}'s entries kept in its order, the Llama parameters replaced as float64 "
           "lists, q/k in {} rows",
@@ -198,8 +206,8 @@ class TtmlFamily final : public core::FormatFamily {
     if (has_q8_tensors(from))
       plan.notes.push_back("Q8_0 cannot restore the original values: wrote the dequantized weights");
     if (padded_vocab(c.vocab_size) != c.vocab_size)
-      plan.notes.push_back(fmt::format("padded the vocabulary from {} to {} rows with zeros", c.vocab_size,
-                                       padded_vocab(c.vocab_size)));
+      plan.notes.push_back(
+          fmt::format("padded the vocabulary from {} to {} rows with zeros", c.vocab_size, padded_vocab(c.vocab_size)));
     plan.notes.push_back(
         fmt::format("tt-train files do not store n_heads or seq_len: convert back with --n-heads {} "
                     "--seq-len {} --vocab-size {}",
@@ -238,8 +246,8 @@ class TtmlFamily final : public core::FormatFamily {
   }
 
  private:
-  static constexpr Format kFormats[] = {msgpack_weights, ttml_flatbuffer, ttml_tar, ttnn_tensorbin, pickle_stream,
-                                        nanogpt_pickle};
+  static constexpr Format kFormats[] = {msgpack_weights, ttml_flatbuffer, ttml_tar,
+                                        ttnn_tensorbin,  pickle_stream,   nanogpt_pickle};
 };
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace tf = ::ttnn::flatbuffer;
 namespace mf = ::ttml::flatbuffer;
 namespace df = ::tt::tt_metal::distributed::flatbuffer;
 
-flatbuffers::Offset<df::MeshCoordinate> coordinate(flatbuffers::FlatBufferBuilder& fbb, const std::vector<uint32_t>& c) {
+flatbuffers::Offset<df::MeshCoordinate> coordinate(flatbuffers::FlatBufferBuilder& fbb,
+                                                   const std::vector<uint32_t>& c) {
   return df::CreateMeshCoordinate(fbb, fbb.CreateVector(c));
 }
 
@@ -30,21 +31,25 @@ std::vector<uint8_t> build_tensorbin_header(const TensorbinSpec& s) {
   flatbuffers::FlatBufferBuilder fbb(1024);
   auto shape = fbb.CreateVector(s.shape);
   flatbuffers::Offset<void> page;
-  if (s.tile) page = tf::CreateTilePageConfig(fbb, tf::CreateTile(fbb, 32, 32, false)).Union();
-  else page = tf::CreateRowMajorPageConfig(fbb).Union();
+  if (s.tile)
+    page = tf::CreateTilePageConfig(fbb, tf::CreateTile(fbb, 32, 32, false)).Union();
+  else
+    page = tf::CreateRowMajorPageConfig(fbb).Union();
   auto mem = tf::CreateMemoryConfig(fbb);  // DRAM, interleaved: every field its default
   const std::vector<uint32_t> align = !s.alignment.empty() ? s.alignment
-                                      : s.tile            ? std::vector<uint32_t>{32, 32}
-                                                          : std::vector<uint32_t>{1};
-  auto layout = tf::CreateTensorLayout(fbb, tf::DataType(s.data_type), s.tile ? tf::PageConfig_tile : tf::PageConfig_row_major,
-                                       page, mem, fbb.CreateVector(align));
+                                      : s.tile             ? std::vector<uint32_t>{32, 32}
+                                                           : std::vector<uint32_t>{1};
+  auto layout =
+      tf::CreateTensorLayout(fbb, tf::DataType(s.data_type), s.tile ? tf::PageConfig_tile : tf::PageConfig_row_major,
+                             page, mem, fbb.CreateVector(align));
   auto spec = tf::CreateTensorSpec(fbb, shape, layout);
   auto mesh = tf::CreateMeshShape(fbb, fbb.CreateVector(s.mesh_shape));
   std::vector<flatbuffers::Offset<tf::TensorShard>> shards;
   for (const auto& sh : s.shards) {
     auto c = coordinate(fbb, sh.coord);
     const tf::InlineFileStorage storage(sh.offset, sh.size);
-    shards.push_back(tf::CreateTensorShard(fbb, tf::TensorBuffer_InlineFileStorage, fbb.CreateStruct(storage).Union(), c));
+    shards.push_back(
+        tf::CreateTensorShard(fbb, tf::TensorBuffer_InlineFileStorage, fbb.CreateStruct(storage).Union(), c));
   }
   auto shard_vec = fbb.CreateVector(shards);
   flatbuffers::Offset<tf::TensorTopology> topo = 0;
@@ -60,8 +65,10 @@ std::vector<uint8_t> build_tensorbin_header(const TensorbinSpec& s) {
     topo = tf::CreateTensorTopology(fbb, dist, pl_vec, coord_vec);
   }
   auto root = tf::CreateTensor(fbb, spec, mesh, shard_vec, topo, s.schema_version.value_or(0));
-  if (s.identifier) fbb.Finish(root, "TTNB");
-  else fbb.Finish(root);
+  if (s.identifier)
+    fbb.Finish(root, "TTNB");
+  else
+    fbb.Finish(root);
   std::vector<uint8_t> out(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   out.resize((out.size() + 7) / 8 * 8, 0);
   return out;
@@ -84,16 +91,36 @@ std::vector<uint8_t> build_metadata(const std::vector<MetaPairSpec>& pairs) {
   for (const auto& p : pairs) {
     flatbuffers::Offset<void> v;
     switch (p.kind) {
-      case MetaKind::boolean: v = mf::CreateBoolValue(fbb, p.i != 0).Union(); break;
-      case MetaKind::i8: v = mf::CreateCharValue(fbb, int8_t(p.i)).Union(); break;
-      case MetaKind::i32: v = mf::CreateIntValue(fbb, int32_t(p.i)).Union(); break;
-      case MetaKind::u32: v = mf::CreateUInt32Value(fbb, uint32_t(p.i)).Union(); break;
-      case MetaKind::u64: v = mf::CreateSizeTValue(fbb, uint64_t(p.i)).Union(); break;
-      case MetaKind::f32: v = mf::CreateFloatValue(fbb, float(p.f)).Union(); break;
-      case MetaKind::f64: v = mf::CreateDoubleValue(fbb, p.f).Union(); break;
-      case MetaKind::string: v = mf::CreateStringValue(fbb, fbb.CreateString(p.s)).Union(); break;
-      case MetaKind::vec_u8: v = mf::CreateVectorUInt8(fbb, fbb.CreateVector(p.bytes)).Union(); break;
-      default: v = mf::CreateIntValue(fbb, int32_t(p.i)).Union(); break;
+      case MetaKind::boolean:
+        v = mf::CreateBoolValue(fbb, p.i != 0).Union();
+        break;
+      case MetaKind::i8:
+        v = mf::CreateCharValue(fbb, int8_t(p.i)).Union();
+        break;
+      case MetaKind::i32:
+        v = mf::CreateIntValue(fbb, int32_t(p.i)).Union();
+        break;
+      case MetaKind::u32:
+        v = mf::CreateUInt32Value(fbb, uint32_t(p.i)).Union();
+        break;
+      case MetaKind::u64:
+        v = mf::CreateSizeTValue(fbb, uint64_t(p.i)).Union();
+        break;
+      case MetaKind::f32:
+        v = mf::CreateFloatValue(fbb, float(p.f)).Union();
+        break;
+      case MetaKind::f64:
+        v = mf::CreateDoubleValue(fbb, p.f).Union();
+        break;
+      case MetaKind::string:
+        v = mf::CreateStringValue(fbb, fbb.CreateString(p.s)).Union();
+        break;
+      case MetaKind::vec_u8:
+        v = mf::CreateVectorUInt8(fbb, fbb.CreateVector(p.bytes)).Union();
+        break;
+      default:
+        v = mf::CreateIntValue(fbb, int32_t(p.i)).Union();
+        break;
     }
     const uint8_t code = p.code ? p.code : code_of(p.kind);
     out.push_back(mf::CreateKeyValuePair(fbb, fbb.CreateString(p.key), mf::SerializableType(code), v));

@@ -20,9 +20,9 @@ struct TensorbinShardSpec {
 // ttnn's single-device defaults unless changed: a replicated topology over mesh [1, 1].
 struct TensorbinSpec {
   std::vector<uint32_t> shape;
-  uint8_t data_type = 0;                 // TtDType
+  uint8_t data_type = 0;  // TtDType
   bool tile = true;
-  std::vector<uint32_t> alignment;       // empty: [32, 32] for tiles, [1] for row-major
+  std::vector<uint32_t> alignment;  // empty: [32, 32] for tiles, [1] for row-major
   std::vector<TensorbinShardSpec> shards;
   std::vector<uint32_t> mesh_shape{1, 1};
   bool topology = true;

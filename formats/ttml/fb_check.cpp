@@ -36,28 +36,26 @@ constexpr TableDesc kBoolValue{"BoolValue", kBoolF}, kCharValue{"CharValue", kI8
     kFloatValue{"FloatValue", kF32F}, kDoubleValue{"DoubleValue", kF64F}, kUInt32Value{"UInt32Value", kU32F},
     kSizeTValue{"SizeTValue", kU64F}, kBFloat16Value{"BFloat16Value", kU16F}, kStringValue{"StringValue", kStrF},
     kVectorChar{"VectorChar", kVec1F}, kVectorInt{"VectorInt", kVec4F}, kVectorFloat{"VectorFloat", kVec4F},
-    kVectorDouble{"VectorDouble", kVec8F}, kVectorUInt8{"VectorUInt8", kVec1F},
-    kVectorUInt32{"VectorUInt32", kVec4F}, kVectorBFloat16{"VectorBFloat16", kVec2F},
-    kVectorString{"VectorString", kVecStrF};
+    kVectorDouble{"VectorDouble", kVec8F}, kVectorUInt8{"VectorUInt8", kVec1F}, kVectorUInt32{"VectorUInt32", kVec4F},
+    kVectorBFloat16{"VectorBFloat16", kVec2F}, kVectorString{"VectorString", kVecStrF};
 
 constexpr UnionMember kSerializableMembers[] = {
-    {1, "BoolValue", &kBoolValue},         {2, "CharValue", &kCharValue},
-    {3, "IntValue", &kIntValue},           {4, "FloatValue", &kFloatValue},
-    {5, "DoubleValue", &kDoubleValue},     {6, "UInt32Value", &kUInt32Value},
-    {7, "SizeTValue", &kSizeTValue},       {8, "BFloat16Value", &kBFloat16Value},
-    {9, "StringValue", &kStringValue},     {10, "VectorChar", &kVectorChar},
-    {11, "VectorInt", &kVectorInt},        {12, "VectorFloat", &kVectorFloat},
-    {13, "VectorDouble", &kVectorDouble},  {14, "VectorUInt8", &kVectorUInt8},
-    {15, "VectorUInt32", &kVectorUInt32},  {16, "VectorBFloat16", &kVectorBFloat16},
+    {1, "BoolValue", &kBoolValue},        {2, "CharValue", &kCharValue},
+    {3, "IntValue", &kIntValue},          {4, "FloatValue", &kFloatValue},
+    {5, "DoubleValue", &kDoubleValue},    {6, "UInt32Value", &kUInt32Value},
+    {7, "SizeTValue", &kSizeTValue},      {8, "BFloat16Value", &kBFloat16Value},
+    {9, "StringValue", &kStringValue},    {10, "VectorChar", &kVectorChar},
+    {11, "VectorInt", &kVectorInt},       {12, "VectorFloat", &kVectorFloat},
+    {13, "VectorDouble", &kVectorDouble}, {14, "VectorUInt8", &kVectorUInt8},
+    {15, "VectorUInt32", &kVectorUInt32}, {16, "VectorBFloat16", &kVectorBFloat16},
     {17, "VectorString", &kVectorString},
 };
 constexpr UnionMember kSerializablePrMembers[] = {
-    {1, "BoolValue", &kBoolValue},       {2, "CharValue", &kCharValue},     {3, "IntValue", &kIntValue},
-    {4, "FloatValue", &kFloatValue},     {5, "DoubleValue", &kDoubleValue}, {6, "UInt32Value", &kUInt32Value},
-    {7, "SizeTValue", &kSizeTValue},     {8, "StringValue", &kStringValue}, {9, "VectorChar", &kVectorChar},
-    {10, "VectorInt", &kVectorInt},      {11, "VectorFloat", &kVectorFloat}, {12, "VectorDouble", &kVectorDouble},
-    {13, "VectorUInt8", &kVectorUInt8},  {14, "VectorUInt32", &kVectorUInt32},
-    {15, "VectorString", &kVectorString},
+    {1, "BoolValue", &kBoolValue},      {2, "CharValue", &kCharValue},        {3, "IntValue", &kIntValue},
+    {4, "FloatValue", &kFloatValue},    {5, "DoubleValue", &kDoubleValue},    {6, "UInt32Value", &kUInt32Value},
+    {7, "SizeTValue", &kSizeTValue},    {8, "StringValue", &kStringValue},    {9, "VectorChar", &kVectorChar},
+    {10, "VectorInt", &kVectorInt},     {11, "VectorFloat", &kVectorFloat},   {12, "VectorDouble", &kVectorDouble},
+    {13, "VectorUInt8", &kVectorUInt8}, {14, "VectorUInt32", &kVectorUInt32}, {15, "VectorString", &kVectorString},
 };
 
 }  // namespace
@@ -67,12 +65,12 @@ const UnionDesc kSerializableTypePr32326{"SerializableType", kSerializablePrMemb
 
 namespace {
 
-const F kPairF[] = {{"key", S::string}, {"value_type", S::scalar, 1}, {"value", S::union_value, 0, nullptr, &kSerializableType}};
+const F kPairF[] = {
+    {"key", S::string}, {"value_type", S::scalar, 1}, {"value", S::union_value, 0, nullptr, &kSerializableType}};
 const TableDesc kPair{"KeyValuePair", kPairF};
 const F kDataF[] = {{"pairs", S::table_vector, 0, &kPair}};
-const F kPairPrF[] = {{"key", S::string},
-                      {"value_type", S::scalar, 1},
-                      {"value", S::union_value, 0, nullptr, &kSerializableTypePr32326}};
+const F kPairPrF[] = {
+    {"key", S::string}, {"value_type", S::scalar, 1}, {"value", S::union_value, 0, nullptr, &kSerializableTypePr32326}};
 const TableDesc kPairPr{"KeyValuePair", kPairPrF};
 const F kDataPrF[] = {{"pairs", S::table_vector, 0, &kPairPr}};
 
@@ -83,7 +81,8 @@ constexpr F kCoreRangeF[] = {{"start", S::table, 0, &kCoreCoord}, {"end", S::tab
 constexpr TableDesc kCoreRange{"CoreRange", kCoreRangeF};
 constexpr F kCoreRangeSetF[] = {{"ranges", S::table_vector, 0, &kCoreRange}};
 constexpr TableDesc kCoreRangeSet{"CoreRangeSet", kCoreRangeSetF};
-constexpr F kTileF[] = {{"tile_shape_h", S::scalar, 4}, {"tile_shape_w", S::scalar, 4}, {"transpose_tile", S::scalar, 1}};
+constexpr F kTileF[] = {
+    {"tile_shape_h", S::scalar, 4}, {"tile_shape_w", S::scalar, 4}, {"transpose_tile", S::scalar, 1}};
 constexpr TableDesc kTile{"Tile", kTileF};
 constexpr F kShardShapeF[] = {{"height", S::scalar, 4}, {"width", S::scalar, 4}};
 constexpr TableDesc kShardShape{"ShardShape", kShardShapeF};
@@ -202,9 +201,9 @@ class Walker {
   // (an offset or a length), not the bytes it points at.
   bool in_range(uint64_t at, uint64_t len, const std::string& what, std::optional<uint64_t> blame = std::nullopt) {
     if (len < b_.size() && at <= b_.size() - len) return true;
-    return fail(blame.value_or(std::min<uint64_t>(at, b_.size())),
-                what + ": bytes " + std::to_string(at) + ".." + std::to_string(at + len) + " are outside the " +
-                    std::to_string(b_.size()) + "-byte buffer");
+    return fail(blame.value_or(std::min<uint64_t>(at, b_.size())), what + ": bytes " + std::to_string(at) + ".." +
+                                                                       std::to_string(at + len) + " are outside the " +
+                                                                       std::to_string(b_.size()) + "-byte buffer");
   }
   bool aligned(uint64_t at, uint64_t align, const std::string& what, std::optional<uint64_t> blame = std::nullopt) {
     if (at % align == 0) return true;
@@ -253,7 +252,8 @@ class Walker {
     const std::string what = "table " + path;
     // Verifier::VerifyTableStart: the soffset first, then the depth and table count.
     if (!aligned(at, 4, what + " start", from) || !in_range(at, 4, what + " start", from)) return false;
-    if (++depth_ > lim_.max_depth) return fail(at, what + " is nested more than " + std::to_string(lim_.max_depth) + " deep");
+    if (++depth_ > lim_.max_depth)
+      return fail(at, what + " is nested more than " + std::to_string(lim_.max_depth) + " deep");
     if (++tables_ > lim_.max_tables)
       return fail(at, what + ": more than " + std::to_string(lim_.max_tables) + " tables in the buffer");
     bool ok = table_body(at, t, path, what);
@@ -276,8 +276,7 @@ class Walker {
       const FieldDesc& f = t.fields[i];
       const uint64_t slot = 4 + 2 * i;
       const uint16_t foff = slot < vsize ? u16(vtable + slot) : 0;
-      if (f.slot == Slot::scalar && f.size == 1 && i + 1 < t.fields.size() &&
-          t.fields[i + 1].slot == Slot::union_value)
+      if (f.slot == Slot::scalar && f.size == 1 && i + 1 < t.fields.size() && t.fields[i + 1].slot == Slot::union_value)
         union_type = 0;  // absent type: NONE
       const std::string fw = path + "." + std::string(f.name);
       if (foff == 0) {
@@ -291,8 +290,7 @@ class Walker {
       switch (f.slot) {
         case Slot::scalar:
           if (!aligned(pos, f.size, fw, vtable + slot) || !in_range(pos, f.size, fw, vtable + slot)) return false;
-          if (f.size == 1 && i + 1 < t.fields.size() && t.fields[i + 1].slot == Slot::union_value)
-            union_type = b_[pos];
+          if (f.size == 1 && i + 1 < t.fields.size() && t.fields[i + 1].slot == Slot::union_value) union_type = b_[pos];
           break;
         case Slot::table: {
           uint64_t target = 0;

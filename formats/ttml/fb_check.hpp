@@ -14,13 +14,13 @@ namespace ckpt::ttml::fb {
 
 // What a field slot holds, as the generated verifier sees it.
 enum class Slot : uint8_t {
-  scalar,        // `size` bytes, aligned to size
-  table,         // uoffset to a table of `table`
-  string,        // uoffset to a NUL-terminated string
-  vector,        // uoffset to a vector of `size`-byte scalars
-  table_vector,  // uoffset to a vector of uoffsets to tables of `table`
-  string_vector, // uoffset to a vector of uoffsets to strings
-  union_value,   // uoffset to the member the previous slot (the ubyte type) names
+  scalar,         // `size` bytes, aligned to size
+  table,          // uoffset to a table of `table`
+  string,         // uoffset to a NUL-terminated string
+  vector,         // uoffset to a vector of `size`-byte scalars
+  table_vector,   // uoffset to a vector of uoffsets to tables of `table`
+  string_vector,  // uoffset to a vector of uoffsets to strings
+  union_value,    // uoffset to the member the previous slot (the ubyte type) names
 };
 
 struct TableDesc;

@@ -2,6 +2,7 @@
 // Internal: the tt-train flatbuffer readers and writers behind the family (family.cpp).
 // Opening (fb_open.cpp), streaming and scanning (fb_stream.cpp), --at (fb_locate.cpp),
 // writing (fb_writer.cpp).
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,7 +11,6 @@
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/convert.hpp"
 #include "ckpt/folder.hpp"
-#include <functional>
 #include "ckpt/locate.hpp"
 #include "ckpt/tensor_stream.hpp"
 #include "ckpt/weights.hpp"
@@ -22,8 +22,8 @@ namespace ckpt::ttml {
 bool looks_like_metadata_file(const ByteSource& src, const OpenLimits& limits);
 // A tar holding a .flatbuffer member, or one whose headers break before the end: its
 // index, or nullptr with `why`. `broken` says the walk stopped at a bad header.
-std::shared_ptr<const FamilyData> probe_checkpoint_tar(const ByteSource& src, const OpenLimits& limits, std::string& why,
-                                                       bool& broken);
+std::shared_ptr<const FamilyData> probe_checkpoint_tar(const ByteSource& src, const OpenLimits& limits,
+                                                       std::string& why, bool& broken);
 
 // Opening. Each reads the metadata and every .tensorbin header, never tensor data.
 // The folder fails (detect_forced) only when it holds no *.flatbuffer at all.

@@ -97,12 +97,16 @@ bool locate_in_tensorbin(const ByteSource& src, const FbTensor& x, const std::st
     loc.tensor = tensor;
     std::string where;
     if (g.tile)
-      where = fmt::format("tile {} (tile row {}, tile column {}{}), face {} {}, row {} column {} of the face",
-                          b.tile, (b.tile % std::max<uint64_t>(g.tiles_per_slice(), 1)) / std::max<uint64_t>(g.tiles_per_row(), 1),
-                          b.tile % std::max<uint64_t>(g.tiles_per_row(), 1),
-                          g.slices > 1 ? fmt::format(", slice {}", b.slice) : "", b.face,
-                          std::string_view(b.face == 0 ? "(top left)" : b.face == 1 ? "(top right)" : b.face == 2 ? "(bottom left)" : "(bottom right)"),
-                          b.face_row, b.face_col);
+      where =
+          fmt::format("tile {} (tile row {}, tile column {}{}), face {} {}, row {} column {} of the face", b.tile,
+                      (b.tile % std::max<uint64_t>(g.tiles_per_slice(), 1)) / std::max<uint64_t>(g.tiles_per_row(), 1),
+                      b.tile % std::max<uint64_t>(g.tiles_per_row(), 1),
+                      g.slices > 1 ? fmt::format(", slice {}", b.slice) : "", b.face,
+                      std::string_view(b.face == 0   ? "(top left)"
+                                       : b.face == 1 ? "(top right)"
+                                       : b.face == 2 ? "(bottom left)"
+                                                     : "(bottom right)"),
+                      b.face_row, b.face_col);
     const std::string shard = h.shards.size() > 1 ? fmt::format("shard {}, ", s) : "";
     if (b.exponent) {
       loc.part = fmt::format("{} shared exponent, {}{}", tt_dtype_name(h.data_type), shard, where);

@@ -22,39 +22,60 @@ std::string_view meta_schema_name(MetaSchema s) {
 }
 
 MetaKind meta_kind(MetaSchema s, uint8_t code) {
-  static constexpr MetaKind current[] = {MetaKind::none,    MetaKind::boolean, MetaKind::i8,      MetaKind::i32,
-                                         MetaKind::f32,     MetaKind::f64,     MetaKind::u32,     MetaKind::u64,
-                                         MetaKind::bf16,    MetaKind::string,  MetaKind::vec_i8,  MetaKind::vec_i32,
-                                         MetaKind::vec_f32, MetaKind::vec_f64, MetaKind::vec_u8,  MetaKind::vec_u32,
+  static constexpr MetaKind current[] = {MetaKind::none,     MetaKind::boolean,   MetaKind::i8,     MetaKind::i32,
+                                         MetaKind::f32,      MetaKind::f64,       MetaKind::u32,    MetaKind::u64,
+                                         MetaKind::bf16,     MetaKind::string,    MetaKind::vec_i8, MetaKind::vec_i32,
+                                         MetaKind::vec_f32,  MetaKind::vec_f64,   MetaKind::vec_u8, MetaKind::vec_u32,
                                          MetaKind::vec_bf16, MetaKind::vec_string};
   if (s == MetaSchema::pr32326) {
-    if (code >= 8 && code <= 15) code = uint8_t(code + 1);  // no BFloat16Value: everything from 8 shifts
-    else if (code > 15) return MetaKind::unknown;
+    if (code >= 8 && code <= 15)
+      code = uint8_t(code + 1);  // no BFloat16Value: everything from 8 shifts
+    else if (code > 15)
+      return MetaKind::unknown;
   }
   return code < std::size(current) ? current[code] : MetaKind::unknown;
 }
 
 std::string_view meta_kind_name(MetaKind k) {
   switch (k) {
-    case MetaKind::none: return "NONE";
-    case MetaKind::boolean: return "BoolValue";
-    case MetaKind::i8: return "CharValue";
-    case MetaKind::i32: return "IntValue";
-    case MetaKind::f32: return "FloatValue";
-    case MetaKind::f64: return "DoubleValue";
-    case MetaKind::u32: return "UInt32Value";
-    case MetaKind::u64: return "SizeTValue";
-    case MetaKind::bf16: return "BFloat16Value";
-    case MetaKind::string: return "StringValue";
-    case MetaKind::vec_i8: return "VectorChar";
-    case MetaKind::vec_i32: return "VectorInt";
-    case MetaKind::vec_f32: return "VectorFloat";
-    case MetaKind::vec_f64: return "VectorDouble";
-    case MetaKind::vec_u8: return "VectorUInt8";
-    case MetaKind::vec_u32: return "VectorUInt32";
-    case MetaKind::vec_bf16: return "VectorBFloat16";
-    case MetaKind::vec_string: return "VectorString";
-    case MetaKind::unknown: return "unknown";
+    case MetaKind::none:
+      return "NONE";
+    case MetaKind::boolean:
+      return "BoolValue";
+    case MetaKind::i8:
+      return "CharValue";
+    case MetaKind::i32:
+      return "IntValue";
+    case MetaKind::f32:
+      return "FloatValue";
+    case MetaKind::f64:
+      return "DoubleValue";
+    case MetaKind::u32:
+      return "UInt32Value";
+    case MetaKind::u64:
+      return "SizeTValue";
+    case MetaKind::bf16:
+      return "BFloat16Value";
+    case MetaKind::string:
+      return "StringValue";
+    case MetaKind::vec_i8:
+      return "VectorChar";
+    case MetaKind::vec_i32:
+      return "VectorInt";
+    case MetaKind::vec_f32:
+      return "VectorFloat";
+    case MetaKind::vec_f64:
+      return "VectorDouble";
+    case MetaKind::vec_u8:
+      return "VectorUInt8";
+    case MetaKind::vec_u32:
+      return "VectorUInt32";
+    case MetaKind::vec_bf16:
+      return "VectorBFloat16";
+    case MetaKind::vec_string:
+      return "VectorString";
+    case MetaKind::unknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -107,20 +128,39 @@ const T* as(const fbm::KeyValuePair* p) {
 void decode_value(const fbm::KeyValuePair* p, MetaPair& m) {
   auto num = [](auto x) { return fmt::format("{}", x); };
   switch (m.kind) {
-    case MetaKind::none: m.preview = "(no value)"; return;
-    case MetaKind::unknown: m.preview = fmt::format("(union type {} unknown to this schema)", m.code); return;
-    case MetaKind::boolean: m.int_value = as<fbm::BoolValue>(p)->value(); m.preview = *m.int_value ? "true" : "false"; return;
-    case MetaKind::i8: m.int_value = as<fbm::CharValue>(p)->value(); break;
-    case MetaKind::i32: m.int_value = as<fbm::IntValue>(p)->value(); break;
-    case MetaKind::u32: m.int_value = as<fbm::UInt32Value>(p)->value(); break;
+    case MetaKind::none:
+      m.preview = "(no value)";
+      return;
+    case MetaKind::unknown:
+      m.preview = fmt::format("(union type {} unknown to this schema)", m.code);
+      return;
+    case MetaKind::boolean:
+      m.int_value = as<fbm::BoolValue>(p)->value();
+      m.preview = *m.int_value ? "true" : "false";
+      return;
+    case MetaKind::i8:
+      m.int_value = as<fbm::CharValue>(p)->value();
+      break;
+    case MetaKind::i32:
+      m.int_value = as<fbm::IntValue>(p)->value();
+      break;
+    case MetaKind::u32:
+      m.int_value = as<fbm::UInt32Value>(p)->value();
+      break;
     case MetaKind::u64: {
       const uint64_t v = as<fbm::SizeTValue>(p)->value();
       m.int_value = v > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(v);
       m.preview = std::to_string(v);
       return;
     }
-    case MetaKind::f32: m.float_value = as<fbm::FloatValue>(p)->value(); m.preview = num(float(*m.float_value)); return;
-    case MetaKind::f64: m.float_value = as<fbm::DoubleValue>(p)->value(); m.preview = num(*m.float_value); return;
+    case MetaKind::f32:
+      m.float_value = as<fbm::FloatValue>(p)->value();
+      m.preview = num(float(*m.float_value));
+      return;
+    case MetaKind::f64:
+      m.float_value = as<fbm::DoubleValue>(p)->value();
+      m.preview = num(*m.float_value);
+      return;
     case MetaKind::bf16:
       m.float_value = bf16(as<fbm::BFloat16Value>(p)->value());
       m.preview = num(float(*m.float_value));
@@ -254,10 +294,9 @@ Metadata parse_metadata(std::span<const uint8_t> buf, uint64_t base, std::option
     decode_value(p, m);
     if (m.kind == MetaKind::unknown)
       add("ttckpt.value_type", Severity::error,
-          fmt::format("\"{}\" has union type {}, which {} does not define{}", m.key, m.code,
-                      meta_schema_name(md.schema),
-                      m.code == 18 ? " (18 is TensorValue, a tensor embedded in the metadata on the PR branch: not read)"
-                                   : ""),
+          fmt::format(
+              "\"{}\" has union type {}, which {} does not define{}", m.key, m.code, meta_schema_name(md.schema),
+              m.code == 18 ? " (18 is TensorValue, a tensor embedded in the metadata on the PR branch: not read)" : ""),
           m.offset + 0, m.key);
     if (auto it = last.find(m.key); it != last.end()) {
       md.pairs[it->second].shadowed = true;

@@ -50,11 +50,11 @@ std::string_view meta_kind_name(MetaKind k);  // the schema's table name ("IntVa
 
 struct MetaPair {
   std::string key;
-  uint8_t code = 0;            // the union type as stored
+  uint8_t code = 0;  // the union type as stored
   MetaKind kind = MetaKind::none;
-  uint64_t offset = 0;         // absolute: the pair's table
-  uint64_t key_offset = 0;     // absolute: the key's length prefix
-  uint64_t value_offset = 0;   // absolute: the value's table (0 when absent)
+  uint64_t offset = 0;                // absolute: the pair's table
+  uint64_t key_offset = 0;            // absolute: the key's length prefix
+  uint64_t value_offset = 0;          // absolute: the value's table (0 when absent)
   std::optional<int64_t> int_value;   // booleans, integers
   std::optional<double> float_value;  // floats, bfloat16
   std::optional<std::string> text;    // strings (capped at 64 KiB)

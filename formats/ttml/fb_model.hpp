@@ -19,9 +19,9 @@ enum class FbContainer { folder, metadata_file, tensorbin, tar };
 std::string_view fb_container_name(FbContainer c);
 
 struct FbTensor {
-  std::string key;   // the metadata key naming the file (".../value"); the file's name for a lone .tensorbin
-  std::string file;  // the .tensorbin's name in the folder or the tar
-  size_t source = 0; // Checkpoint::sources index holding it
+  std::string key;    // the metadata key naming the file (".../value"); the file's name for a lone .tensorbin
+  std::string file;   // the .tensorbin's name in the folder or the tar
+  size_t source = 0;  // Checkpoint::sources index holding it
   bool present = false;
   TensorbinHeader header;
   ShardGrid grid;
@@ -34,12 +34,12 @@ struct FbTensor {
 
 struct FbInfo final : TtmlModel {
   FbContainer container = FbContainer::folder;
-  std::string metadata_name;       // the metadata file or tar member ("" when there is none)
-  uint64_t metadata_offset = 0;    // where it starts in source 0 (a tar member's data)
+  std::string metadata_name;     // the metadata file or tar member ("" when there is none)
+  uint64_t metadata_offset = 0;  // where it starts in source 0 (a tar member's data)
   uint64_t metadata_size = 0;
-  Metadata metadata;               // schema and pairs
-  std::vector<FbTensor> tensors;   // parallel to Checkpoint::tensors
-  TarIndex tar;                    // tar containers
+  Metadata metadata;                 // schema and pairs
+  std::vector<FbTensor> tensors;     // parallel to Checkpoint::tensors
+  TarIndex tar;                      // tar containers
   std::vector<std::string> orphans;  // .tensorbin files no key names
 
   // The record of a tensor of the checkpoint this info belongs to, or nullptr.

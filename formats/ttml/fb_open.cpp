@@ -19,10 +19,14 @@ namespace ckpt::ttml {
 
 std::string_view fb_container_name(FbContainer c) {
   switch (c) {
-    case FbContainer::folder: return "folder";
-    case FbContainer::metadata_file: return "metadata file";
-    case FbContainer::tensorbin: return "tensorbin";
-    case FbContainer::tar: return "tar";
+    case FbContainer::folder:
+      return "folder";
+    case FbContainer::metadata_file:
+      return "metadata file";
+    case FbContainer::tensorbin:
+      return "tensorbin";
+    case FbContainer::tar:
+      return "tar";
   }
   return "folder";
 }
@@ -49,7 +53,8 @@ void add(Checkpoint& cp, std::string rule, Severity s, std::string m, std::optio
 // A file name the metadata may name: inside the folder, never above it. tt-train replaces
 // '/' by '_'; the PR branch kept relative paths, so those are allowed without "..".
 bool safe_relative(const std::string& name) {
-  if (name.empty() || name.front() == '/' || name.find('\0') != std::string::npos || name.find('\\') != std::string::npos)
+  if (name.empty() || name.front() == '/' || name.find('\0') != std::string::npos ||
+      name.find('\\') != std::string::npos)
     return false;
   size_t at = 0;
   while (at <= name.size()) {
@@ -118,8 +123,9 @@ class TarFiles final : public FileSet {
   std::optional<Hit> find(Checkpoint& cp, const std::string& name) override {
     const TarMember* m = find_member(idx_, dir_ + name);
     if (!m) return std::nullopt;
-    const uint64_t avail = cp.sources.empty() || !cp.sources[0] ? m->size
-                                                                : std::min(m->size, cp.source(0).size() - std::min(cp.source(0).size(), m->data_offset));
+    const uint64_t avail = cp.sources.empty() || !cp.sources[0]
+                               ? m->size
+                               : std::min(m->size, cp.source(0).size() - std::min(cp.source(0).size(), m->data_offset));
     return Hit{0, m->data_offset, avail, m->header_offset};
   }
   std::vector<std::pair<std::string, std::optional<uint64_t>>> tensorbins() const override {
@@ -136,14 +142,14 @@ class TarFiles final : public FileSet {
 };
 
 void mismatch(Checkpoint& cp, const TensorInfo& t, const MetaPair* p, std::string what) {
-  add(cp, "ttckpt.spec_mismatch", Severity::error, t.spec.name + ": " + what, p ? std::optional(p->offset) : std::nullopt,
-      t.spec.name);
+  add(cp, "ttckpt.spec_mismatch", Severity::error, t.spec.name + ": " + what,
+      p ? std::optional(p->offset) : std::nullopt, t.spec.name);
 }
 
 // The tensor's entry from its header and grid (or, without a usable file, from what the
 // metadata says), and the metadata checked against the file.
 void fill_tensor(Checkpoint& cp_, FbTensor& x, TensorInfo& t, const MetaPair* shape, const MetaPair* dtype,
-               const MetaPair* layout) {
+                 const MetaPair* layout) {
   const TensorbinHeader& h = x.header;
   if (!x.present || !h.geometry || x.grid.shard_at.empty()) {
     t.status = TensorStatus::missing;
@@ -172,7 +178,8 @@ void fill_tensor(Checkpoint& cp_, FbTensor& x, TensorInfo& t, const MetaPair* sh
     const TensorbinShard& sh = h.shards[s];
     const CheckedU64 from = CheckedU64(h.data_start) + sh.offset;
     nbytes += g.bytes;
-    const uint64_t have = from.ok() && from.value() < end ? std::min<uint64_t>(end - from.value(), std::min(sh.size, g.bytes)) : 0;
+    const uint64_t have =
+        from.ok() && from.value() < end ? std::min<uint64_t>(end - from.value(), std::min(sh.size, g.bytes)) : 0;
     avail += have;
     if (have < g.bytes) {
       complete = false;
@@ -187,14 +194,17 @@ void fill_tensor(Checkpoint& cp_, FbTensor& x, TensorInfo& t, const MetaPair* sh
   if (x.meta_shape && *x.meta_shape != t.spec.shape)
     mismatch(cp_, t, shape, fmt::format("the metadata's shape {} but the file's {}", *x.meta_shape, t.spec.shape));
   if (x.meta_data_type >= 0 && x.meta_data_type != h.data_type)
-    mismatch(cp_, t, dtype, fmt::format("the metadata's data_type {} ({}) but the file's {} ({})", x.meta_data_type,
-                                   tt_dtype_name(x.meta_data_type), h.data_type, tt_dtype_name(h.data_type)));
+    mismatch(cp_, t, dtype,
+             fmt::format("the metadata's data_type {} ({}) but the file's {} ({})", x.meta_data_type,
+                         tt_dtype_name(x.meta_data_type), h.data_type, tt_dtype_name(h.data_type)));
   if (x.meta_layout >= 0 && x.meta_layout != (g.tile ? 1 : 0))
-    mismatch(cp_, t, layout, fmt::format("the metadata's layout {} ({}) but the file is {}", x.meta_layout,
-                                    x.meta_layout == 0 ? "ROW_MAJOR" : x.meta_layout == 1 ? "TILE" : "?",
-                                    g.tile ? "TILE" : "ROW_MAJOR"));
+    mismatch(cp_, t, layout,
+             fmt::format("the metadata's layout {} ({}) but the file is {}", x.meta_layout,
+                         x.meta_layout == 0   ? "ROW_MAJOR"
+                         : x.meta_layout == 1 ? "TILE"
+                                              : "?",
+                         g.tile ? "TILE" : "ROW_MAJOR"));
 }
-
 
 // Puts the checkpoint together from the metadata and the files.
 class Assembler {
@@ -244,7 +254,8 @@ class Assembler {
     if (dtype && dtype->int_value) x.meta_data_type = *dtype->int_value;
     if (layout && layout->int_value) x.meta_layout = *layout->int_value;
     if (key.ends_with("/value")) {
-      if (const MetaPair* r = attr(t.spec.name + "/requires_grads"); r && r->int_value) x.requires_grads = *r->int_value != 0;
+      if (const MetaPair* r = attr(t.spec.name + "/requires_grads"); r && r->int_value)
+        x.requires_grads = *r->int_value != 0;
       if (const MetaPair* h = attr(t.spec.name + "/has_grads"); h && h->int_value) x.has_grads = *h->int_value != 0;
     }
     const uint64_t at = p.value_offset ? p.value_offset : p.offset;
@@ -263,8 +274,7 @@ class Assembler {
       read_file(x, t);
     }
     if (!x.present && safe_relative(x.file))
-      add(cp_, "ttckpt.missing_file",
-          Severity::error,
+      add(cp_, "ttckpt.missing_file", Severity::error,
           fmt::format("{} names {}, which the {} does not hold", key, x.file,
                       info_.container == FbContainer::tar ? "archive" : "folder"),
           at, t.spec.name);
@@ -374,7 +384,8 @@ Result<Checkpoint> open_fb_folder(const Folder& dir, const OpenOptions& opt) {
   info->container = FbContainer::folder;
   // Like tt-train's deserialize: metadata.flatbuffer, else the first *.flatbuffer.
   std::string meta;
-  if (dir.find(kMetadataName)) meta = std::string(kMetadataName);
+  if (dir.find(kMetadataName))
+    meta = std::string(kMetadataName);
   else
     for (const auto& e : dir.entries())
       if (e.name.ends_with(".flatbuffer")) {
@@ -491,8 +502,8 @@ Checkpoint open_fb_tar(const ByteSource& src, const OpenOptions& opt, const Fami
   std::string dir;
   if (meta) {
     dir = meta->name.substr(0, meta->name.size() - kMetadataName.size());
-    read_metadata(cp, *info, meta->data_offset, std::min(meta->size, src.size() - std::min(src.size(), meta->data_offset)),
-                  std::nullopt, meta->name);
+    read_metadata(cp, *info, meta->data_offset,
+                  std::min(meta->size, src.size() - std::min(src.size(), meta->data_offset)), std::nullopt, meta->name);
   } else {
     // One TTMLData per key group, the group's name removed from its keys ("data" holds
     // the keys that had no '/').
@@ -517,8 +528,7 @@ Checkpoint open_fb_tar(const ByteSource& src, const OpenOptions& opt, const Fami
       any = true;
     }
     info->metadata = std::move(all);
-    if (!any)
-      add(cp, "ttckpt.missing_file", Severity::error, "the archive holds no metadata.flatbuffer", std::nullopt);
+    if (!any) add(cp, "ttckpt.missing_file", Severity::error, "the archive holds no metadata.flatbuffer", std::nullopt);
   }
   TarFiles files(info->tar, dir);
   Assembler(cp, *info, files).run();

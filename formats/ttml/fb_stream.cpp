@@ -14,15 +14,14 @@ Result<uint64_t> stream_fb(const Checkpoint& cp, const TensorInfo& t, const F32S
   if (!x) return Error{ErrorCode::stream_dtype, t.spec.name + ": not a tensor of this checkpoint", {}};
   if (t.status != TensorStatus::complete) return uint64_t(0);  // encoded: all or nothing
   ScanFinds finds;
-  auto r = stream_tensorbin(cp.source(x->source), x->header, x->grid, sink, chunk_elems,
-                            scan_findings ? &finds : nullptr);
+  auto r =
+      stream_tensorbin(cp.source(x->source), x->header, x->grid, sink, chunk_elems, scan_findings ? &finds : nullptr);
   if (scan_findings && finds.nonzero_padding > 0)
-    scan_findings->push_back(
-        {"tensorbin.tile_padding", Severity::warning,
-         fmt::format("{}: {} value{} in the tile padding {} not zero, the first at byte {} of {}", t.spec.name,
-                     finds.nonzero_padding, finds.nonzero_padding == 1 ? "" : "s",
-                     finds.nonzero_padding == 1 ? "is" : "are", *finds.first_padding, x->file),
-         finds.first_padding, t.spec.name});
+    scan_findings->push_back({"tensorbin.tile_padding", Severity::warning,
+                              fmt::format("{}: {} value{} in the tile padding {} not zero, the first at byte {} of {}",
+                                          t.spec.name, finds.nonzero_padding, finds.nonzero_padding == 1 ? "" : "s",
+                                          finds.nonzero_padding == 1 ? "is" : "are", *finds.first_padding, x->file),
+                              finds.first_padding, t.spec.name});
   if (scan_findings && finds.bad_exponents > 0)
     scan_findings->push_back(
         {"tensorbin.bfp_exponent", Severity::error,

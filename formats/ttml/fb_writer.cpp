@@ -72,8 +72,13 @@ TensorFile plan_file(const std::string& prefix, const LlamaParamPlan& p) {
 class TileRowWriter {
  public:
   TileRowWriter(ByteSink& out, uint64_t data_at, uint64_t rows, uint64_t cols)
-      : out_(out), at_(data_at), rows_(rows), cols_(cols), pcols_(ceil32(cols)),
-        block_(size_t(kTile * pcols_), 0.0f), bytes_(size_t(pcols_ / kTile * kTileBytesBf16)) {}
+      : out_(out),
+        at_(data_at),
+        rows_(rows),
+        cols_(cols),
+        pcols_(ceil32(cols)),
+        block_(size_t(kTile * pcols_), 0.0f),
+        bytes_(size_t(pcols_ / kTile * kTileBytesBf16)) {}
 
   Result<bool> push(const float* v, size_t n) {
     while (n > 0) {
@@ -145,9 +150,10 @@ Result<bool> write_tensorbin(ByteSink& out, uint64_t base, const TensorFile& f, 
     if (!got) return got.error();
     if (!status) return status;
     if (*got != s.numel)
-      return Error{ErrorCode::write_source,
-                   s.canonical + ": source gave " + std::to_string(*got) + " values, expected " + std::to_string(s.numel),
-                   {}};
+      return Error{
+          ErrorCode::write_source,
+          s.canonical + ": source gave " + std::to_string(*got) + " values, expected " + std::to_string(s.numel),
+          {}};
   }
   const std::vector<float> zeros(size_t(std::min<uint64_t>(f.param->zeros, uint64_t(1) << 16)), 0.0f);
   for (uint64_t left = f.param->zeros; left > 0;) {

@@ -39,19 +39,29 @@ class PyPacker {
     raw(b, size_t(bytes));
   }
   void uint(uint64_t v) {
-    if (v <= 0x7f) byte(uint8_t(v));
-    else if (v <= 0xff) byte(0xcc), be(v, 1);
-    else if (v <= 0xffff) byte(0xcd), be(v, 2);
-    else if (v <= 0xffffffffull) byte(0xce), be(v, 4);
-    else byte(0xcf), be(v, 8);
+    if (v <= 0x7f)
+      byte(uint8_t(v));
+    else if (v <= 0xff)
+      byte(0xcc), be(v, 1);
+    else if (v <= 0xffff)
+      byte(0xcd), be(v, 2);
+    else if (v <= 0xffffffffull)
+      byte(0xce), be(v, 4);
+    else
+      byte(0xcf), be(v, 8);
   }
   void sint(int64_t v) {
     if (v >= 0) return uint(uint64_t(v));
-    if (v >= -32) byte(uint8_t(int8_t(v)));
-    else if (v >= -128) byte(0xd0), be(uint64_t(v), 1);
-    else if (v >= -32768) byte(0xd1), be(uint64_t(v), 2);
-    else if (v >= -2147483648ll) byte(0xd2), be(uint64_t(v), 4);
-    else byte(0xd3), be(uint64_t(v), 8);
+    if (v >= -32)
+      byte(uint8_t(int8_t(v)));
+    else if (v >= -128)
+      byte(0xd0), be(uint64_t(v), 1);
+    else if (v >= -32768)
+      byte(0xd1), be(uint64_t(v), 2);
+    else if (v >= -2147483648ll)
+      byte(0xd2), be(uint64_t(v), 4);
+    else
+      byte(0xd3), be(uint64_t(v), 8);
   }
   void f64(double d) {
     uint64_t bits;
@@ -60,25 +70,38 @@ class PyPacker {
     be(bits, 8);
   }
   void str_head(uint64_t n) {
-    if (n < 32) byte(uint8_t(0xa0 | n));
-    else if (n <= 0xff) byte(0xd9), be(n, 1);
-    else if (n <= 0xffff) byte(0xda), be(n, 2);
-    else byte(0xdb), be(n, 4);
+    if (n < 32)
+      byte(uint8_t(0xa0 | n));
+    else if (n <= 0xff)
+      byte(0xd9), be(n, 1);
+    else if (n <= 0xffff)
+      byte(0xda), be(n, 2);
+    else
+      byte(0xdb), be(n, 4);
   }
   void bin_head(uint64_t n) {
-    if (n <= 0xff) byte(0xc4), be(n, 1);
-    else if (n <= 0xffff) byte(0xc5), be(n, 2);
-    else byte(0xc6), be(n, 4);
+    if (n <= 0xff)
+      byte(0xc4), be(n, 1);
+    else if (n <= 0xffff)
+      byte(0xc5), be(n, 2);
+    else
+      byte(0xc6), be(n, 4);
   }
   void array_head(uint64_t n) {
-    if (n < 16) byte(uint8_t(0x90 | n));
-    else if (n <= 0xffff) byte(0xdc), be(n, 2);
-    else byte(0xdd), be(n, 4);
+    if (n < 16)
+      byte(uint8_t(0x90 | n));
+    else if (n <= 0xffff)
+      byte(0xdc), be(n, 2);
+    else
+      byte(0xdd), be(n, 4);
   }
   void map_head(uint64_t n) {
-    if (n < 16) byte(uint8_t(0x80 | n));
-    else if (n <= 0xffff) byte(0xde), be(n, 2);
-    else byte(0xdf), be(n, 4);
+    if (n < 16)
+      byte(uint8_t(0x80 | n));
+    else if (n <= 0xffff)
+      byte(0xde), be(n, 2);
+    else
+      byte(0xdf), be(n, 4);
   }
   void flush() {
     if (buf_.empty() || !ok()) return;
@@ -119,8 +142,7 @@ std::optional<Target> target_of(std::string_view key, bool shared) {
   key.remove_prefix(prefix.size());
   if (key == "tok_emb/weight/value/data") return Target{{"tok_embeddings.weight"}, -1, -1, true};
   if (key == "ln_fc/gamma/value/data") return Target{{"norm.weight"}, -1, -1, false};
-  if (key == "fc/weight/value/data")
-    return Target{{shared ? "tok_embeddings.weight" : "output.weight"}, -1, -1, true};
+  if (key == "fc/weight/value/data") return Target{{shared ? "tok_embeddings.weight" : "output.weight"}, -1, -1, true};
   constexpr std::string_view block = "llama_block_";
   if (!key.starts_with(block)) return std::nullopt;
   key.remove_prefix(block.size());
@@ -135,16 +157,24 @@ std::optional<Target> target_of(std::string_view key, bool shared) {
   const std::string_view rest = key.substr(slash + 1);
   Target t;
   t.layer = layer;
-  if (rest == "attention_norm/gamma/value/data") t.canonical = {p + "attention_norm.weight"};
-  else if (rest == "mlp_norm/gamma/value/data") t.canonical = {p + "ffn_norm.weight"};
-  else if (rest == "attention/q_linear/weight/value/data") t.canonical = {p + "attention.wq.weight"}, t.rotary = 0;
+  if (rest == "attention_norm/gamma/value/data")
+    t.canonical = {p + "attention_norm.weight"};
+  else if (rest == "mlp_norm/gamma/value/data")
+    t.canonical = {p + "ffn_norm.weight"};
+  else if (rest == "attention/q_linear/weight/value/data")
+    t.canonical = {p + "attention.wq.weight"}, t.rotary = 0;
   else if (rest == "attention/kv_linear/weight/value/data")
     t.canonical = {p + "attention.wk.weight", p + "attention.wv.weight"}, t.rotary = 0;
-  else if (rest == "attention/out_linear/weight/value/data") t.canonical = {p + "attention.wo.weight"};
-  else if (rest == "mlp/w1/weight/value/data") t.canonical = {p + "feed_forward.w1.weight"};
-  else if (rest == "mlp/w2/weight/value/data") t.canonical = {p + "feed_forward.w2.weight"};
-  else if (rest == "mlp/w3/weight/value/data") t.canonical = {p + "feed_forward.w3.weight"};
-  else return std::nullopt;
+  else if (rest == "attention/out_linear/weight/value/data")
+    t.canonical = {p + "attention.wo.weight"};
+  else if (rest == "mlp/w1/weight/value/data")
+    t.canonical = {p + "feed_forward.w1.weight"};
+  else if (rest == "mlp/w2/weight/value/data")
+    t.canonical = {p + "feed_forward.w2.weight"};
+  else if (rest == "mlp/w3/weight/value/data")
+    t.canonical = {p + "feed_forward.w3.weight"};
+  else
+    return std::nullopt;
   return t;
 }
 
@@ -201,16 +231,28 @@ class Exporter {
     const uint64_t at = cur_.pos();
     if (read_head(cur_, h) != HeadStatus::ok) return template_error(at, "cut or invalid value");
     switch (h.type) {
-      case MsgType::nil: pk_.byte(0xc0); return true;
-      case MsgType::boolean: pk_.byte(h.b ? 0xc3 : 0xc2); return true;
-      case MsgType::uint: pk_.uint(h.u); return true;
-      case MsgType::sint: pk_.sint(h.i); return true;
+      case MsgType::nil:
+        pk_.byte(0xc0);
+        return true;
+      case MsgType::boolean:
+        pk_.byte(h.b ? 0xc3 : 0xc2);
+        return true;
+      case MsgType::uint:
+        pk_.uint(h.u);
+        return true;
+      case MsgType::sint:
+        pk_.sint(h.i);
+        return true;
       case MsgType::f32:
-      case MsgType::f64: pk_.f64(h.d); return true;
+      case MsgType::f64:
+        pk_.f64(h.d);
+        return true;
       case MsgType::str:
       case MsgType::bin: {
-        if (h.type == MsgType::str) pk_.str_head(h.len);
-        else pk_.bin_head(h.len);
+        if (h.type == MsgType::str)
+          pk_.str_head(h.len);
+        else
+          pk_.bin_head(h.len);
         return copy_bytes(h.len, at);
       }
       case MsgType::array:
@@ -258,15 +300,15 @@ class Exporter {
       auto it = specs_.find(name);
       if (it == specs_.end())
         return Error{ErrorCode::convert_input,
-                     fmt::format("{}: the model has no {} (llama_export.py fails on it too)", key, name), {}};
+                     fmt::format("{}: the model has no {} (llama_export.py fails on it too)", key, name),
+                     {}};
       numel += it->second.numel;
       cols = it->second.shape.back();
     }
     // Vocabulary tensors are padded with zero rows up to the template's size; every other
     // one must match it exactly.
     if (t.vocab ? (stored < numel || cols == 0 || stored % cols != 0) : stored != numel)
-      return template_error(at,
-                            fmt::format("{}: {} values in the template, the model gives {}", key, stored, numel));
+      return template_error(at, fmt::format("{}: {} values in the template, the model gives {}", key, stored, numel));
     pk_.array_head(stored);
     for (size_t k = 0; k < t.canonical.size(); ++k) {
       auto r = emit_tensor(specs_.at(t.canonical[k]), int(k) == t.rotary && opt_.meta_style);
@@ -316,8 +358,8 @@ class Exporter {
     if (!n) return n.error();
     if (!pk_.ok()) return pk_.status().error();
     if (*n != spec.numel || !head.empty())
-      return Error{ErrorCode::write_source, fmt::format("{}: the source gave {} values of {}", spec.name, *n, spec.numel),
-                   {}};
+      return Error{
+          ErrorCode::write_source, fmt::format("{}: the source gave {} values of {}", spec.name, *n, spec.numel), {}};
     return true;
   }
 

@@ -38,7 +38,8 @@ std::vector<LlamaParamPlan> plan_llama_params(const ModelConfig& c) {
     ps.push_back(std::move(out));
   };
   for (const auto& p : kLlamaParams) {
-    if (p.ttml.find("{i}") == std::string_view::npos) add(p, -1);
+    if (p.ttml.find("{i}") == std::string_view::npos)
+      add(p, -1);
     else
       for (int64_t l = 0; l < c.n_layers; ++l) add(p, l);
   }

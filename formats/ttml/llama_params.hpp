@@ -17,10 +17,10 @@ struct ParamSegment {
 };
 
 struct LlamaParamPlan {
-  std::string name;             // below the prefix, e.g. "llama_block_0/attention/kv_linear/weight"
-  std::vector<uint32_t> dims;   // [1, 1, rows, cols], or [1, 1, 1, n] for a norm
+  std::string name;            // below the prefix, e.g. "llama_block_0/attention/kv_linear/weight"
+  std::vector<uint32_t> dims;  // [1, 1, rows, cols], or [1, 1, 1, n] for a norm
   std::vector<ParamSegment> segments;
-  uint64_t zeros = 0;           // padding elements after the segments (vocabulary rows)
+  uint64_t zeros = 0;  // padding elements after the segments (vocabulary rows)
   uint64_t numel() const;
 };
 

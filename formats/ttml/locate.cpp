@@ -1,6 +1,7 @@
 // --at for tt-train msgpack files: the map header, a key, the [variant, payload] header,
 // a payload, or one element of a tensor's data array (with its value).
 #include "ckpt/locate.hpp"
+
 #include "ttml.hpp"
 
 namespace ckpt::ttml {

@@ -1,8 +1,8 @@
 // --at on msgpack files: which element of a data array holds a byte. Arrays of one
 // element width are located by arithmetic; mixed ones are walked from their start.
-#include "ttml.hpp"
-#include "msgpack_walk.hpp"
 #include "msgpack_internal.hpp"
+#include "msgpack_walk.hpp"
+#include "ttml.hpp"
 
 namespace ckpt::ttml {
 
@@ -16,7 +16,7 @@ std::optional<double> number_of(const MsgHead& h) {
 }  // namespace
 
 std::optional<ElementHit> element_at(const ByteSource& src, const TtmlTensor& x, uint64_t offset) {
-    if (offset < x.elements_offset) return std::nullopt;
+  if (offset < x.elements_offset) return std::nullopt;
   ElementHit hit;
   if (x.encoding == TtmlTensor::Encoding::raw) {
     if (x.stride == 0) return std::nullopt;

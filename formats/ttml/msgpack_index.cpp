@@ -6,8 +6,8 @@
 
 #include <unordered_map>
 
-#include "msgpack_walk.hpp"
 #include "msgpack_internal.hpp"
+#include "msgpack_walk.hpp"
 
 namespace ckpt::ttml {
 
@@ -35,8 +35,8 @@ std::string printable_preview(const std::vector<uint8_t>& bytes, uint64_t full_l
 
 namespace {
 
-constexpr size_t kSmallBytes = 256;           // str/bin payloads kept for shapes and previews
-constexpr size_t kPayloadDepth = 3;           // map (1) > [variant, payload] (2) > payload (3)
+constexpr size_t kSmallBytes = 256;  // str/bin payloads kept for shapes and previews
+constexpr size_t kPayloadDepth = 3;  // map (1) > [variant, payload] (2) > payload (3)
 
 std::string number_text(const MsgHead& h) {
   switch (h.type) {
@@ -88,8 +88,10 @@ class Indexer {
       // The index holds one record per key: the cap keeps a hostile file of millions of
       // tiny entries from making memory grow with the file.
       if (i == cp_.limits.max_msgpack_entries) {
-        add_finding(cp_, "ttml.too_many_keys", Severity::error,
-                    fmt::format("more than {} keys: the rest of the file is not indexed", cp_.limits.max_msgpack_entries), c_.pos());
+        add_finding(
+            cp_, "ttml.too_many_keys", Severity::error,
+            fmt::format("more than {} keys: the rest of the file is not indexed", cp_.limits.max_msgpack_entries),
+            c_.pos());
         return;
       }
       if (!entry()) return;
@@ -157,8 +159,8 @@ class Indexer {
                     subject);
         break;
       case WalkStatus::depth:
-        add_finding(cp_, "ttml.depth", Severity::error, fmt::format("{} nests deeper than {} levels", what, c_.max_depth),
-                    r.fail_offset, subject);
+        add_finding(cp_, "ttml.depth", Severity::error,
+                    fmt::format("{} nests deeper than {} levels", what, c_.max_depth), r.fail_offset, subject);
         break;
     }
     return false;

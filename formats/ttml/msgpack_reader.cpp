@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "ckpt/tensor_stream.hpp"
-#include "msgpack_walk.hpp"
 #include "msgpack_internal.hpp"
+#include "msgpack_walk.hpp"
 #include "ttml.hpp"
 
 namespace ckpt::ttml {
@@ -102,7 +102,8 @@ Result<uint64_t> stream_array(const ByteSource& src, const TtmlTensor& x, const 
         c, n, 3, [&](uint64_t k, MsgType, double v, uint64_t) { dst[k] = float(v); },
         [&](uint64_t k, const MsgHead&) { dst[k] = NAN; });
     if (r.status != WalkStatus::ok)
-      return Error{ErrorCode::io_read, "cannot decode " + x.name + " at byte " + std::to_string(r.fail_offset), r.fail_offset};
+      return Error{ErrorCode::io_read, "cannot decode " + x.name + " at byte " + std::to_string(r.fail_offset),
+                   r.fail_offset};
     if (!sink(i, dst, n)) return i + n;
   }
   return x.elements_present;

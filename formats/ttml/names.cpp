@@ -92,7 +92,8 @@ std::vector<CanonicalView> ttml_views(const Checkpoint& cp) {
   const TtmlModel* info = cp.data_as<TtmlModel>();
   for (size_t i = 0; i < cp.tensors.size(); ++i) {
     const TensorInfo& t = cp.tensors[i];
-    const std::vector<std::string> names = info ? stored_canonical_names(*info, t.spec.name) : std::vector<std::string>{};
+    const std::vector<std::string> names =
+        info ? stored_canonical_names(*info, t.spec.name) : std::vector<std::string>{};
     CanonicalView whole = core::whole_view(cp, i, names.size() == 1 ? names[0] : t.spec.name,
                                            squeeze(names.size() == 1 ? names[0] : t.spec.name, t.spec.shape));
     whole.canonical = names.size() == 1;

@@ -19,7 +19,7 @@ uint64_t pad512(uint64_t n) { return (n + kTarBlock - 1) / kTarBlock * kTarBlock
 
 // An octal field: leading spaces, digits, then NUL or space. nullopt when it is not.
 std::optional<uint64_t> octal(const uint8_t* f, size_t n) {
-  if (n > 0 && (f[0] & 0x80)) {  // GNU base-256: big-endian, the top bit of byte 0 marks it
+  if (n > 0 && (f[0] & 0x80)) {             // GNU base-256: big-endian, the top bit of byte 0 marks it
     if (f[0] != 0x80) return std::nullopt;  // negative or over 2^64: nothing a size can be
     uint64_t v = 0;
     for (size_t i = 1; i < n; ++i) {
@@ -132,16 +132,18 @@ TarIndex index_tar(const ByteSource& src, const OpenLimits& limits, std::vector<
     checksums(h, u, s);
     if (!stored || (*stored != u && int64_t(*stored) != s)) {
       add("tar.checksum",
-          fmt::format("the header of \"{}\" at byte {} has checksum field \"{}\" but its bytes add up to {} (octal {:o})",
-                      name_field, at, field_text(h + kChecksumAt, 8), u, u),
+          fmt::format(
+              "the header of \"{}\" at byte {} has checksum field \"{}\" but its bytes add up to {} (octal {:o})",
+              name_field, at, field_text(h + kChecksumAt, 8), u, u),
           at + kChecksumAt, name_field);
       idx.stopped = true;
       break;
     }
     const auto msize = octal(h + kSizeAt, 12);
     if (!msize) {
-      add("tar.size", fmt::format("the size field of \"{}\" (\"{}\") is not an octal number", name_field,
-                                  field_text(h + kSizeAt, 12)),
+      add("tar.size",
+          fmt::format("the size field of \"{}\" (\"{}\") is not an octal number", name_field,
+                      field_text(h + kSizeAt, 12)),
           at + kSizeAt, name_field);
       idx.stopped = true;
       break;
@@ -167,8 +169,10 @@ TarIndex index_tar(const ByteSource& src, const OpenLimits& limits, std::vector<
       if (m.complete && m.size <= kMaxLongName) {
         std::string body(size_t(m.size), '\0');
         if (src.read(m.data_offset, body.data(), body.size())) {
-          if (m.type == 'L') long_name = body.substr(0, body.find('\0'));
-          else if (auto p = pax_path(body)) long_name = *p;
+          if (m.type == 'L')
+            long_name = body.substr(0, body.find('\0'));
+          else if (auto p = pax_path(body))
+            long_name = *p;
         }
       }
     } else {
@@ -176,8 +180,8 @@ TarIndex index_tar(const ByteSource& src, const OpenLimits& limits, std::vector<
     }
     if (m.type != 'x' && m.type != 'L' && m.type != 'g') {
       if (idx.members.size() == limits.max_tar_members) {
-        add("tar.too_many_members", fmt::format("more than {} members: the rest are not listed", limits.max_tar_members),
-            at);
+        add("tar.too_many_members",
+            fmt::format("more than {} members: the rest are not listed", limits.max_tar_members), at);
         idx.stopped = true;
         break;
       }
@@ -220,7 +224,9 @@ bool make_tar_header(const std::string& name, uint64_t size, uint64_t mtime, std
   put(kSizeAt, fmt::format("{:011o}", size));
   put(136, fmt::format("{:011o}", mtime & 077777777777));
   out[kTypeAt] = '0';
-  put(kMagicAt, std::string("ustar\0" "00", 8));
+  put(kMagicAt, std::string("ustar\0"
+                            "00",
+                            8));
   put(kPrefixAt, prefix);
   uint64_t u;
   int64_t s;

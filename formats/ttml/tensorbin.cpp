@@ -23,28 +23,40 @@ std::string_view tt_dtype_name(int64_t v) {
 
 DType to_dtype(TtDType d) {
   switch (d) {
-    case TtDType::bfloat16: return DType::bf16;
-    case TtDType::float32: return DType::f32;
-    case TtDType::uint32: return DType::u32;
-    case TtDType::bfloat8_b: return DType::bfp8_b;
-    case TtDType::bfloat4_b: return DType::bfp4_b;
-    case TtDType::uint8: return DType::u8;
-    case TtDType::uint16: return DType::u16;
-    case TtDType::int32: return DType::i32;
+    case TtDType::bfloat16:
+      return DType::bf16;
+    case TtDType::float32:
+      return DType::f32;
+    case TtDType::uint32:
+      return DType::u32;
+    case TtDType::bfloat8_b:
+      return DType::bfp8_b;
+    case TtDType::bfloat4_b:
+      return DType::bfp4_b;
+    case TtDType::uint8:
+      return DType::u8;
+    case TtDType::uint16:
+      return DType::u16;
+    case TtDType::int32:
+      return DType::i32;
   }
   return DType::f32;
 }
 
 uint32_t element_bytes(TtDType d) {
   switch (d) {
-    case TtDType::uint8: return 1;
+    case TtDType::uint8:
+      return 1;
     case TtDType::bfloat16:
-    case TtDType::uint16: return 2;
+    case TtDType::uint16:
+      return 2;
     case TtDType::float32:
     case TtDType::uint32:
-    case TtDType::int32: return 4;
+    case TtDType::int32:
+      return 4;
     case TtDType::bfloat8_b:
-    case TtDType::bfloat4_b: return 0;
+    case TtDType::bfloat4_b:
+      return 0;
   }
   return 0;
 }
@@ -122,7 +134,8 @@ ShardByte shard_byte(const ShardGeometry& g, uint64_t byte) {
     b.face = uint32_t(index / (kFace * kFace));
     b.face_row = uint32_t(index % (kFace * kFace) / kFace);
     b.face_col = uint32_t(index % kFace);
-    const uint64_t per_slice = std::max<uint64_t>(g.tiles_per_slice(), 1), per_row = std::max<uint64_t>(g.tiles_per_row(), 1);
+    const uint64_t per_slice = std::max<uint64_t>(g.tiles_per_slice(), 1),
+                   per_row = std::max<uint64_t>(g.tiles_per_row(), 1);
     b.slice = b.tile / per_slice;
     const uint64_t t = b.tile % per_slice;
     b.row = (t / per_row) * kTile + (b.face / 2) * kFace + b.face_row;
@@ -145,8 +158,7 @@ constexpr uint32_t kMaxMeshRank = 8;
 
 class HeaderReader {
  public:
-  HeaderReader(const OpenLimits& limits, const std::string& subject, std::vector<Finding>& findings,
-               TensorbinHeader& h)
+  HeaderReader(const OpenLimits& limits, const std::string& subject, std::vector<Finding>& findings, TensorbinHeader& h)
       : lim_(limits), subject_(subject), out_(findings), h_(h) {}
 
   void add(std::string rule, Severity s, std::string message, std::optional<uint64_t> offset) {
@@ -154,9 +166,7 @@ class HeaderReader {
   }
 
   // Absolute offset of a position inside the flatbuffer.
-  uint64_t at(const void* p) const {
-    return h_.base + 8 + uint64_t(static_cast<const uint8_t*>(p) - buf_.data());
-  }
+  uint64_t at(const void* p) const { return h_.base + 8 + uint64_t(static_cast<const uint8_t*>(p) - buf_.data()); }
 
   bool read(const ByteSource& src, uint64_t size) {
     if (size < 8) {
@@ -213,7 +223,8 @@ class HeaderReader {
     into.clear();
     if (!v) return true;
     if (v->size() > cap) {
-      add("tensorbin.spec", Severity::error, fmt::format("{} has {} entries, more than {}", what, v->size(), cap), at(v));
+      add("tensorbin.spec", Severity::error, fmt::format("{} has {} entries, more than {}", what, v->size(), cap),
+          at(v));
       return false;
     }
     for (auto x : *v) into.push_back(uint64_t(x));
@@ -285,7 +296,8 @@ class HeaderReader {
         TensorbinShard x;
         x.record_offset = at(r);
         if (r->buffer_type() == 1)
-          if (const auto* b = r->buffer_as_InlineFileStorage()) x.has_buffer = true, x.offset = b->offset(), x.size = b->size();
+          if (const auto* b = r->buffer_as_InlineFileStorage())
+            x.has_buffer = true, x.offset = b->offset(), x.size = b->size();
         h_.shards.push_back(std::move(x));
       } else if (const auto* s = t->tensor_type_as_ShardedTensor()) {
         if (s->mesh_shape()) capped32(s->mesh_shape()->dimensions(), kMaxMeshRank, "the mesh shape", h_.mesh_shape);
@@ -347,7 +359,8 @@ class HeaderReader {
       return unsupported(fmt::format("tiles of {}x{}{}: ckpt reads 32x32 tiles of 16x16 faces (all tt-train writes)",
                                      h_.tile_h, h_.tile_w, h_.transpose_tile ? " transposed" : ""));
     if (!g.tile && is_block_float(g.dtype))
-      return unsupported(fmt::format("{} in row-major layout: block floats exist only in tiles", tt_dtype_name(h_.data_type)));
+      return unsupported(
+          fmt::format("{} in row-major layout: block floats exist only in tiles", tt_dtype_name(h_.data_type)));
     g.shape = h_.shape;
     const size_t r = g.shape.size();
     g.cols = r >= 1 ? g.shape[r - 1] : 1;
@@ -403,9 +416,8 @@ class HeaderReader {
       const CheckedU64 first = CheckedU64(h_.data_start) + s.offset, last = first + s.size;
       if (!last.ok() || last.value() > end)
         add("tensorbin.truncated", Severity::error,
-            fmt::format("{} holds bytes {}..{} of the data region, but the file ends {} bytes into it", name,
-                        s.offset, s.offset + std::min(s.size, UINT64_MAX - s.offset),
-                        end - std::min(end, h_.data_start)),
+            fmt::format("{} holds bytes {}..{} of the data region, but the file ends {} bytes into it", name, s.offset,
+                        s.offset + std::min(s.size, UINT64_MAX - s.offset), end - std::min(end, h_.data_start)),
             first.ok() ? std::min(end, first.value()) : end);
     }
     if (h_.schema_version > 1)
@@ -421,16 +433,19 @@ class HeaderReader {
     const ShardGeometry& g = *h_.geometry;
     std::string hint;
     if (!is_block_float(g.dtype)) {
-      const uint64_t w = element_bytes(g.dtype), tiled = g.slices * ((g.rows + 31) / 32) * ((g.cols + 31) / 32) * 1024 * w;
+      const uint64_t w = element_bytes(g.dtype),
+                     tiled = g.slices * ((g.rows + 31) / 32) * ((g.cols + 31) / 32) * 1024 * w;
       const uint64_t plain = g.numel * w;
       if (!g.tile && s.size == tiled)
-        hint = fmt::format("; {} bytes is the tiled size of this shape: the data looks tilized but the header says "
-                           "ROW_MAJOR",
-                           tiled);
+        hint = fmt::format(
+            "; {} bytes is the tiled size of this shape: the data looks tilized but the header says "
+            "ROW_MAJOR",
+            tiled);
       if (g.tile && s.size == plain)
-        hint = fmt::format("; {} bytes is the row-major size of this shape: the data looks row-major but the "
-                           "header says TILE",
-                           plain);
+        hint = fmt::format(
+            "; {} bytes is the row-major size of this shape: the data looks row-major but the "
+            "header says TILE",
+            plain);
     }
     add("tensorbin.data_length", Severity::error,
         fmt::format("{} has {} bytes, but a {} {} tensor of shape {} needs {}{}", name, s.size,
@@ -475,7 +490,8 @@ int probe_tensorbin(const ByteSource& src, uint64_t base, uint64_t size, const O
   uint32_t root = 0;
   // The size prefix first (8 bytes): a weight file's first bytes are no plausible size.
   if (size < 8 + 12 || !src.read(base, &n, 8)) return 0;
-  if (n < 12 || n > size - 8 || n % 8 != 0 || n > limits.max_flatbuffer_bytes || !src.read(base + 8, &root, 4)) return 0;
+  if (n < 12 || n > size - 8 || n % 8 != 0 || n > limits.max_flatbuffer_bytes || !src.read(base + 8, &root, 4))
+    return 0;
   // ttnn aligns the header to 8 bytes; the root offset points inside it.
   if (n < 12 || n > size - 8 || n % 8 != 0 || n > limits.max_flatbuffer_bytes || root == 0 || root >= n || root % 4)
     return 0;

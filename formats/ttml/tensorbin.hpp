@@ -44,12 +44,12 @@ constexpr uint64_t kTile = 32, kFace = 16;
 struct ShardGeometry {
   TtDType dtype = TtDType::bfloat16;
   bool tile = false;
-  std::vector<uint64_t> shape;   // logical
-  std::vector<uint64_t> padded;  // what the bytes hold
-  uint64_t slices = 1, rows = 1, cols = 1;        // logical: slices x rows x cols
-  uint64_t padded_rows = 1, padded_cols = 1;      // the bytes' matrix
-  uint64_t numel = 0;                             // logical elements
-  uint64_t bytes = 0;                             // the shard's bytes
+  std::vector<uint64_t> shape;                // logical
+  std::vector<uint64_t> padded;               // what the bytes hold
+  uint64_t slices = 1, rows = 1, cols = 1;    // logical: slices x rows x cols
+  uint64_t padded_rows = 1, padded_cols = 1;  // the bytes' matrix
+  uint64_t numel = 0;                         // logical elements
+  uint64_t bytes = 0;                         // the shard's bytes
 
   uint64_t tiles_per_row() const { return padded_cols / kTile; }
   uint64_t tile_rows() const { return padded_rows / kTile; }
@@ -64,10 +64,10 @@ struct ShardGeometry {
 // What a byte of a shard is, for locate: an element (with its padded coordinates, tile,
 // face, whether it is padding) or a shared exponent.
 struct ShardByte {
-  bool exponent = false;  // a block float's shared exponent byte
-  bool padding = false;   // the element lies outside the logical shape
+  bool exponent = false;                 // a block float's shared exponent byte
+  bool padding = false;                  // the element lies outside the logical shape
   uint64_t slice = 0, row = 0, col = 0;  // padded coordinates (exponent: first element of its face row)
-  uint64_t tile = 0;                      // tile index within the shard (tiled only)
+  uint64_t tile = 0;                     // tile index within the shard (tiled only)
   uint32_t face = 0, face_row = 0, face_col = 0;
   uint32_t byte_in_element = 0, element_bytes = 1;
   uint64_t start = 0;  // first byte of the element (or exponent) within the shard
@@ -77,8 +77,8 @@ ShardByte shard_byte(const ShardGeometry& g, uint64_t byte);
 struct TensorbinShard {
   uint64_t offset = 0, size = 0;  // within the data region
   bool has_buffer = false;
-  std::vector<uint32_t> coord;    // mesh coordinate
-  uint64_t record_offset = 0;     // absolute offset of the shard's table (for findings)
+  std::vector<uint32_t> coord;  // mesh coordinate
+  uint64_t record_offset = 0;   // absolute offset of the shard's table (for findings)
 };
 
 struct MeshPlacement {

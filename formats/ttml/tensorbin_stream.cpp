@@ -213,7 +213,8 @@ ShardGrid build_grid(const TensorbinHeader& h, const std::string& subject, std::
     const TensorbinShard& s = h.shards[i];
     const auto it = std::find(h.topology_coords.begin(), h.topology_coords.end(), s.coord);
     if (it == h.topology_coords.end()) {
-      note(Severity::error, fmt::format("shard {} is at mesh coordinate {}, which the topology does not list", i, s.coord),
+      note(Severity::error,
+           fmt::format("shard {} is at mesh coordinate {}, which the topology does not list", i, s.coord),
            s.record_offset);
       continue;
     }
@@ -224,14 +225,16 @@ ShardGrid build_grid(const TensorbinHeader& h, const std::string& subject, std::
     uint64_t flat = 0;
     std::vector<uint64_t> b(R, 0);
     for (size_t m = 0; m < dist.size(); ++m) {
-      if (split_of[m] < 0) representative = representative && dc[m] == 0;
-      else b[size_t(split_of[m])] = dc[m];
+      if (split_of[m] < 0)
+        representative = representative && dc[m] == 0;
+      else
+        b[size_t(split_of[m])] = dc[m];
     }
     if (!representative) continue;  // a replica of a shard read elsewhere
     for (size_t d = 0; d < R; ++d) flat = flat * g.blocks[d] + b[d];
     if (g.shard_at[flat] != ShardGrid::kNoShard) {
-      note(Severity::error, fmt::format("shard {} repeats the place of shard {} (mesh coordinate {})", i,
-                                        g.shard_at[flat], s.coord),
+      note(Severity::error,
+           fmt::format("shard {} repeats the place of shard {} (mesh coordinate {})", i, g.shard_at[flat], s.coord),
            s.record_offset);
       continue;
     }

@@ -33,7 +33,7 @@ ShardGrid build_grid(const TensorbinHeader& h, const std::string& subject, std::
 // What a scan finds in stored bytes that never become values.
 struct ScanFinds {
   uint64_t nonzero_padding = 0;
-  std::optional<uint64_t> first_padding;   // absolute byte of the first non-zero padding element
+  std::optional<uint64_t> first_padding;  // absolute byte of the first non-zero padding element
   uint64_t bad_exponents = 0;
   std::optional<uint64_t> first_exponent;  // absolute byte of the first shared exponent of 255
 };

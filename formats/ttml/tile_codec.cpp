@@ -102,13 +102,24 @@ void decode_plain(TtDType d, const uint8_t* bytes, size_t n, float* out) {
     case TtDType::bfloat16:
       for (size_t i = 0; i < n; ++i) out[i] = bf16_value(bytes + 2 * i);
       return;
-    case TtDType::float32: std::memcpy(out, bytes, n * 4); return;
-    case TtDType::uint32: decode_as<uint32_t>(bytes, n, out); return;
-    case TtDType::int32: decode_as<int32_t>(bytes, n, out); return;
-    case TtDType::uint16: decode_as<uint16_t>(bytes, n, out); return;
-    case TtDType::uint8: decode_as<uint8_t>(bytes, n, out); return;
+    case TtDType::float32:
+      std::memcpy(out, bytes, n * 4);
+      return;
+    case TtDType::uint32:
+      decode_as<uint32_t>(bytes, n, out);
+      return;
+    case TtDType::int32:
+      decode_as<int32_t>(bytes, n, out);
+      return;
+    case TtDType::uint16:
+      decode_as<uint16_t>(bytes, n, out);
+      return;
+    case TtDType::uint8:
+      decode_as<uint8_t>(bytes, n, out);
+      return;
     case TtDType::bfloat8_b:
-    case TtDType::bfloat4_b: return;  // tiles only (the header check refuses them row-major)
+    case TtDType::bfloat4_b:
+      return;  // tiles only (the header check refuses them row-major)
   }
 }
 

@@ -34,14 +34,13 @@ inline constexpr FormatInfo kFlatbufferInfo{
 inline constexpr Format ttml_flatbuffer{kFlatbufferInfo};
 // That folder packed as a ustar archive (and the PR-branch tar of <prefix>.flatbuffer groups).
 inline constexpr std::string_view kTarTags[] = {"tensorbin", "tar", "scan", "training_state", "weights"};
-inline constexpr FormatInfo kTarInfo{"ttml-tar", "ttml",
-                                     "a tt-train checkpoint folder packed as a ustar archive", kTarTags};
+inline constexpr FormatInfo kTarInfo{"ttml-tar", "ttml", "a tt-train checkpoint folder packed as a ustar archive",
+                                     kTarTags};
 inline constexpr Format ttml_tar{kTarInfo};
 // One ttnn tensor file (ttnn.dump_tensor / dump_tensor_flatbuffer).
 inline constexpr std::string_view kTensorbinTags[] = {"tensorbin", "scan", "weights"};
-inline constexpr FormatInfo kTensorbinInfo{"ttnn-tensorbin", "ttml",
-                                           "one ttnn .tensorbin tensor file (flatbuffer header + shard buffers)",
-                                           kTensorbinTags};
+inline constexpr FormatInfo kTensorbinInfo{
+    "ttnn-tensorbin", "ttml", "one ttnn .tensorbin tensor file (flatbuffer header + shard buffers)", kTensorbinTags};
 inline constexpr Format ttnn_tensorbin{kTensorbinInfo};
 
 // The vocabulary multiple tt-train pads embeddings and classifiers to.

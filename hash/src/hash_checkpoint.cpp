@@ -2,9 +2,9 @@
 #include <thread>
 #include <vector>
 
+#include "ckpt/canonical.hpp"
 #include "ckpt/hash.hpp"
 #include "ckpt/tensor_stream.hpp"
-#include "ckpt/canonical.hpp"
 #include "ckpt/views.hpp"
 
 namespace ckpt {
@@ -17,7 +17,7 @@ constexpr size_t kChunk = size_t(4) << 20;
 struct Item {
   std::string name;
   const TensorInfo* t = nullptr;
-  uint64_t first = 0, count = 0;      // element range; count 0 = the whole tensor
+  uint64_t first = 0, count = 0;        // element range; count 0 = the whole tensor
   const CanonicalView* view = nullptr;  // values mode: read through it when not simple
   TensorStatus status = TensorStatus::complete;
 };
@@ -51,8 +51,8 @@ std::vector<Item> hash_items(const Checkpoint& cp, const std::vector<CanonicalVi
     // The bytes as stored: one line per stored tensor, under its canonical name(s).
     for (size_t i = 0; i < cp.tensors.size(); ++i) {
       const std::string joined = canonical_names_of(views, i, cp.tensors[i].spec.name);
-      items.push_back({joined.empty() ? cp.tensors[i].spec.name : joined, &cp.tensors[i], 0, 0, nullptr,
-                       cp.tensors[i].status});
+      items.push_back(
+          {joined.empty() ? cp.tensors[i].spec.name : joined, &cp.tensors[i], 0, 0, nullptr, cp.tensors[i].status});
     }
   }
   std::stable_sort(items.begin(), items.end(),
@@ -65,7 +65,8 @@ Result<bool> hash_range(const ByteSource& src, uint64_t off, uint64_t n, Hasher&
   for (uint64_t done = 0; done < n;) {
     const size_t k = size_t(std::min<uint64_t>(buf.size(), n - done));
     if (!src.read(off + done, buf.data(), k))
-      return Error{ErrorCode::io_read, "cannot read " + src.name() + " at byte " + std::to_string(off + done), off + done};
+      return Error{ErrorCode::io_read, "cannot read " + src.name() + " at byte " + std::to_string(off + done),
+                   off + done};
     h.update(buf.data(), k);
     done += k;
   }

@@ -9,9 +9,12 @@ namespace ckpt {
 
 std::string_view hash_algo_name(HashAlgo a) {
   switch (a) {
-    case HashAlgo::xxh64: return "xxh64";
-    case HashAlgo::xxh3_128: return "xxh3-128";
-    case HashAlgo::sha256: return "sha256";
+    case HashAlgo::xxh64:
+      return "xxh64";
+    case HashAlgo::xxh3_128:
+      return "xxh3-128";
+    case HashAlgo::sha256:
+      return "sha256";
   }
   return "xxh64";
 }
@@ -85,9 +88,12 @@ class Sha256 final : public Hasher {
 
 std::unique_ptr<Hasher> make_hasher(HashAlgo a) {
   switch (a) {
-    case HashAlgo::xxh64: return std::make_unique<Xxh64>();
-    case HashAlgo::xxh3_128: return std::make_unique<Xxh3_128>();
-    case HashAlgo::sha256: return std::make_unique<Sha256>();
+    case HashAlgo::xxh64:
+      return std::make_unique<Xxh64>();
+    case HashAlgo::xxh3_128:
+      return std::make_unique<Xxh3_128>();
+    case HashAlgo::sha256:
+      return std::make_unique<Sha256>();
   }
   return std::make_unique<Xxh64>();
 }

@@ -8,10 +8,14 @@ namespace ckpt {
 
 std::string_view manifest_status_name(ManifestStatus s) {
   switch (s) {
-    case ManifestStatus::ok: return "ok";
-    case ManifestStatus::mismatch: return "mismatch";
-    case ManifestStatus::missing: return "missing";
-    case ManifestStatus::unexpected: return "unexpected";
+    case ManifestStatus::ok:
+      return "ok";
+    case ManifestStatus::mismatch:
+      return "mismatch";
+    case ManifestStatus::missing:
+      return "missing";
+    case ManifestStatus::unexpected:
+      return "unexpected";
   }
   return "mismatch";
 }
@@ -24,10 +28,14 @@ std::string escape_name(const std::string& name) {
   if (name.find_first_of("\\\n\r") == std::string::npos) return name;
   std::string out;
   for (char c : name) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
   }
   return out;
 }
@@ -41,10 +49,14 @@ std::optional<std::string> unescape_name(const std::string& text) {
       continue;
     }
     if (++i == text.size()) return std::nullopt;
-    if (text[i] == '\\') out += '\\';
-    else if (text[i] == 'n') out += '\n';
-    else if (text[i] == 'r') out += '\r';
-    else return std::nullopt;
+    if (text[i] == '\\')
+      out += '\\';
+    else if (text[i] == 'n')
+      out += '\n';
+    else if (text[i] == 'r')
+      out += '\r';
+    else
+      return std::nullopt;
   }
   return out;
 }
@@ -109,13 +121,16 @@ std::vector<ManifestCheck> check_manifest(const HashReport& r, const Manifest& m
     seen.insert(t.name);
     auto it = m.tensors.find(t.name);
     const std::string actual = t.hex.value_or("");
-    if (it == m.tensors.end()) out.push_back({t.name, ManifestStatus::unexpected, "", actual});
-    else out.push_back({t.name, it->second == actual ? ManifestStatus::ok : ManifestStatus::mismatch, it->second, actual});
+    if (it == m.tensors.end())
+      out.push_back({t.name, ManifestStatus::unexpected, "", actual});
+    else
+      out.push_back({t.name, it->second == actual ? ManifestStatus::ok : ManifestStatus::mismatch, it->second, actual});
   }
   for (const auto& [name, hex] : m.tensors)
     if (!seen.count(name)) out.push_back({name, ManifestStatus::missing, hex, ""});
   if (m.model)
-    out.push_back({"*", *m.model == r.model_hex ? ManifestStatus::ok : ManifestStatus::mismatch, *m.model, r.model_hex});
+    out.push_back(
+        {"*", *m.model == r.model_hex ? ManifestStatus::ok : ManifestStatus::mismatch, *m.model, r.model_hex});
   return out;
 }
 

@@ -44,8 +44,10 @@ void StatsAccumulator::add(const float* v, size_t n, HistogramAccumulator* hist)
   if (!hist->has_origin()) choose_origin(v, n, *hist);
   // An origin of 0 needs no subtraction: the common case keeps the loop lean (the double
   // lanes of the statistics use every vector register there is).
-  if (hist->origin() != 0.0f) add_impl<true, true>(v, n, hist);
-  else add_impl<true, false>(v, n, hist);
+  if (hist->origin() != 0.0f)
+    add_impl<true, true>(v, n, hist);
+  else
+    add_impl<true, false>(v, n, hist);
 }
 
 template <bool kHist, bool kOrigin>
@@ -214,8 +216,7 @@ Result<TensorStats> tensor_stats(const Checkpoint& cp, const TensorInfo& t, bool
   return out;
 }
 
-std::vector<std::optional<TensorStats>> all_tensor_stats(const Checkpoint& cp, unsigned threads,
-                                                         bool histograms) {
+std::vector<std::optional<TensorStats>> all_tensor_stats(const Checkpoint& cp, unsigned threads, bool histograms) {
   std::vector<std::optional<TensorStats>> out(cp.tensors.size());
   std::atomic<size_t> next{0};
   auto work = [&] {

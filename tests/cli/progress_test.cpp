@@ -1,9 +1,10 @@
 // The progress line of long conversions, and its silence when stderr is not a terminal.
+#include "progress.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "progress.hpp"
 #include "test_support.hpp"
 
 namespace ckpt::cli {

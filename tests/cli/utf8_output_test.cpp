@@ -20,14 +20,18 @@ TEST(Utf8, WellFormedTextIsUnchanged) {
 }
 
 TEST(Utf8, EveryInvalidByteBecomesOneReplacement) {
-  EXPECT_EQ(valid_utf8("a\xFF" "b"), "a" + kFFFD + "b");
-  EXPECT_EQ(valid_utf8("\x80"), kFFFD);                           // stray continuation
-  EXPECT_EQ(valid_utf8("\xC3"), kFFFD);                           // cut by the end
-  EXPECT_EQ(valid_utf8("\xC0\xAF"), kFFFD + kFFFD);               // overlong '/'
-  EXPECT_EQ(valid_utf8("\xE0\x80\xAF"), kFFFD + kFFFD + kFFFD);   // overlong, 3 bytes
-  EXPECT_EQ(valid_utf8("\xED\xA0\x80"), kFFFD + kFFFD + kFFFD);   // surrogate U+D800
+  EXPECT_EQ(valid_utf8("a\xFF"
+                       "b"),
+            "a" + kFFFD + "b");
+  EXPECT_EQ(valid_utf8("\x80"), kFFFD);                                      // stray continuation
+  EXPECT_EQ(valid_utf8("\xC3"), kFFFD);                                      // cut by the end
+  EXPECT_EQ(valid_utf8("\xC0\xAF"), kFFFD + kFFFD);                          // overlong '/'
+  EXPECT_EQ(valid_utf8("\xE0\x80\xAF"), kFFFD + kFFFD + kFFFD);              // overlong, 3 bytes
+  EXPECT_EQ(valid_utf8("\xED\xA0\x80"), kFFFD + kFFFD + kFFFD);              // surrogate U+D800
   EXPECT_EQ(valid_utf8("\xF4\x90\x80\x80"), kFFFD + kFFFD + kFFFD + kFFFD);  // beyond U+10FFFF
-  EXPECT_EQ(valid_utf8("\xE2\x82" "x"), kFFFD + kFFFD + "x");
+  EXPECT_EQ(valid_utf8("\xE2\x82"
+                       "x"),
+            kFFFD + kFFFD + "x");
 }
 
 // tiny_llama.msgpack with byte 0xFF written into the first key ("llama/..." -> "l\xFFama/...").
@@ -54,9 +58,10 @@ TEST(Utf8Output, InspectJsonOfAnInvalidKeyIsValidJson) {
 TEST(Utf8Output, EveryJsonCommandAndJunitStayValid) {
   const std::string path = fixture_with_invalid_key();
   const std::string other = test::fixture_path("ttml/tiny_llama.msgpack");
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"validate", path, "--json"}, {"hash", path, "--json"},
-        {"diff", path, other, "--json"}, {"diff", path, other, "--json", "--bytes"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"validate", path, "--json"},
+                                               {"hash", path, "--json"},
+                                               {"diff", path, other, "--json"},
+                                               {"diff", path, other, "--json", "--bytes"}}) {
     auto r = test::run_ckpt(args);
     EXPECT_LE(r.exit_code, 1) << args[0] << ": " << r.err;
     EXPECT_NO_THROW({

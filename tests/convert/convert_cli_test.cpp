@@ -1,19 +1,17 @@
 // `ckpt convert` end to end: byte-exact outputs, and writes that never lose data.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
 #include "llama2c/layout.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -41,8 +39,7 @@ std::string fresh_dir(const std::string& name) {
 
 TEST(ConvertCli, EveryLayoutPairGivesTheReferenceBytes) {
   const std::string dir = fresh_dir("pairs");
-  const char* layouts[] = {"llama2c-v0", "ak42-v1-fp32", "ak42-v2-q8_0", "ak42-v2-q8_0-scales-last",
-                           "ak42-v1-q8_0"};
+  const char* layouts[] = {"llama2c-v0", "ak42-v1-fp32", "ak42-v2-q8_0", "ak42-v2-q8_0-scales-last", "ak42-v1-q8_0"};
   for (const char* from : {"llama2c-v0", "ak42-v1-fp32"}) {
     for (const char* to : layouts) {
       const std::string out = dir + "/" + std::string(from) + "-to-" + to + ".bin";
@@ -56,8 +53,8 @@ TEST(ConvertCli, EveryLayoutPairGivesTheReferenceBytes) {
 
 TEST(ConvertCli, QuantizedInputsConvertAndSaySo) {
   const std::string dir = fresh_dir("q8");
-  auto r = run_ckpt({"convert", fixture_path("gqa-ak42-v2-q8_0.bin"), dir + "/sl.bin", "--to",
-                     "ak42-v2-q8_0-scales-last"});
+  auto r =
+      run_ckpt({"convert", fixture_path("gqa-ak42-v2-q8_0.bin"), dir + "/sl.bin", "--to", "ak42-v2-q8_0-scales-last"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(test::read_file(dir + "/sl.bin") == test::read_file(fixture_path("gqa-ak42-v2-q8_0-scales-last.bin")));
   auto d = run_ckpt({"convert", fixture_path("gqa-ak42-v2-q8_0.bin"), dir + "/deq.bin", "--to", "ak42-v1-fp32"});
@@ -67,8 +64,8 @@ TEST(ConvertCli, QuantizedInputsConvertAndSaySo) {
   EXPECT_EQ(lossy.exit_code, 2);
   EXPECT_NE(lossy.err.find("--allow-lossy"), std::string::npos);
   EXPECT_EQ(list_dir(dir), (std::vector<std::string>{"deq.bin", "sl.bin"}));
-  auto allowed = run_ckpt({"convert", fixture_path("untied-llama2c-v0.bin"), dir + "/draft.bin", "--to",
-                           "ak42-v1-q8_0", "--allow-lossy"});
+  auto allowed = run_ckpt(
+      {"convert", fixture_path("untied-llama2c-v0.bin"), dir + "/draft.bin", "--to", "ak42-v1-q8_0", "--allow-lossy"});
   EXPECT_EQ(allowed.exit_code, 0);
   EXPECT_TRUE(test::read_file(dir + "/draft.bin") == test::read_file(fixture_path("untied-ak42-v1-q8_0.bin")));
 }
@@ -93,8 +90,8 @@ TEST(ConvertCli, RefusesToOverwriteItsInput) {
 }
 
 TEST(ConvertCli, MissingFolderFailsCleanly) {
-  auto r = run_ckpt({"convert", fixture_path("gqa-llama2c-v0.bin"), test::temp_dir() + "/no/such/out.bin", "--to",
-                     "ak42-v1-fp32"});
+  auto r = run_ckpt(
+      {"convert", fixture_path("gqa-llama2c-v0.bin"), test::temp_dir() + "/no/such/out.bin", "--to", "ak42-v1-fp32"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("cannot create a temporary file next to"), std::string::npos) << r.err;
 }

@@ -66,8 +66,8 @@ TEST(ConvertSources, UntiedCheckpointIsWrittenUntiedWithANote) {
   EXPECT_NE(test::tensor_named(*cp, "output.weight"), nullptr);
   // Equal to its source; export.py's file has the classifier in place of the embedding.
   EXPECT_EQ(test::run_ckpt({"diff", out, torch_fixture("train/ckpt_untied_compiled.pt")}).exit_code, 0);
-  auto d = test::run_ckpt({"diff", torch_fixture("train/ckpt_untied_compiled.pt"),
-                           torch_fixture("expected/ckpt_untied_compiled.v0.bin")});
+  auto d = test::run_ckpt(
+      {"diff", torch_fixture("train/ckpt_untied_compiled.pt"), torch_fixture("expected/ckpt_untied_compiled.v0.bin")});
   EXPECT_EQ(d.exit_code, 1);
   EXPECT_NE(d.out.find("A's output.weight equals B's tok_embeddings.weight"), std::string::npos) << d.out;
 }
@@ -81,7 +81,8 @@ TEST(ConvertSources, HfFolderRoundTripsThroughLlama2c) {
   EXPECT_EQ(test::run_ckpt({"diff", v1, torch_fixture("hf/bf16-bin-sharded")}).exit_code, 0);
   ASSERT_EQ(test::run_ckpt({"convert", v1, hf, "--to", "hf-llama"}).exit_code, 0);
   EXPECT_EQ(test::run_ckpt({"diff", hf, torch_fixture("hf/f32-safetensors")}).exit_code, 0);
-  EXPECT_TRUE(test::read_file(hf + "/model.safetensors") == test::read_file(torch_fixture("hf/f32-safetensors/model.safetensors")));
+  EXPECT_TRUE(test::read_file(hf + "/model.safetensors") ==
+              test::read_file(torch_fixture("hf/f32-safetensors/model.safetensors")));
 }
 
 }  // namespace

@@ -75,7 +75,10 @@ std::vector<Case> cases() {
        }},
       {ErrorCode::detect_empty, [] { return error_of(test::open_bytes({})); }},
       {ErrorCode::detect_unknown, [] { return error_of(test::open_bytes(std::vector<uint8_t>(64, 0xff))); }},
-      {ErrorCode::detect_truncated, [] { return error_of(test::open_bytes({0x32, 0x34, 0x6b, 0x61, 2})); }},
+      {ErrorCode::detect_truncated,
+       [] {
+         return error_of(test::open_bytes({0x32, 0x34, 0x6b, 0x61, 2}));
+       }},
       {ErrorCode::detect_forced,
        [] {
          OpenOptions o;

@@ -1,12 +1,13 @@
 // Canonical views over stored tensors: model-parallel shards concatenated along rows or
 // columns, and Hugging Face's rotary layout undone, read element by element exactly.
+#include "ckpt/views.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <numeric>
 
 #include "ckpt/view_reader.hpp"
-#include "ckpt/views.hpp"
 #include "test_support.hpp"
 
 namespace ckpt {
@@ -91,10 +92,13 @@ TEST(Views, RotaryLayoutIsUndoneRowByRow) {
   EXPECT_EQ(read_all(raw.opened(), v), (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7}));
   // Streaming gives the same values.
   std::vector<float> streamed;
-  ASSERT_TRUE(stream_view_f32(raw.cp, v, 0, 8, [&](uint64_t, const float* x, size_t n) {
-    streamed.insert(streamed.end(), x, x + n);
-    return true;
-  }, 3));
+  ASSERT_TRUE(stream_view_f32(
+      raw.cp, v, 0, 8,
+      [&](uint64_t, const float* x, size_t n) {
+        streamed.insert(streamed.end(), x, x + n);
+        return true;
+      },
+      3));
   EXPECT_EQ(streamed, (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7}));
 }
 

@@ -243,8 +243,8 @@ namespace {
 
 TEST(DiffCompare, EveryLayoutOfTheSameWeightsComparesEqual) {
   const ModelConfig c = gqa_config();
-  const std::vector<Format> formats = {llama2c::v0, llama2c::ak42_v1_fp32, llama2c::ak42_v1_q8_0,
-                                       llama2c::ak42_v2_q8_0, llama2c::ak42_v2_q8_0_scales_last};
+  const std::vector<Format> formats = {llama2c::v0, llama2c::ak42_v1_fp32, llama2c::ak42_v1_q8_0, llama2c::ak42_v2_q8_0,
+                                       llama2c::ak42_v2_q8_0_scales_last};
   for (Format fa : formats)
     for (Format fb : formats) {
       auto r = diff_memory(write_bytes(fa, c), write_bytes(fb, c));

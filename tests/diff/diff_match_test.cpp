@@ -19,7 +19,8 @@ TEST(DiffMatch, TtTrainPathsMapToCanonicalNames) {
             std::vector<std::string>{"layers.3.attention.wq.weight"});
   EXPECT_EQ(llama_canonical_names("llama_block_12/attention/kv_linear/weight"),
             (std::vector<std::string>{"layers.12.attention.wk.weight", "layers.12.attention.wv.weight"}));
-  EXPECT_EQ(llama_canonical_names("llama_block_0/mlp_norm/gamma"), std::vector<std::string>{"layers.0.ffn_norm.weight"});
+  EXPECT_EQ(llama_canonical_names("llama_block_0/mlp_norm/gamma"),
+            std::vector<std::string>{"layers.0.ffn_norm.weight"});
   EXPECT_EQ(llama_canonical_names("llama_block_1/mlp/w2/weight"),
             std::vector<std::string>{"layers.1.feed_forward.w2.weight"});
   EXPECT_EQ(llama_canonical_names("ln_fc/gamma"), std::vector<std::string>{"norm.weight"});

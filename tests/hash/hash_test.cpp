@@ -1,14 +1,15 @@
 // `ckpt hash`: digests of stored bytes and of values, manifests, and the CLI.
+#include "ckpt/hash.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 #include <xxhash.h>
 
 #include <cstdio>
 
-#include "ckpt/hash.hpp"
 #include "ckpt/manifest.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -63,10 +64,10 @@ TEST(Hash, Sha256AndXxh3MatchOneShotDigests) {
 
 TEST(Hash, ValuesAreLayoutIndependent) {
   for (const std::string label : {"gqa", "untied"}) {
-    const auto v0 = hash_bytes(test::read_file(test::fixture_path(label + "-llama2c-v0.bin")), HashAlgo::xxh64,
-                               HashMode::values);
-    const auto v1 = hash_bytes(test::read_file(test::fixture_path(label + "-ak42-v1-fp32.bin")), HashAlgo::xxh64,
-                               HashMode::values);
+    const auto v0 =
+        hash_bytes(test::read_file(test::fixture_path(label + "-llama2c-v0.bin")), HashAlgo::xxh64, HashMode::values);
+    const auto v1 =
+        hash_bytes(test::read_file(test::fixture_path(label + "-ak42-v1-fp32.bin")), HashAlgo::xxh64, HashMode::values);
     EXPECT_EQ(v0.model_hex, v1.model_hex) << label;
     // v0 lists its RoPE tables on top of the shared tensors.
     std::map<std::string, std::string> a, c;
@@ -75,12 +76,13 @@ TEST(Hash, ValuesAreLayoutIndependent) {
     for (const auto& [name, hex] : c) EXPECT_EQ(a[name], hex) << name;
     EXPECT_EQ(a.size(), c.size() + 2);
     // Stored bytes differ between the two files (different headers and order).
-    EXPECT_NE(hash_bytes(test::read_file(test::fixture_path(label + "-llama2c-v0.bin")), HashAlgo::xxh64,
-                         HashMode::stored).model_hex,
-              hash_bytes(test::read_file(test::fixture_path(label + "-ak42-v1-fp32.bin")), HashAlgo::xxh64,
-                         HashMode::stored).model_hex);
-    const auto qi = hash_bytes(test::read_file(test::fixture_path(label + "-ak42-v2-q8_0.bin")), HashAlgo::xxh64,
-                               HashMode::values);
+    EXPECT_NE(
+        hash_bytes(test::read_file(test::fixture_path(label + "-llama2c-v0.bin")), HashAlgo::xxh64, HashMode::stored)
+            .model_hex,
+        hash_bytes(test::read_file(test::fixture_path(label + "-ak42-v1-fp32.bin")), HashAlgo::xxh64, HashMode::stored)
+            .model_hex);
+    const auto qi =
+        hash_bytes(test::read_file(test::fixture_path(label + "-ak42-v2-q8_0.bin")), HashAlgo::xxh64, HashMode::values);
     const auto ql = hash_bytes(test::read_file(test::fixture_path(label + "-ak42-v2-q8_0-scales-last.bin")),
                                HashAlgo::xxh64, HashMode::values);
     EXPECT_EQ(qi.model_hex, ql.model_hex);
@@ -126,8 +128,9 @@ TEST(Manifest, NamesWithLineBreaksAndBackslashesRoundTrip) {
   r.tensors.push_back({"b\\n\r", std::string("02"), "complete"});
   r.tensors.push_back({"plain name", std::string("03"), "complete"});
   const std::string text = manifest_text(r);
-  EXPECT_EQ(text, "# ckpt hash manifest\n# mode: stored\nxxh64 01 opt/a\\nxxh64 0000 fake\nxxh64 02 b\\\\n\\r\n"
-                  "xxh64 03 plain name\n");
+  EXPECT_EQ(text,
+            "# ckpt hash manifest\n# mode: stored\nxxh64 01 opt/a\\nxxh64 0000 fake\nxxh64 02 b\\\\n\\r\n"
+            "xxh64 03 plain name\n");
   auto m = parse_manifest(text);
   ASSERT_TRUE(m) << m.error().message;
   ASSERT_EQ(m->tensors.size(), 3u);

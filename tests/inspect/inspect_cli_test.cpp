@@ -123,7 +123,11 @@ TEST(InspectCli, AtNamesHeaderFieldTensorElementAndScale) {
   EXPECT_EQ(n["byte_in_region"], 2);
   // tok_embeddings int8 element 130 = row 2, column 2, group 2.
   const uint64_t emb = 256 + 4 * (2 * 2 * 64 + 64);
-  auto e = at("0x" + [&] { char buf[32]; std::snprintf(buf, sizeof buf, "%llx", (unsigned long long)(emb + 130)); return std::string(buf); }());
+  auto e = at("0x" + [&] {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%llx", (unsigned long long)(emb + 130));
+    return std::string(buf);
+  }());
   EXPECT_EQ(e["tensor"], "tok_embeddings.weight");
   EXPECT_EQ(e["part"], "int8");
   EXPECT_EQ(e["element"], 130);

@@ -3,10 +3,10 @@
 
 #include "ckpt/le.hpp"
 #include "fixture_set.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
-#include "llama2c/reader.hpp"
 #include "llama2c/layout.hpp"
+#include "llama2c/reader.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -42,7 +42,8 @@ TEST(Detect, V2OrderDecidedByPlausibility) {
       EXPECT_EQ(cp->format, f);
       ASSERT_TRUE(cp->data_as<llama2c::Llama2cData>()->q8_order);
       EXPECT_EQ(cp->data_as<llama2c::Llama2cData>()->q8_order->interleaved_fits, f == llama2c::ak42_v2_q8_0);
-      EXPECT_EQ(cp->data_as<llama2c::Llama2cData>()->q8_order->scales_last_fits, f == llama2c::ak42_v2_q8_0_scales_last);
+      EXPECT_EQ(cp->data_as<llama2c::Llama2cData>()->q8_order->scales_last_fits,
+                f == llama2c::ak42_v2_q8_0_scales_last);
       ASSERT_FALSE(cp->findings.empty());
       EXPECT_EQ(cp->findings[0].rule, "layout.q8_order");
       EXPECT_EQ(cp->findings[0].severity, Severity::info);

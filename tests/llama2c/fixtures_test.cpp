@@ -27,8 +27,9 @@ TEST(Fixtures, EveryFixtureIsDetectedAsItsFormat) {
   for (const auto& [name, bytes] : fixtures::fixture_files()) {
     auto cp = test::open_bytes(bytes);
     ASSERT_TRUE(cp) << name;
-    const std::string expected = name.rfind("tok", 0) == 0 ? "llama2c-tokenizer"
-                                                            : name.substr(name.find('-') + 1, name.size() - name.find('-') - 5);
+    const std::string expected = name.rfind("tok", 0) == 0
+                                     ? "llama2c-tokenizer"
+                                     : name.substr(name.find('-') + 1, name.size() - name.find('-') - 5);
     EXPECT_EQ(format_name(cp->format), expected) << name;
     EXPECT_TRUE(cp->findings.empty() || !cp->has_errors()) << name;
     if (cp->expected_size) {

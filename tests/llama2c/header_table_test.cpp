@@ -19,8 +19,10 @@ using namespace llama2c;
 // The file of format f with one header field overwritten.
 std::vector<uint8_t> with_field(Format f, const HeaderFieldSpec& field, int64_t value) {
   auto b = test::write_bytes(f, test::gqa_config());
-  if (field.size == 1) b[field.offset] = uint8_t(value);
-  else test::put_i32(b, field.offset, int32_t(value));
+  if (field.size == 1)
+    b[field.offset] = uint8_t(value);
+  else
+    test::put_i32(b, field.offset, int32_t(value));
   return b;
 }
 

@@ -1,9 +1,10 @@
 // Layout tables: exact sizes and offsets for every format, from FORMATS.md's formulas.
+#include "llama2c/layout.hpp"
+
 #include <gtest/gtest.h>
 
-#include "llama2c/layout.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -83,13 +84,17 @@ TEST(Layout, InterleavedAndScalesLastPlaceScalesDifferently) {
 
 TEST(Layout, HostileConfigsFailWithoutOverflow) {
   EXPECT_EQ(llama2c::build_layout(llama2c::v0, cfg(64, 172, 5, 0, 4, 512, 512)).error().code, ErrorCode::layout_config);
-  EXPECT_EQ(llama2c::build_layout(llama2c::v0, cfg(-64, 172, 5, 8, 4, 512, 512)).error().code, ErrorCode::layout_config);
-  EXPECT_EQ(llama2c::build_layout(llama2c::v0, cfg(64, 172, 1 << 30, 8, 4, 512, 512)).error().code, ErrorCode::layout_config);
+  EXPECT_EQ(llama2c::build_layout(llama2c::v0, cfg(-64, 172, 5, 8, 4, 512, 512)).error().code,
+            ErrorCode::layout_config);
+  EXPECT_EQ(llama2c::build_layout(llama2c::v0, cfg(64, 172, 1 << 30, 8, 4, 512, 512)).error().code,
+            ErrorCode::layout_config);
   // 2^31-1 everywhere: the products overflow 64 bits and must be caught.
   const int64_t big = 2147483647;
-  EXPECT_EQ(llama2c::build_layout(llama2c::v0, cfg(big, big, 1000, 1, 1, big, big)).error().code, ErrorCode::layout_overflow);
+  EXPECT_EQ(llama2c::build_layout(llama2c::v0, cfg(big, big, 1000, 1, 1, big, big)).error().code,
+            ErrorCode::layout_overflow);
   // More heads than dims: head size 0.
-  EXPECT_EQ(llama2c::build_layout(llama2c::ak42_v1_fp32, cfg(4, 8, 1, 8, 8, 10, 4)).error().code, ErrorCode::layout_config);
+  EXPECT_EQ(llama2c::build_layout(llama2c::ak42_v1_fp32, cfg(4, 8, 1, 8, 8, 10, 4)).error().code,
+            ErrorCode::layout_config);
   ModelConfig q = cfg(64, 172, 2, 8, 4, 96, 32);
   q.group_size = 0;
   EXPECT_EQ(llama2c::build_layout(llama2c::ak42_v2_q8_0, q).error().code, ErrorCode::layout_config);

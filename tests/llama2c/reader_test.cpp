@@ -2,10 +2,10 @@
 // findings with exact offsets, hostile headers are findings and never crash.
 #include <gtest/gtest.h>
 
-#include "llama2c/layout.hpp"
 #include "ckpt/tensor_stream.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "llama2c/layout.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -50,7 +50,8 @@ TEST_P(TruncationTest, EveryBoundaryAndOneByteEitherSide) {
   for (const auto& t : ref->tensors)
     for (uint64_t base : {t.place.offset, t.place.offset + t.place.nbytes, t.place.scale_offset})
       for (int64_t d : {-1, 0, 1})
-        if (base > 0 && int64_t(base) + d > int64_t(llama2c::header_size(f)) && base + d < full.size()) cuts.push_back(base + d);
+        if (base > 0 && int64_t(base) + d > int64_t(llama2c::header_size(f)) && base + d < full.size())
+          cuts.push_back(base + d);
   for (uint64_t cut : cuts) {
     std::vector<uint8_t> b(full.begin(), full.begin() + int64_t(cut));
     OpenOptions opt;
@@ -62,8 +63,9 @@ TEST_P(TruncationTest, EveryBoundaryAndOneByteEitherSide) {
       auto in = [&](uint64_t off, uint64_t n) { return n == 0 ? 0 : off >= cut ? 0 : std::min(n, cut - off); };
       const uint64_t have = in(t.place.offset, t.place.nbytes) + in(t.place.scale_offset, t.place.scale_nbytes);
       const uint64_t want = t.place.nbytes + t.place.scale_nbytes;
-      const TensorStatus expect =
-          have == want ? TensorStatus::complete : have == 0 ? TensorStatus::missing : TensorStatus::truncated;
+      const TensorStatus expect = have == want ? TensorStatus::complete
+                                  : have == 0  ? TensorStatus::missing
+                                               : TensorStatus::truncated;
       ASSERT_EQ(t.status, expect) << t.spec.name << " cut at " << cut;
       if (expect == TensorStatus::truncated) {
         EXPECT_EQ(t.truncated_at, cut);
@@ -78,13 +80,12 @@ TEST_P(TruncationTest, EveryBoundaryAndOneByteEitherSide) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllLayouts, TruncationTest, ::testing::ValuesIn(kAllLayouts),
-                         [](const auto& info) {
-                           std::string n(format_name(info.param));
-                           for (auto& ch : n)
-                             if (ch == '-') ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(AllLayouts, TruncationTest, ::testing::ValuesIn(kAllLayouts), [](const auto& info) {
+  std::string n(format_name(info.param));
+  for (auto& ch : n)
+    if (ch == '-') ch = '_';
+  return n;
+});
 
 TEST(Reader, TruncationFindingNamesTensorAndElement) {
   auto b = write_bytes(llama2c::v0, test::gqa_config());
@@ -176,7 +177,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Reader, SizesThatOverflow64BitsAreCaught) {
   auto b = write_bytes(llama2c::ak42_v1_fp32, test::gqa_config());
   for (uint64_t off : {8u, 12u, 28u}) test::put_i32(b, off, 0x7fffffff);  // dim, hidden, vocab
-  test::put_i32(b, 16, 1024);                                               // n_layers at the limit
+  test::put_i32(b, 16, 1024);                                             // n_layers at the limit
   test::put_i32(b, 20, 1);
   test::put_i32(b, 24, 1);
   auto cp = open_bytes(b);

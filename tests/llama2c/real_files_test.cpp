@@ -6,8 +6,8 @@
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/stats.hpp"
 #include "ckpt/tensor_stream.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -33,7 +33,8 @@ TEST(RealFiles, Stories260K) {
   EXPECT_TRUE(c.shared_classifier);
   EXPECT_TRUE(cp->findings.empty());
   ASSERT_EQ(cp->tensors.size(), 1 + 9 * 5 + 1 + 2u);
-  EXPECT_EQ(cp->find("layers.4.feed_forward.w3.weight")->place.offset, 1040156u - 64 * 4 - 5 * 172 * 64 * 4 + 4 * 172 * 64 * 4);
+  EXPECT_EQ(cp->find("layers.4.feed_forward.w3.weight")->place.offset,
+            1040156u - 64 * 4 - 5 * 172 * 64 * 4 + 4 * 172 * 64 * 4);
   EXPECT_EQ(cp->find("freqs_cos")->place.offset, 1040156u);
   // Its RoPE tables are the exporter's: our values are within 1e-6 of them.
   std::vector<float> file_cos;

@@ -1,19 +1,19 @@
 // The reference writer: Q8_0 bit-exact with export.py's arithmetic, header bytes as the
 // exporters write them, values that stream back unchanged, conversions that round-trip.
+#include "llama2c/writer.hpp"
+
 #include <gtest/gtest.h>
 
-#include <cstring>
-
 #include <cmath>
+#include <cstring>
 
 #include "ckpt/convert.hpp"
 #include "ckpt/le.hpp"
 #include "ckpt/quant.hpp"
 #include "ckpt/rope.hpp"
 #include "ckpt/tensor_stream.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
-#include "llama2c/writer.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -141,11 +141,14 @@ TEST(Stream, Fp32ValuesComeBackExactlyInEveryFp32Layout) {
       const TensorInfo* t = cp->find(name);
       ASSERT_NE(t, nullptr) << name;
       std::vector<float> got;
-      auto n = stream_f32(*cp, *t, [&](uint64_t first, const float* v, size_t k) {
-        EXPECT_EQ(first, got.size());
-        got.insert(got.end(), v, v + k);
-        return true;
-      }, 100);  // small chunks: exercise the chunk boundaries
+      auto n = stream_f32(
+          *cp, *t,
+          [&](uint64_t first, const float* v, size_t k) {
+            EXPECT_EQ(first, got.size());
+            got.insert(got.end(), v, v + k);
+            return true;
+          },
+          100);  // small chunks: exercise the chunk boundaries
       ASSERT_TRUE(n);
       EXPECT_EQ(got, values) << name << " in " << format_name(f);
     }

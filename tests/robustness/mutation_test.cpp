@@ -13,12 +13,12 @@
 #include "ckpt/validate.hpp"
 #include "diff_json.hpp"
 #include "diff_text.hpp"
-#include "validate_render.hpp"
-#include "llama2c/layout.hpp"
 #include "fixture_set.hpp"
 #include "inspect_json.hpp"
 #include "inspect_text.hpp"
+#include "llama2c/layout.hpp"
 #include "test_support.hpp"
+#include "validate_render.hpp"
 
 namespace ckpt {
 namespace {
@@ -36,8 +36,10 @@ std::vector<Mutant> mutants_of(const std::string& name, const std::vector<uint8_
     for (const auto& h : cp->header) {
       for (int32_t v : hostile) {
         auto b = base;
-        if (h.size == 1) b[h.offset] = uint8_t(v);
-        else test::put_i32(b, h.offset, v);
+        if (h.size == 1)
+          b[h.offset] = uint8_t(v);
+        else
+          test::put_i32(b, h.offset, v);
         out.push_back({name + " " + h.name + "=" + std::to_string(v), std::move(b)});
       }
     }
@@ -65,8 +67,9 @@ std::vector<Mutant> mutants_of(const std::string& name, const std::vector<uint8_
     out.push_back({name + " +" + std::to_string(extra) + " bytes", std::move(b)});
   }
   for (size_t keep : {0u, 1u, 4u, 27u, 28u, 29u, 255u, 256u, 257u})
-    if (keep < base.size()) out.push_back({name + " first " + std::to_string(keep) + " bytes",
-                                           std::vector<uint8_t>(base.begin(), base.begin() + int64_t(keep))});
+    if (keep < base.size())
+      out.push_back({name + " first " + std::to_string(keep) + " bytes",
+                     std::vector<uint8_t>(base.begin(), base.begin() + int64_t(keep))});
   return out;
 }
 

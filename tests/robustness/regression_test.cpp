@@ -8,8 +8,8 @@
 
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/stats.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "test_support.hpp"
 
 namespace ckpt {
 
@@ -65,8 +65,9 @@ namespace {
 // which took seconds under ASan. n_layers is now capped at 1024; every such input must
 // go through open + inspect --stats quickly.
 TEST(Regression, HugeTensorTablesFromTinyFilesAreBounded) {
-  for (const std::string name : {"open_checkpoint-timeout-v0-huge-table.bin", "open_checkpoint-timeout-v2-huge-table.bin",
-                                 "convert-timeout-v2-25355-tensors.bin", "forced_formats-timeout-v1-huge-table.bin"}) {
+  for (const std::string name :
+       {"open_checkpoint-timeout-v0-huge-table.bin", "open_checkpoint-timeout-v2-huge-table.bin",
+        "convert-timeout-v2-25355-tensors.bin", "forced_formats-timeout-v1-huge-table.bin"}) {
     auto data = regression(name);
     OpenOptions opt;
     if (name.rfind("forced_formats", 0) == 0) {

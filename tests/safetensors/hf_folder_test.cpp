@@ -123,7 +123,9 @@ TEST(HfFolder, ConfigContradictingATensorIsHfConfig) {
   EXPECT_EQ(code, 1);
   auto m = messages_of(fs, "hf.config");
   ASSERT_EQ(m.size(), 6u);  // gate, up and down of both layers
-  EXPECT_EQ(m[0], "model.layers.0.mlp.gate_proj.weight has shape (112, 32), config.json (intermediate_size, hidden_size) implies (96, 32)");
+  EXPECT_EQ(m[0],
+            "model.layers.0.mlp.gate_proj.weight has shape (112, 32), config.json (intermediate_size, hidden_size) "
+            "implies (96, 32)");
   write_text(dir + "/config.json", "not json");
   fs = findings_of(dir, &code);
   EXPECT_EQ(messages_of(fs, "hf.config"), std::vector<std::string>{"config.json is not a JSON object"});
@@ -156,9 +158,10 @@ TEST(HfFolder, AnIndexNamingTheWrongShardIsHfIndex) {
   int code = -1;
   auto fs = findings_of(dir, &code);
   EXPECT_EQ(code, 1);
-  EXPECT_EQ(messages_of(fs, "hf.index"),
-            std::vector<std::string>{"model.safetensors.index.json lists lm_head.weight in "
-                                     "model-00001-of-00002.safetensors, but model-00002-of-00002.safetensors holds it"});
+  EXPECT_EQ(
+      messages_of(fs, "hf.index"),
+      std::vector<std::string>{"model.safetensors.index.json lists lm_head.weight in "
+                               "model-00001-of-00002.safetensors, but model-00002-of-00002.safetensors holds it"});
 }
 
 TEST(HfFolder, AnUnreadableShardNamesItsFile) {

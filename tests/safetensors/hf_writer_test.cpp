@@ -16,7 +16,8 @@ TEST(HfWriter, F32FolderIsByteIdentical) {
   const std::string out = test::temp_dir() + "/hf-f32";
   auto r = test::run_ckpt({"convert", torch_fixture("expected/meta.v0.bin"), out, "--to", "hf-safetensors"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(test::read_file(out + "/model.safetensors"), test::read_file(torch_fixture("hf/f32-safetensors/model.safetensors")));
+  EXPECT_EQ(test::read_file(out + "/model.safetensors"),
+            test::read_file(torch_fixture("hf/f32-safetensors/model.safetensors")));
   // The same config but max_position_embeddings: meta.v0.bin's header says 2048.
   auto config = test::read_file(out + "/config.json");
   const std::string text(config.begin(), config.end());
@@ -30,9 +31,10 @@ TEST(HfWriter, Bf16ShardsAndIndexAreByteIdentical) {
   auto r = test::run_ckpt({"convert", torch_fixture("expected/meta.v0.bin"), out, "--to", "hf-safetensors", "--dtype",
                            "bf16", "--max-shard-size", "40KB"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* f : {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
-                        "model.safetensors.index.json"})
-    EXPECT_EQ(test::read_file(out + "/" + f), test::read_file(torch_fixture(std::string("hf/bf16-safetensors-sharded/") + f)))
+  for (const char* f :
+       {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"})
+    EXPECT_EQ(test::read_file(out + "/" + f),
+              test::read_file(torch_fixture(std::string("hf/bf16-safetensors-sharded/") + f)))
         << f;
 }
 
@@ -45,7 +47,8 @@ TEST(HfWriter, RefusesAnExistingFolderAndLeavesNothingOnFailure) {
   EXPECT_NE(r.err.find("must be new or empty"), std::string::npos) << r.err;
   // A bad option: nothing is created next to the target.
   const std::string out2 = test::temp_dir() + "/hf-bad";
-  r = test::run_ckpt({"convert", torch_fixture("expected/meta.v0.bin"), out2, "--to", "hf-safetensors", "--dtype", "q4"});
+  r = test::run_ckpt(
+      {"convert", torch_fixture("expected/meta.v0.bin"), out2, "--to", "hf-safetensors", "--dtype", "q4"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(out2));
   for (const auto& e : std::filesystem::directory_iterator(test::temp_dir()))

@@ -45,25 +45,30 @@ TEST(SafetensorsInspect, FileShowsHeaderAndMetadata) {
   EXPECT_LINE(r.out, "  __metadata__ (1)");
   EXPECT_LINE(r.out, "    format = pt");
   auto j = test::run_ckpt({"inspect", f, "--json"});
-  EXPECT_EQ(json::parse(j.out)["safetensors"], (json{{"files", {{{"file", nullptr},
-                                                                 {"size", 129736},
-                                                                 {"header_length", 2112},
-                                                                 {"data_begin", 2120},
-                                                                 {"tensors", 21},
-                                                                 {"metadata", {{"format", "pt"}}}}}}}));
+  EXPECT_EQ(json::parse(j.out)["safetensors"], (json{{"files",
+                                                      {{{"file", nullptr},
+                                                        {"size", 129736},
+                                                        {"header_length", 2112},
+                                                        {"data_begin", 2120},
+                                                        {"tensors", 21},
+                                                        {"metadata", {{"format", "pt"}}}}}}}));
 }
 
 TEST(SafetensorsInspect, AtNamesLengthJsonEntriesAndElements) {
   const std::string f = hf_fixture("f32-safetensors/model.safetensors");
-  EXPECT_EQ(at_line(f, "5"), "at byte 5 (0x5): safetensors header: header length (u64 little-endian) (bytes 0..7), byte 5 of it");
+  EXPECT_EQ(at_line(f, "5"),
+            "at byte 5 (0x5): safetensors header: header length (u64 little-endian) (bytes 0..7), byte 5 of it");
   // {"__metadata__":{"format":"pt"},"lm_head.weight":{...},...: the entry spans its key to its value's end.
-  EXPECT_EQ(at_line(f, "10"), "at byte 10 (0xa): safetensors header: JSON entry \"__metadata__\" (bytes 9..38), byte 1 of it");
+  EXPECT_EQ(at_line(f, "10"),
+            "at byte 10 (0xa): safetensors header: JSON entry \"__metadata__\" (bytes 9..38), byte 1 of it");
   EXPECT_EQ(at_line(f, "100"),
             "at byte 100 (0x64): safetensors header: JSON entry \"lm_head.weight\" (bytes 40..111), byte 60 of it");
   EXPECT_EQ(at_line(f, "8"), "at byte 8 (0x8): safetensors header: JSON (bytes 8..2119), byte 0 of it");  // the '{'
   // numpy: lm_head.weight[0, :2] = [-0.01470947, 0.01953125].
-  EXPECT_EQ(at_line(f, "2124"), "at byte 2124 (0x84c): lm_head.weight element 1 [0, 1] (f32), byte 0 of it; value 0.0195312");
-  EXPECT_EQ(at_line(f, "2121"), "at byte 2121 (0x849): lm_head.weight element 0 [0, 0] (f32), byte 1 of it; value -0.0147095");
+  EXPECT_EQ(at_line(f, "2124"),
+            "at byte 2124 (0x84c): lm_head.weight element 1 [0, 1] (f32), byte 0 of it; value 0.0195312");
+  EXPECT_EQ(at_line(f, "2121"),
+            "at byte 2121 (0x849): lm_head.weight element 0 [0, 0] (f32), byte 1 of it; value -0.0147095");
 }
 
 TEST(SafetensorsInspect, ShardedFolderShowsConfigIndexAndShards) {
@@ -115,7 +120,8 @@ TEST(SafetensorsInspect, BinShardsAreShownAsTorchFiles) {
 
 TEST(SafetensorsInspect, AtTrailingBytesAndHostileOffsets) {
   // A header of one 2-element F32 tensor, then 3 bytes no entry claims.
-  const std::string h = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[9,1]}})";
+  const std::string h =
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[9,1]}})";
   std::vector<uint8_t> b(8, 0);
   b[0] = uint8_t(h.size());
   b.insert(b.end(), h.begin(), h.end());
@@ -141,8 +147,8 @@ TEST(SafetensorsInspect, JsonEntryScannerSpansKeysToValueEnds) {
   auto at = [&](uint64_t o) { return safetensors::json_entry_at(t, o); };
   EXPECT_EQ(at(1)->key, "a");
   EXPECT_EQ(at(1)->begin, 1u);
-  EXPECT_EQ(at(1)->end, 19u);  // through the '}' of a's value
-  EXPECT_FALSE(at(19));        // the comma
+  EXPECT_EQ(at(1)->end, 19u);   // through the '}' of a's value
+  EXPECT_FALSE(at(19));         // the comma
   EXPECT_EQ(at(27)->key, "b");  // inside "s,}": punctuation in a string does not end it
   EXPECT_EQ(at(27)->end, 32u);
   EXPECT_EQ(at(37)->key, "c");

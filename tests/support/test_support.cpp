@@ -1,7 +1,5 @@
 #include "test_support.hpp"
 
-#include "ckpt/views.hpp"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,9 +11,10 @@
 #include <iterator>
 #include <sstream>
 
-#include "llama2c/layout.hpp"
 #include "ckpt/le.hpp"
+#include "ckpt/views.hpp"
 #include "llama2c/formats.hpp"
+#include "llama2c/layout.hpp"
 #include "llama2c/writer.hpp"
 
 namespace ckpt::test {

@@ -42,8 +42,8 @@ std::vector<Finding> all_findings(const TorchZipCheckpoint& c) {
 // Every finding but the magic number pickle's: that pickle is checked byte for byte
 // (torch.not_legacy otherwise) and its one finding is the same for every legacy file.
 std::vector<Finding> all_findings(const LegacyCheckpoint& c) {
-  return joined({&c.protocol.findings, &c.sys_info.findings, &c.main.findings, &c.keys.findings,
-                 &c.model.findings, &c.findings});
+  return joined(
+      {&c.protocol.findings, &c.sys_info.findings, &c.main.findings, &c.keys.findings, &c.model.findings, &c.findings});
 }
 
 // The one finding of fs, which must be of rule `rule` and severity `sev` at offset `at`

@@ -154,9 +154,9 @@ TEST(TorchFamily, MetaShardsAreJoinedAlongMetasAxes) {
   EXPECT_EQ(cp->format.name(), "meta-llama");
   EXPECT_EQ(cp->file_count, 2u);
   const auto views = canonical_views(*cp);
-  const auto* emb = find_view(views, "tok_embeddings.weight");  // columns split
+  const auto* emb = find_view(views, "tok_embeddings.weight");        // columns split
   const auto* wq = find_view(views, "layers.0.attention.wq.weight");  // rows split
-  const auto* norm = find_view(views, "norm.weight");  // replicated
+  const auto* norm = find_view(views, "norm.weight");                 // replicated
   ASSERT_TRUE(emb && wq && norm);
   EXPECT_EQ(emb->shape, (std::vector<uint64_t>{64, 32}));
   EXPECT_EQ(emb->shard_axis, 1);

@@ -44,8 +44,9 @@ TEST(TorchInspect, TrainCheckpointShowsZipPickleContentsAndGlobals) {
   const std::string& o = r.out;
   EXPECT_LINE(o, "torch.save zip");
   EXPECT_LINE(o, "  archive folder \"ckpt_tied\", version 3, byteorder (no record: little, as before torch 1.13)");
-  EXPECT_LINE(o, "  zip: 85 members (85 declared), central directory at 362322 (5346 bytes), end record at 367744, "
-                 "zip64 end record at 367668");
+  EXPECT_LINE(o,
+              "  zip: 85 members (85 declared), central directory at 362322 (5346 bytes), end record at 367744, "
+              "zip64 end record at 367668");
   EXPECT_LINE(o, "  members (85)");
   EXPECT_LINE(o, "        header       data  method         size  crc32     name");
   EXPECT_LINE(o, "             0         64  stored         9611  b7ba3fac  ckpt_tied/data.pkl");
@@ -125,10 +126,12 @@ TEST(TorchInspect, JsonHasTheSameFields) {
 
 TEST(TorchInspect, AtNamesZipRecordFields) {
   const std::string f = torch_fixture("train/ckpt_tied.pt");
-  EXPECT_EQ(at_line(f, "0"), "at byte 0 (0x0): zip local header of ckpt_tied/data.pkl: signature (bytes 0..3), byte 0 of it");
+  EXPECT_EQ(at_line(f, "0"),
+            "at byte 0 (0x0): zip local header of ckpt_tied/data.pkl: signature (bytes 0..3), byte 0 of it");
   EXPECT_EQ(at_line(f, "20"),
             "at byte 20 (0x14): zip local header of ckpt_tied/data.pkl: compressed size (bytes 18..21), byte 2 of it");
-  EXPECT_EQ(at_line(f, "35"), "at byte 35 (0x23): zip local header of ckpt_tied/data.pkl: name (bytes 30..47), byte 5 of it");
+  EXPECT_EQ(at_line(f, "35"),
+            "at byte 35 (0x23): zip local header of ckpt_tied/data.pkl: name (bytes 30..47), byte 5 of it");
   EXPECT_EQ(at_line(f, "50"),
             "at byte 50 (0x32): zip local header of ckpt_tied/data.pkl: extra field (torch's 'FB' alignment padding) "
             "(bytes 48..63), byte 2 of it");
@@ -136,23 +139,27 @@ TEST(TorchInspect, AtNamesZipRecordFields) {
   EXPECT_EQ(at_line(f, "9690"),
             "at byte 9690 (0x25da): zip data descriptor of ckpt_tied/data.pkl: uncompressed size (bytes 9687..9690), "
             "byte 3 of it");
-  EXPECT_EQ(at_line(f, "9700"), "at byte 9700 (0x25e4): zip local header of ckpt_tied/data/0: method (bytes 9699..9700), byte 1 of it");
+  EXPECT_EQ(at_line(f, "9700"),
+            "at byte 9700 (0x25e4): zip local header of ckpt_tied/data/0: method (bytes 9699..9700), byte 1 of it");
   EXPECT_EQ(at_line(f, "362400"),
             "at byte 362400 (0x587a0): zip central directory record of ckpt_tied/data/0: modification date (bytes "
             "362400..362401), byte 0 of it");
-  EXPECT_EQ(at_line(f, "367700"),
-            "at byte 367700 (0x59c54): zip64 end of central directory record: record (bytes 367668..367723), byte 32 of it");
+  EXPECT_EQ(
+      at_line(f, "367700"),
+      "at byte 367700 (0x59c54): zip64 end of central directory record: record (bytes 367668..367723), byte 32 of it");
   EXPECT_EQ(at_line(f, "367750"),
             "at byte 367750 (0x59c86): zip end of central directory record: central directory disk (bytes "
             "367750..367751), byte 0 of it");
-  EXPECT_EQ(at_line(f, "362305"), "at byte 362305 (0x58741): ckpt_tied/version: version record (bytes 362304..362305), byte 1 of it");
+  EXPECT_EQ(at_line(f, "362305"),
+            "at byte 362305 (0x58741): ckpt_tied/version: version record (bytes 362304..362305), byte 1 of it");
   EXPECT_EQ(at_line(f, "400000"), "at byte 400000 (0x61a80): past the end of the file");
 }
 
 TEST(TorchInspect, AtNamesPickleOpcodes) {
   const std::string f = torch_fixture("train/ckpt_tied.pt");
   EXPECT_EQ(at_line(f, "64"), "at byte 64 (0x40): ckpt_tied/data.pkl: opcode PROTO (bytes 64..65), byte 0 of it");
-  EXPECT_EQ(at_line(f, "65"), "at byte 65 (0x41): ckpt_tied/data.pkl: opcode PROTO (argument) (bytes 64..65), byte 1 of it");
+  EXPECT_EQ(at_line(f, "65"),
+            "at byte 65 (0x41): ckpt_tied/data.pkl: opcode PROTO (argument) (bytes 64..65), byte 1 of it");
   EXPECT_EQ(at_line(f, "71"),
             "at byte 71 (0x47): ckpt_tied/data.pkl: opcode BINUNICODE (argument length) (bytes 70..79), byte 1 of it");
   EXPECT_EQ(at_line(f, "75"),
@@ -174,8 +181,9 @@ TEST(TorchInspect, AtNamesTensorElementsAndTiedStorages) {
   EXPECT_EQ(at_line(f, "9802"),
             "at byte 9802 (0x264a): model/tok_embeddings.weight element 2 [0, 2] (f32), byte 2 of it, in "
             "ckpt_tied/data/0; also model/output.weight element 2; value 0.0195805");
-  EXPECT_EQ(at_line(f, "361920"),
-            "at byte 361920 (0x585c0): best_val_loss element 0 [] (f32), byte 0 of it, in ckpt_tied/data/82; value 4.57278");
+  EXPECT_EQ(
+      at_line(f, "361920"),
+      "at byte 361920 (0x585c0): best_val_loss element 0 [] (f32), byte 0 of it, in ckpt_tied/data/82; value 4.57278");
   auto r = test::run_ckpt({"inspect", f, "--json", "--at", "9796"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["at"], (json{{"offset", 9796},
@@ -202,7 +210,8 @@ TEST(TorchInspect, AtStridedViewsAndDeflatedMembers) {
   EXPECT_EQ(at_line(v, "1204"),
             "at byte 1204 (0x4b4): base element 13 [2, 1] (f32), byte 0 of it, in views/data/3; also row2 element 1; "
             "also transposed element 6; value 13");
-  EXPECT_EQ(at_line(v, "1024"), "at byte 1024 (0x400): i64 element 0 [0] (i64), byte 0 of it, in views/data/2; value 0");
+  EXPECT_EQ(at_line(v, "1024"),
+            "at byte 1024 (0x400): i64 element 0 [0] (i64), byte 0 of it, in views/data/2; value 0");
   const std::string d = torch_data("tiny_state_dict_deflated.pt");
   EXPECT_EQ(at_line(d, "60"),
             "at byte 60 (0x3c): tiny_state_dict/data.pkl: deflated data (what it holds has no fixed file offset) "
@@ -243,7 +252,8 @@ TEST(TorchInspect, LegacyFileShowsPicklesAndRecords) {
   EXPECT_LINE(r.out, "    object   protocol 2, 3187 opcodes, bytes 137..10439");
   EXPECT_LINE(r.out, "    keys     protocol 2, 172 opcodes, bytes 10440..11775");
   EXPECT_LINE(r.out, "         11776      11784         3072        12288  679838496");
-  EXPECT_EQ(at_line(f, "3"), "at byte 3 (0x3): legacy magic number pickle: opcode LONG1 (argument length) (bytes 2..13), byte 1 of it");
+  EXPECT_EQ(at_line(f, "3"),
+            "at byte 3 (0x3): legacy magic number pickle: opcode LONG1 (argument length) (bytes 2..13), byte 1 of it");
   EXPECT_EQ(at_line(f, "11776"),
             "at byte 11776 (0x2e00): legacy storage record 679838496: element count (int64 little-endian) (bytes "
             "11776..11783), byte 0 of it");
@@ -257,8 +267,10 @@ TEST(TorchInspect, LegacyFileShowsPicklesAndRecords) {
   EXPECT_EQ(l["little_endian"], true);
   EXPECT_EQ(l["end_offset"], 354412);
   EXPECT_EQ(l["pickles"]["object"]["begin"], 137);
-  EXPECT_EQ(l["records"][0], (json{{"key", "679838496"}, {"header_offset", 11776}, {"data_offset", 11784},
-                                   {"numel", 3072}, {"nbytes", 12288}}));
+  EXPECT_EQ(
+      l["records"][0],
+      (json{
+          {"key", "679838496"}, {"header_offset", 11776}, {"data_offset", 11784}, {"numel", 3072}, {"nbytes", 12288}}));
 }
 
 TEST(TorchInspect, MetaFolderShowsParamsShardsAndTakesFileOffset) {
@@ -271,14 +283,16 @@ TEST(TorchInspect, MetaFolderShowsParamsShardsAndTakesFileOffset) {
   EXPECT_LINE(r.out, "shards (2)");
   EXPECT_LINE(r.out, "  consolidated.00.pth             38819       22  consolidated.00/");
   EXPECT_LINE(r.out, "torch.save zip consolidated.01.pth");
-  EXPECT_LINE(r.out, "  archive folder \"consolidated.01\", version 3, byteorder (no record: little, as before torch 1.13)");
+  EXPECT_LINE(r.out,
+              "  archive folder \"consolidated.01\", version 3, byteorder (no record: little, as before torch 1.13)");
   EXPECT_LINE(r.out, "           149  safe       GLOBAL        torch.BFloat16Storage");
   // A plain offset does not say which shard: refused, the files named.
   auto plain = test::run_ckpt({"inspect", dir, "--at", "100"});
   EXPECT_EQ(plain.exit_code, 2);
-  EXPECT_NE(plain.err.find("--at: " + dir +
-                           " is a folder; name one of its files as FILE:OFFSET (consolidated.00.pth, consolidated.01.pth)"),
-            std::string::npos)
+  EXPECT_NE(
+      plain.err.find("--at: " + dir +
+                     " is a folder; name one of its files as FILE:OFFSET (consolidated.00.pth, consolidated.01.pth)"),
+      std::string::npos)
       << plain.err;
   auto wrong = test::run_ckpt({"inspect", dir, "--at", "params.json:3"});
   EXPECT_EQ(wrong.exit_code, 2);
@@ -306,7 +320,8 @@ TEST(TorchInspect, AtInABarePickleNamesTheOpcodeAndItsGlobal) {
   const std::string f = torch_fixture("hostile/global_os_system.pkl");
   EXPECT_EQ(at_line(f, "2"),
             "at byte 2 (0x2): pickle: opcode GLOBAL, imports os.system (dangerous) (bytes 2..12), byte 0 of it");
-  EXPECT_EQ(at_line(f, "40"), "at byte 40 (0x28): pickle: opcode BINUNICODE (argument data) (bytes 13..53), byte 27 of it");
+  EXPECT_EQ(at_line(f, "40"),
+            "at byte 40 (0x28): pickle: opcode BINUNICODE (argument data) (bytes 13..53), byte 27 of it");
   EXPECT_EQ(at_line(f, "56"), "at byte 56 (0x38): pickle: opcode STOP (bytes 56..56), byte 0 of it");
 }
 
@@ -334,7 +349,8 @@ TEST(TorchLocate, EveryByteOfIntactAndDamagedFilesIsLocated) {
 
 TEST(PickleWalk, OpcodeAtFollowsArgumentLengths) {
   // PROTO 2, BINUNICODE 'ab', SHORT_BINUNICODE 'c', GLOBAL 'm\nn\n', BININT1 7, STOP
-  const std::vector<uint8_t> b = {0x80, 2, 'X', 2, 0, 0, 0, 'a', 'b', 0x8c, 1, 'c', 'c', 'm', '\n', 'n', '\n', 'K', 7, '.'};
+  const std::vector<uint8_t> b = {0x80, 2,   'X', 2,   0,    0,   0,    'a', 'b', 0x8c,
+                                  1,    'c', 'c', 'm', '\n', 'n', '\n', 'K', 7,   '.'};
   MemorySource src(b);
   auto at = [&](uint64_t o) { return torch::opcode_at(src, 0, b.size(), o); };
   EXPECT_EQ(at(1)->offset, 0u);

@@ -55,7 +55,8 @@ TEST(FbCli, AtNamesTileFaceAndElement) {
   EXPECT_EQ(l.index, (std::vector<uint64_t>{0, 0, 5, 40}));
   EXPECT_EQ(l.byte_in_element, 1u);
   EXPECT_EQ(l.region_start, at - 1);
-  EXPECT_NE(l.part.find("tile 1 (tile row 0, tile column 1), face 0 (top left), row 5 column 8"), std::string::npos) << l.part;
+  EXPECT_NE(l.part.find("tile 1 (tile row 0, tile column 1), face 0 (top left), row 5 column 8"), std::string::npos)
+      << l.part;
   const auto v = fb::values(*cp, cp->tensors[0]);
   EXPECT_EQ(l.value, std::optional<double>(v[5 * 48 + 40]));
   // A padding element: row 31, column 63 (tile 1, face 3, last row and column).
@@ -67,7 +68,8 @@ TEST(FbCli, AtNamesTileFaceAndElement) {
   auto b8 = open_path(fb::fixture("fb/tensorbin/bfloat8_b_tile_20x32.tensorbin"));
   const Location e = locate(*b8, 360 + 16 + 4);
   EXPECT_EQ(e.kind, RegionKind::tensor_scale);
-  EXPECT_NE(e.part.find("shared exponent, tile 0 (tile row 0, tile column 0), face 1 (top right), row 4"), std::string::npos)
+  EXPECT_NE(e.part.find("shared exponent, tile 0 (tile row 0, tile column 0), face 1 (top right), row 4"),
+            std::string::npos)
       << e.part;
   auto r = test::run_ckpt({"inspect", f, "--at", std::to_string(at)});
   EXPECT_NE(r.out.find("element 280 [0, 0, 5, 40]"), std::string::npos) << r.out;
@@ -90,7 +92,8 @@ TEST(FbCli, HashValuesOfTheModelEqualTheLlamaFileOfTheSameWeights) {
   // the v0 file (bfloat16, exact) with it.
   const std::string dir = test::temp_dir() + "/hash_fb";
   std::filesystem::remove_all(dir);
-  ASSERT_EQ(test::run_ckpt({"convert", fb::fixture("fb/tiny_llama_v0.bin"), dir, "--to", "ttml-flatbuffer"}).exit_code, 0);
+  ASSERT_EQ(test::run_ckpt({"convert", fb::fixture("fb/tiny_llama_v0.bin"), dir, "--to", "ttml-flatbuffer"}).exit_code,
+            0);
   auto a = test::run_ckpt({"hash", "--values", "--json", dir, "--vocab-size", "24"});
   auto b = test::run_ckpt({"hash", "--values", "--json", fb::fixture("fb/tiny_llama_v0.bin")});
   ASSERT_EQ(a.exit_code, 0) << a.err;
@@ -99,7 +102,8 @@ TEST(FbCli, HashValuesOfTheModelEqualTheLlamaFileOfTheSameWeights) {
   std::map<std::string, std::string> ha, hb;
   for (const auto& t : ja["files"][0]["tensors"]) ha[t["name"]] = t["hash"];
   for (const auto& t : jb["files"][0]["tensors"]) hb[t["name"]] = t["hash"];
-  for (const char* name : {"layers.0.attention.wk.weight", "layers.1.feed_forward.w2.weight", "norm.weight", "output.weight"})
+  for (const char* name :
+       {"layers.0.attention.wk.weight", "layers.1.feed_forward.w2.weight", "norm.weight", "output.weight"})
     EXPECT_EQ(ha[name], hb[name]) << name;
   // The model hash covers every weight in canonical order (RoPE tables aside).
   EXPECT_EQ(ja["files"][0]["model"], jb["files"][0]["model"]);

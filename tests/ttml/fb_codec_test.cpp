@@ -25,11 +25,11 @@ TEST(BlockFloat, Bfloat8bValues) {
   EXPECT_EQ(bfp_value(0x01, 127, 7), 1.0f / 64);
   EXPECT_TRUE(std::signbit(bfp_value(0x80, 127, 7)));  // m = 0 keeps its sign: -0
   EXPECT_EQ(bfp_value(0x80, 127, 7), 0.0f);
-  EXPECT_EQ(bfp_value(0x01, 5, 7), 0.0f);              // shift 6 > exponent 5: flushed
-  EXPECT_FALSE(std::signbit(bfp_value(0x81, 5, 7)));   // flushed values lose the sign
-  EXPECT_TRUE(std::isinf(bfp_value(0x40, 255, 7)));    // exponent 255: Inf or NaN
+  EXPECT_EQ(bfp_value(0x01, 5, 7), 0.0f);             // shift 6 > exponent 5: flushed
+  EXPECT_FALSE(std::signbit(bfp_value(0x81, 5, 7)));  // flushed values lose the sign
+  EXPECT_TRUE(std::isinf(bfp_value(0x40, 255, 7)));   // exponent 255: Inf or NaN
   EXPECT_TRUE(std::isnan(bfp_value(0x41, 255, 7)));
-  EXPECT_TRUE(std::isfinite(bfp_value(0x3F, 255, 7))); // normalised below the top: finite
+  EXPECT_TRUE(std::isfinite(bfp_value(0x3F, 255, 7)));  // normalised below the top: finite
 }
 
 TEST(BlockFloat, EveryCodeIsMagnitudeTimesTheSharedScale) {
@@ -145,11 +145,13 @@ TEST(LocatedCheck, AgreesWithTheFlatbuffersVerifierOnMutantMetadata) {
 }
 
 TEST(LocatedCheck, AgreesWithTheFlatbuffersVerifierOnMutantTensorHeaders) {
-  for (const char* f : {"bfloat16_mesh1x2_shard_dim3.tensorbin", "bfloat16_tile_schema_v1.tensorbin", "uint32_row_major.tensorbin"}) {
+  for (const char* f :
+       {"bfloat16_mesh1x2_shard_dim3.tensorbin", "bfloat16_tile_schema_v1.tensorbin", "uint32_row_major.tensorbin"}) {
     const auto file = test::read_file(fb::fixture(std::string("fb/tensorbin/") + f));
     uint64_t n;
     std::memcpy(&n, file.data(), 8);
-    expect_agreement(std::vector<uint8_t>(file.begin() + 8, file.begin() + 8 + std::ptrdiff_t(n)), ttml::fb::kTensor, 3000);
+    expect_agreement(std::vector<uint8_t>(file.begin() + 8, file.begin() + 8 + std::ptrdiff_t(n)), ttml::fb::kTensor,
+                     3000);
   }
 }
 
@@ -180,16 +182,19 @@ TEST(Tiles, ColumnBlocksOfAWideTileRowGiveTheSameValuesAndFindings) {
   const auto grid = ttml::build_grid(*h, "t", found);
   auto run = [&](size_t budget, ttml::ScanFinds& scan) {
     std::vector<float> out;
-    auto r = ttml::stream_tensorbin(src, *h, grid, [&](uint64_t, const float* x, size_t n) {
-      out.insert(out.end(), x, x + n);
-      return true;
-    }, 97, &scan, budget);
+    auto r = ttml::stream_tensorbin(
+        src, *h, grid,
+        [&](uint64_t, const float* x, size_t n) {
+          out.insert(out.end(), x, x + n);
+          return true;
+        },
+        97, &scan, budget);
     EXPECT_TRUE(r);
     return out;
   };
   ttml::ScanFinds whole, blocks;
   const auto a = run(ttml::kTileRowBudget, whole);
-  const auto b = run(1024, blocks);  // one tile per block
+  const auto b = run(1024, blocks);                                  // one tile per block
   for (size_t i = 0; i < v.size(); ++i) ASSERT_EQ(a[i], v[i]) << i;  // multiples of 1/4: bfloat16-exact
   EXPECT_EQ(a, b);
   EXPECT_EQ(whole.nonzero_padding, 2u * 32 * 224 - size_t(rows) * cols);

@@ -99,7 +99,8 @@ TEST(FbConvert, TheFolderHoldsWhatTtTrainWritesForTheModel) {
   ASSERT_TRUE(files.count(file));
   ASSERT_NE(nav.pair(key + "/value"), 0u);
   EXPECT_EQ(nav.string_at(nav.target(nav.target(nav.pair(key + "/value"), 2), 0)), file);
-  for (const char* k : {"/value/shape", "/value/data_type", "/value/layout", "/value/storage_type", "/requires_grads", "/has_grads"})
+  for (const char* k :
+       {"/value/shape", "/value/data_type", "/value/layout", "/value/storage_type", "/requires_grads", "/has_grads"})
     EXPECT_NE(nav.pair(key + k), 0u) << k;
   // Every key tt-train's write_autograd_tensor puts, and nothing else: 7 per parameter.
   EXPECT_EQ(nav.u32(nav.target(nav.root(), 0)), 7u * (files.size() - 1));
@@ -109,8 +110,8 @@ TEST(FbConvert, TheFolderHoldsWhatTtTrainWritesForTheModel) {
     uint64_t n;
     std::memcpy(&n, bytes.data(), 8);
     EXPECT_EQ(n % 8, 0u);
-    EXPECT_TRUE(ttml::fb::flatbuffers_verify(std::vector<uint8_t>(bytes.begin() + 8, bytes.begin() + 8 + std::ptrdiff_t(n)),
-                                             ttml::fb::kTensor))
+    EXPECT_TRUE(ttml::fb::flatbuffers_verify(
+        std::vector<uint8_t>(bytes.begin() + 8, bytes.begin() + 8 + std::ptrdiff_t(n)), ttml::fb::kTensor))
         << x.file;
     EXPECT_EQ(x.header.data_type, 0) << x.file;  // BFLOAT16
     EXPECT_TRUE(x.header.geometry->tile) << x.file;
@@ -144,8 +145,14 @@ TEST(FbConvert, FolderToFolderKeepsTrainedPaddingRowsAndTheBlockFloatValues) {
     const CanonicalView* vb = find_view(b, va.name);
     ASSERT_TRUE(vb) << va.name;
     std::vector<float> xa, xb;
-    stream_view_f32(src, va, 0, va.numel, [&](uint64_t, const float* x, size_t n) { xa.insert(xa.end(), x, x + n); return true; });
-    stream_view_f32(out, *vb, 0, vb->numel, [&](uint64_t, const float* x, size_t n) { xb.insert(xb.end(), x, x + n); return true; });
+    stream_view_f32(src, va, 0, va.numel, [&](uint64_t, const float* x, size_t n) {
+      xa.insert(xa.end(), x, x + n);
+      return true;
+    });
+    stream_view_f32(out, *vb, 0, vb->numel, [&](uint64_t, const float* x, size_t n) {
+      xb.insert(xb.end(), x, x + n);
+      return true;
+    });
     EXPECT_EQ(xa, xb) << va.name;
     ++compared;
   }
@@ -182,8 +189,8 @@ TEST(FbConvert, CliWritesTheFolderAtomicallyAndRefusesAFullOne) {
   // Nothing but the outputs is left beside them.
   for (const auto& e : fs::directory_iterator(test::temp_dir()))
     EXPECT_EQ(e.path().filename().string().find(".ckpt-tmp-"), std::string::npos) << e.path();
-  auto back = test::run_ckpt({"convert", out, out + ".bin", "--to", "llama2c-v0", "--n-heads", "2", "--seq-len", "32",
-                              "--vocab-size", "24"});
+  auto back = test::run_ckpt(
+      {"convert", out, out + ".bin", "--to", "llama2c-v0", "--n-heads", "2", "--seq-len", "32", "--vocab-size", "24"});
   EXPECT_EQ(back.exit_code, 0) << back.err;
   // The fixture's RoPE tables were computed by numpy: compare with ckpt's own v0.
   auto ref = test::run_ckpt({"convert", fb::fixture("fb/tiny_llama_v0.bin"), out + ".ref.bin", "--to", "llama2c-v0"});

@@ -35,7 +35,8 @@ void expect_values(const std::vector<float>& v, const json& e, const std::string
   ASSERT_EQ(v.size(), e["numel"].get<size_t>()) << what;
   double sum = 0, mn = INFINITY, mx = -INFINITY;
   for (float x : v) sum += x, mn = std::min<double>(mn, x), mx = std::max<double>(mx, x);
-  for (size_t i = 0; i < 8 && i < v.size(); ++i) EXPECT_EQ(double(v[i]), e["first8"][i].get<double>()) << what << " [" << i << "]";
+  for (size_t i = 0; i < 8 && i < v.size(); ++i)
+    EXPECT_EQ(double(v[i]), e["first8"][i].get<double>()) << what << " [" << i << "]";
   EXPECT_EQ(mn, e["min"].get<double>()) << what;
   EXPECT_EQ(mx, e["max"].get<double>()) << what;
   EXPECT_NEAR(sum, e["sum"].get<double>(), 1e-9 * std::max(1.0, std::fabs(sum))) << what;
@@ -196,8 +197,8 @@ TEST(TtmlFlatbuffer, MeshShardsAreConcatenatedAndReplicasReadOnce) {
   EXPECT_EQ(rx.header.shards.size(), 2u);
   EXPECT_EQ(rx.header.shards[0].offset, rx.header.shards[1].offset);  // one copy, two records
   EXPECT_EQ(rx.grid.how, "replicated on 2 devices (one copy read)");
-  expect_values(fb::values(*rep, rep->tensors[0]), fb::expected_tensor("tensorbin", "bfloat16_mesh1x2_replicated.tensorbin#shard0"),
-                "replicated");
+  expect_values(fb::values(*rep, rep->tensors[0]),
+                fb::expected_tensor("tensorbin", "bfloat16_mesh1x2_replicated.tensorbin#shard0"), "replicated");
 }
 
 TEST(TtmlFlatbuffer, ChunkSizesGiveTheSameValues) {
@@ -205,7 +206,8 @@ TEST(TtmlFlatbuffer, ChunkSizesGiveTheSameValues) {
   ASSERT_TRUE(cp);
   for (const auto& t : cp->tensors) {
     const auto whole = fb::values(*cp, t);
-    for (size_t chunk : {size_t(1), size_t(7), size_t(1000)}) EXPECT_EQ(fb::values(*cp, t, chunk), whole) << t.spec.name;
+    for (size_t chunk : {size_t(1), size_t(7), size_t(1000)})
+      EXPECT_EQ(fb::values(*cp, t, chunk), whole) << t.spec.name;
   }
 }
 

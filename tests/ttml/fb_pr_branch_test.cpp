@@ -89,14 +89,16 @@ TEST(FbPrBranch, BothSchemasVerifyAndTheValuesDecide) {
   ASSERT_TRUE(cp);
   const ttml::FbInfo* info = ttml::fb_info_of(*cp);
   EXPECT_EQ(info->metadata.schema, ttml::MetaSchema::current);
-  EXPECT_NE(info->metadata.schema_reason.find("naming a .tensorbin"), std::string::npos) << info->metadata.schema_reason;
+  EXPECT_NE(info->metadata.schema_reason.find("naming a .tensorbin"), std::string::npos)
+      << info->metadata.schema_reason;
   // Union type 18 (the branch's embedded TensorValue) is reported, never read.
   auto weird = P::number("t", ttml::MetaKind::i32, 1);
   weird.code = 18;
   auto w = test::open_bytes(ttml::build_metadata({P::text("w/value", "w_value.tensorbin"), weird}));
   ASSERT_TRUE(w);
   bool found = false;
-  for (const auto& f : w->findings) found |= f.rule == "ttckpt.value_type" && f.message.find("TensorValue") != std::string::npos;
+  for (const auto& f : w->findings)
+    found |= f.rule == "ttckpt.value_type" && f.message.find("TensorValue") != std::string::npos;
   EXPECT_TRUE(found);
 }
 

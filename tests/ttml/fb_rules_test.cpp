@@ -57,10 +57,13 @@ const Finding* finding_of(const Checkpoint& cp, const std::string& rule) {
   return nullptr;
 }
 
-std::vector<uint8_t> tensorbin_fixture(const std::string& name) { return test::read_file(fb::fixture("fb/tensorbin/" + name)); }
+std::vector<uint8_t> tensorbin_fixture(const std::string& name) {
+  return test::read_file(fb::fixture("fb/tensorbin/" + name));
+}
 
 // A [1, 1, rows, cols] bfloat16 .tensorbin of the values 0, 1, 2, ...
-std::vector<uint8_t> bf16_tensorbin(uint32_t rows, uint32_t cols, bool tile, std::vector<ttml::TensorbinShardSpec> shards = {},
+std::vector<uint8_t> bf16_tensorbin(uint32_t rows, uint32_t cols, bool tile,
+                                    std::vector<ttml::TensorbinShardSpec> shards = {},
                                     std::function<void(ttml::TensorbinSpec&)> edit = {}) {
   std::vector<float> v(size_t(rows) * cols);
   for (size_t i = 0; i < v.size(); ++i) v[i] = float(i % 251);
@@ -110,9 +113,9 @@ TEST(FbRules, MetadataThatFailsTheVerifierIsLocated) {
 
 TEST(FbRules, TensorbinHeaderThatFailsTheVerifierIsLocatedInTheFile) {
   auto good = tensorbin_fixture("bfloat16_tile_20x48.tensorbin");
-  expect_clean(validate_bytes(good), {"flatbuffer.verify", "tensorbin.header", "tensorbin.spec", "tensorbin.shards",
-                                      "tensorbin.data_length", "tensorbin.truncated", "tensorbin.tile_padding",
-                                      "tensorbin.bfp_exponent"});
+  expect_clean(validate_bytes(good),
+               {"flatbuffer.verify", "tensorbin.header", "tensorbin.spec", "tensorbin.shards", "tensorbin.data_length",
+                "tensorbin.truncated", "tensorbin.tile_padding", "tensorbin.bfp_exponent"});
   // The shards vector of the root table points outside the header: blamed at its slot.
   fb::FbNav nav{good, 8};
   const uint64_t slot = nav.slot(nav.root(), 2);
@@ -186,8 +189,9 @@ TEST(FbRules, ShardBytesPastTheEnd) {
 TEST(FbRules, ShardsWithoutATopology) {
   expect_clean(validate_bytes(tensorbin_fixture("bfloat16_mesh1x2_shard_dim3.tensorbin")), {"tensorbin.shards"});
   expect_clean(validate_bytes(tensorbin_fixture("bfloat16_mesh1x2_replicated.tensorbin")), {"tensorbin.shards"});
-  auto bad = bf16_tensorbin(32, 32, true, {{{0, 0}, 0, 2048}, {{0, 1}, 0, 2048}},
-                            [](ttml::TensorbinSpec& s) { s.topology = false, s.mesh_shape = {1, 2}; });
+  auto bad = bf16_tensorbin(32, 32, true, {{{0, 0}, 0, 2048}, {{0, 1}, 0, 2048}}, [](ttml::TensorbinSpec& s) {
+    s.topology = false, s.mesh_shape = {1, 2};
+  });
   fb::FbNav nav{bad, 8};
   const uint64_t shard0 = nav.element(nav.target(nav.root(), 2), 0);
   auto r = validate_bytes(bad);
@@ -202,7 +206,8 @@ TEST(FbRules, ShardsWithoutATopology) {
     s.topology_coords = {{0, 0}, {0, 1}};
   });
   fb::FbNav lnav{lost, 8};
-  const auto* g = expect_finding(validate_bytes(lost), "tensorbin.shards", 8 + lnav.element(lnav.target(lnav.root(), 2), 1));
+  const auto* g =
+      expect_finding(validate_bytes(lost), "tensorbin.shards", 8 + lnav.element(lnav.target(lnav.root(), 2), 1));
   ASSERT_TRUE(g);
   EXPECT_NE(g->message.find("mesh coordinate [0, 7]"), std::string::npos) << g->message;
 }
@@ -290,8 +295,8 @@ std::string folder_with(const std::string& name, const std::vector<ttml::MetaPai
 
 TEST(FbRules, TwoKeysNamingOneFile) {
   using P = ttml::MetaPairSpec;
-  const std::string dir = folder_with("collision", {P::text("a/b_c/value", "a_b_c_value.tensorbin"),
-                                                    P::text("a_b/c/value", "a_b_c_value.tensorbin")});
+  const std::string dir = folder_with(
+      "collision", {P::text("a/b_c/value", "a_b_c_value.tensorbin"), P::text("a_b/c/value", "a_b_c_value.tensorbin")});
   const auto meta = test::read_file(dir + "/metadata.flatbuffer");
   fb::FbNav nav{meta};
   auto r = validate_path(dir, {});
@@ -302,8 +307,8 @@ TEST(FbRules, TwoKeysNamingOneFile) {
 TEST(FbRules, FileNamesOutsideTheFolder) {
   using P = ttml::MetaPairSpec;
   const std::string dir =
-      folder_with("escape", {P::text("x/value", "../escape/a_b_c_value.tensorbin"), P::text("y/value", "/etc/passwd.tensorbin"),
-                             P::text("z/value", "a_b_c_value.tensorbin")});
+      folder_with("escape", {P::text("x/value", "../escape/a_b_c_value.tensorbin"),
+                             P::text("y/value", "/etc/passwd.tensorbin"), P::text("z/value", "a_b_c_value.tensorbin")});
   const auto meta = test::read_file(dir + "/metadata.flatbuffer");
   fb::FbNav nav{meta};
   auto r = validate_path(dir, {});
@@ -320,9 +325,9 @@ TEST(FbRules, MetadataThatDisagreesWithTheFile) {
   std::vector<uint8_t> shape(16);
   const uint32_t dims[4] = {1, 1, 64, 64};  // the file holds 32 x 64
   std::memcpy(shape.data(), dims, 16);
-  const std::string dir = folder_with("mismatch", {P::byte_vector("t/value/shape", shape), P::number("t/value/data_type", ttml::MetaKind::i32, 1),
-                                                   P::number("t/value/layout", ttml::MetaKind::i32, 1),
-                                                   P::text("t/value", "a_b_c_value.tensorbin")});
+  const std::string dir = folder_with(
+      "mismatch", {P::byte_vector("t/value/shape", shape), P::number("t/value/data_type", ttml::MetaKind::i32, 1),
+                   P::number("t/value/layout", ttml::MetaKind::i32, 1), P::text("t/value", "a_b_c_value.tensorbin")});
   const auto meta = test::read_file(dir + "/metadata.flatbuffer");
   fb::FbNav nav{meta};
   auto r = validate_path(dir, {});
@@ -337,8 +342,9 @@ TEST(FbRules, DuplicateKeysAndUnknownValueTypes) {
   using P = ttml::MetaPairSpec;
   auto tensor = P::number("weird", ttml::MetaKind::i32, 5);
   tensor.code = 18;  // the PR branch's TensorValue
-  const std::string dir = folder_with("dups", {P::number("AdamW/steps", ttml::MetaKind::u64, 9), P::number("AdamW/steps", ttml::MetaKind::u64, 10),
-                                               tensor, P::text("z/value", "a_b_c_value.tensorbin")});
+  const std::string dir = folder_with(
+      "dups", {P::number("AdamW/steps", ttml::MetaKind::u64, 9), P::number("AdamW/steps", ttml::MetaKind::u64, 10),
+               tensor, P::text("z/value", "a_b_c_value.tensorbin")});
   const auto meta = test::read_file(dir + "/metadata.flatbuffer");
   fb::FbNav nav{meta};
   const uint64_t pairs = nav.target(nav.root(), 0);
@@ -432,11 +438,11 @@ TEST(FbRules, TarHeadersThatLie) {
 // passed() too; ctest runs every test in its own process, so this list is the one kept).
 TEST(FbRules, EveryFlatbufferRuleHasABreakingAndAPassingCase) {
   const std::set<std::string> covered{
-      "flatbuffer.verify",     "tensorbin.header",      "tensorbin.spec",        "tensorbin.shards",
+      "flatbuffer.verify",     "tensorbin.header",      "tensorbin.spec",         "tensorbin.shards",
       "tensorbin.data_length", "tensorbin.truncated",   "tensorbin.tile_padding", "tensorbin.bfp_exponent",
-      "ttckpt.missing_file",   "ttckpt.orphan_file",    "ttckpt.file_collision", "ttckpt.file_name",
-      "ttckpt.spec_mismatch",  "ttckpt.duplicate_key",  "ttckpt.value_type",     "ttckpt.too_many_pairs",
-      "ttckpt.metadata_size",  "ttckpt.too_many_files", "tar.checksum",          "tar.size",
+      "ttckpt.missing_file",   "ttckpt.orphan_file",    "ttckpt.file_collision",  "ttckpt.file_name",
+      "ttckpt.spec_mismatch",  "ttckpt.duplicate_key",  "ttckpt.value_type",      "ttckpt.too_many_pairs",
+      "ttckpt.metadata_size",  "ttckpt.too_many_files", "tar.checksum",           "tar.size",
       "tar.truncated",         "tar.too_many_members"};
   std::set<std::string> catalogue;
   for (const auto& r : rule_catalogue())

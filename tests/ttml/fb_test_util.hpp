@@ -4,8 +4,6 @@
 // every value of a tensor.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -13,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -48,7 +47,8 @@ inline std::string copy_tiny_llama(const std::string& name) {
   const std::string dir = temp_dir() + "/" + name;
   fs::remove_all(dir);
   fs::create_directories(dir);
-  for (const auto& e : fs::directory_iterator(fixture("fb/tiny_llama"))) fs::copy_file(e.path(), dir + "/" + e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(fixture("fb/tiny_llama")))
+    fs::copy_file(e.path(), dir + "/" + e.path().filename().string());
   return dir;
 }
 
@@ -59,7 +59,8 @@ inline std::map<std::string, std::vector<uint8_t>> folder_files(const std::strin
   return out;
 }
 
-inline std::vector<uint8_t> make_tar(const std::map<std::string, std::vector<uint8_t>>& files, const std::string& prefix = "") {
+inline std::vector<uint8_t> make_tar(const std::map<std::string, std::vector<uint8_t>>& files,
+                                     const std::string& prefix = "") {
   std::vector<uint8_t> out;
   for (const auto& [name, bytes] : files) {
     std::array<uint8_t, 512> h;
@@ -108,7 +109,8 @@ inline uint32_t get_u32(const std::vector<uint8_t>& b, uint64_t at) {
 }
 
 inline size_t find_bytes(const std::vector<uint8_t>& hay, const std::string& needle, size_t from = 0) {
-  auto it = std::search(hay.begin() + std::ptrdiff_t(std::min(from, hay.size())), hay.end(), needle.begin(), needle.end());
+  auto it =
+      std::search(hay.begin() + std::ptrdiff_t(std::min(from, hay.size())), hay.end(), needle.begin(), needle.end());
   return it == hay.end() ? SIZE_MAX : size_t(it - hay.begin());
 }
 
@@ -145,7 +147,9 @@ struct FbNav {
     const uint64_t e = v + 4 + 4 * uint64_t(i);
     return e + u32(e);
   }
-  std::string string_at(uint64_t s) const { return std::string(reinterpret_cast<const char*>(b.data() + base + s + 4), u32(s)); }
+  std::string string_at(uint64_t s) const {
+    return std::string(reinterpret_cast<const char*>(b.data() + base + s + 4), u32(s));
+  }
   // metadata.flatbuffer: the KeyValuePair table of `key` (0 when absent).
   uint64_t pair(const std::string& key) const {
     const uint64_t v = target(root(), 0);

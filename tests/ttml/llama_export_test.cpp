@@ -15,8 +15,8 @@ std::string src_path(const std::string& rel) { return std::string(CKPT_SOURCE_DI
 
 test::RunResult export_to(const std::string& out, const std::string& tmpl, bool meta_style) {
   std::filesystem::remove(out);
-  std::vector<std::string> args{"convert", src_path("torch/hf/f32-safetensors"), out, "--to", "ttml-msgpack",
-                                "--template", tmpl};
+  std::vector<std::string> args{
+      "convert", src_path("torch/hf/f32-safetensors"), out, "--to", "ttml-msgpack", "--template", tmpl};
   if (meta_style) args.push_back("--meta-style");
   return test::run_ckpt(args);
 }
@@ -104,9 +104,10 @@ TEST(LlamaExport, TemplatesItCannotUseAreRefusedAndNothingIsWritten) {
   EXPECT_NE(r.err.find(wq + ": 1000 values in the template, the model gives 1024"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
   // A layer the model does not have.
-  r = export_to(out, test::write_temp("layer.msgpack",
-                                      tiny_template({{"llama/llama/llama_block_7/mlp/w1/weight/value/data", 4}})),
-                false);
+  r = export_to(
+      out,
+      test::write_temp("layer.msgpack", tiny_template({{"llama/llama/llama_block_7/mlp/w1/weight/value/data", 4}})),
+      false);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("the model has no layers.7.feed_forward.w1.weight"), std::string::npos) << r.err;
   // A repeated key.
@@ -115,7 +116,8 @@ TEST(LlamaExport, TemplatesItCannotUseAreRefusedAndNothingIsWritten) {
   EXPECT_NE(r.err.find("key a is repeated"), std::string::npos) << r.err;
   // --meta-style alone.
   std::filesystem::remove(out);
-  auto m = test::run_ckpt({"convert", src_path("torch/hf/f32-safetensors"), out, "--to", "ttml-msgpack", "--meta-style"});
+  auto m =
+      test::run_ckpt({"convert", src_path("torch/hf/f32-safetensors"), out, "--to", "ttml-msgpack", "--meta-style"});
   EXPECT_EQ(m.exit_code, 2);
   EXPECT_NE(m.err.find("--meta-style goes with --template"), std::string::npos) << m.err;
 }

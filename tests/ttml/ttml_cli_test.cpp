@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "ckpt/locate.hpp"
-#include "ttml/ttml.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "test_support.hpp"
+#include "ttml/ttml.hpp"
 
 namespace ckpt {
 namespace {

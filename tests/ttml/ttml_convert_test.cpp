@@ -6,12 +6,12 @@
 #include <cmath>
 #include <cstring>
 
-#include "llama2c/layout.hpp"
 #include "ckpt/tensor_stream.hpp"
-#include "ttml/ttml.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "llama2c/layout.hpp"
 #include "llama2c/writer.hpp"
+#include "test_support.hpp"
+#include "ttml/ttml.hpp"
 
 namespace ckpt {
 namespace {
@@ -242,9 +242,9 @@ TEST(TtmlConvert, RealStories260KRoundTrip) {
   EXPECT_LE(worst, 1e-6f);
 }
 
-// Found by a CLI mutation run (every command on mutants of the fixtures and real files): n_layers = 65535 in an ak42 header leaves no tensor table
-// (beyond the 1024-layer cap), and convert --to ttml-msgpack went on writing 65535
-// layers for 6.5 s before failing. It is refused at once, like every other target.
+// Found by a CLI mutation run (every command on mutants of the fixtures and real files): n_layers = 65535 in an ak42
+// header leaves no tensor table (beyond the 1024-layer cap), and convert --to ttml-msgpack went on writing 65535 layers
+// for 6.5 s before failing. It is refused at once, like every other target.
 TEST(TtmlConvert, HeaderWithoutATensorTableIsRefused) {
   auto bytes = test::write_bytes(llama2c::ak42_v1_fp32, test::untied_config());
   test::put_i32(bytes, 16, 65535);  // n_layers

@@ -6,8 +6,8 @@
 
 #include "ckpt/tensor_stream.hpp"
 #include "test_support.hpp"
-#include "ttml_builder.hpp"
 #include "ttml/ttml.hpp"
+#include "ttml_builder.hpp"
 
 namespace ckpt {
 namespace {

@@ -5,8 +5,8 @@
 #include <random>
 
 #include "ckpt/tensor_stream.hpp"
-#include "ttml/ttml.hpp"
 #include "test_support.hpp"
+#include "ttml/ttml.hpp"
 
 namespace ckpt {
 namespace {

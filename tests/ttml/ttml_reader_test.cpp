@@ -5,10 +5,10 @@
 #include <cmath>
 
 #include "ckpt/tensor_stream.hpp"
-#include "ttml/ttml.hpp"
-#include "test_support.hpp"
-#include "ttml_builder.hpp"
 #include "llama2c/formats.hpp"
+#include "test_support.hpp"
+#include "ttml/ttml.hpp"
+#include "ttml_builder.hpp"
 
 namespace ckpt {
 namespace {
@@ -24,7 +24,8 @@ std::vector<float> stream_all(const std::vector<uint8_t>& bytes, const Checkpoin
   const TensorInfo* t = cp.find(name);
   EXPECT_NE(t, nullptr) << name;
   if (!t) return out;
-  auto r = stream_f32(cp, *t,
+  auto r = stream_f32(
+      cp, *t,
       [&](uint64_t first, const float* v, size_t n) {
         EXPECT_EQ(first, out.size());
         out.insert(out.end(), v, v + n);

@@ -1,17 +1,17 @@
 // `ckpt validate` on the command line: exit codes, JSON parsed back, JUnit written
 // atomically, --list-rules, and every flag doing what README.md says.
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cmath>
-#include <dirent.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "ckpt/rule_catalogue.hpp"
-#include "validate_support.hpp"
 #include "llama2c/formats.hpp"
+#include "validate_support.hpp"
 
 namespace ckpt {
 namespace {

@@ -8,9 +8,9 @@
 
 #include "ckpt/rope.hpp"
 #include "ckpt/scan_kernels.hpp"
-#include "validate_support.hpp"
 #include "llama2c/formats.hpp"
 #include "llama2c/layout.hpp"
+#include "validate_support.hpp"
 
 namespace ckpt {
 namespace {
@@ -361,8 +361,8 @@ TEST(ValidateReal, Stories260KIsValidAndScanned) {
   auto src = FileSource::open(path);
   ASSERT_TRUE(src);
   ValidateOptions opt;
-  opt.expect.values = {{"dim", 64}, {"hidden_dim", 172}, {"n_layers", 5}, {"n_heads", 8}, {"n_kv_heads", 4},
-                       {"vocab_size", 512}, {"seq_len", 512}};
+  opt.expect.values = {{"dim", 64},       {"hidden_dim", 172}, {"n_layers", 5}, {"n_heads", 8},
+                       {"n_kv_heads", 4}, {"vocab_size", 512}, {"seq_len", 512}};
   opt.expect.format = llama2c::v0;
   const FileReport r = validate_source(**src, opt);
   EXPECT_TRUE(r.valid(true)) << dump(r);

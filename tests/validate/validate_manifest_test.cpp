@@ -21,7 +21,6 @@ std::string make_manifest(const std::string& file, const std::vector<std::string
                           std::vector<uint8_t>(r.out.begin(), r.out.end()));
 }
 
-
 json validate_json(const std::vector<std::string>& args, int expect_code) {
   std::vector<std::string> all{"validate", "--json", "--no-scan"};
   all.insert(all.end(), args.begin(), args.end());
@@ -132,7 +131,8 @@ namespace {
 
 // Nothing ckpt writes may replace an input: --junit naming a checked file is refused.
 TEST(ValidateJunit, RefusesToOverwriteAnInput) {
-  const std::string model = test::write_temp("junit-model.bin", test::read_file(test::fixture_path("gqa-llama2c-v0.bin")));
+  const std::string model =
+      test::write_temp("junit-model.bin", test::read_file(test::fixture_path("gqa-llama2c-v0.bin")));
   const auto before = test::read_file(model);
   auto r = test::run_ckpt({"validate", "--junit", model, model});
   EXPECT_EQ(r.exit_code, 2);

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "llama2c/layout.hpp"
 #include "ckpt/validate.hpp"
-#include "test_support.hpp"
 #include "llama2c/formats.hpp"
+#include "llama2c/layout.hpp"
+#include "test_support.hpp"
 
 namespace ckpt::test {
 

@@ -20,8 +20,8 @@ void check_array(const RuleContext& c, Collector& out, const TensorInfo& t, cons
   // run.c / runq.c cast the mapped bytes to float*: fp32 must sit on a 4-byte boundary.
   if (a.is_f32 && a.offset % 4 != 0)
     out.tensor("align.f32",
-               what + " (fp32) starts at byte " + std::to_string(a.offset) + ", not a multiple of 4 (offset mod 4 = " +
-                   std::to_string(a.offset % 4) + ")",
+               what + " (fp32) starts at byte " + std::to_string(a.offset) +
+                   ", not a multiple of 4 (offset mod 4 = " + std::to_string(a.offset % 4) + ")",
                a.offset, t.spec.name);
   const uint64_t need = c.opt.require_alignment;
   if (need > 1 && alignment_of(a.offset) < need)
@@ -40,7 +40,8 @@ void check_alignment(const RuleContext& c, Collector& out) {
   for (const auto& t : c.cp.tensors) {
     if (t.status == TensorStatus::missing) continue;  // not in the file: size.truncated says so
     check_array(c, out, t, {"data", t.place.offset, t.place.nbytes, t.spec.dtype == DType::f32});
-    if (t.spec.dtype == DType::q8_0) check_array(c, out, t, {"scales", t.place.scale_offset, t.place.scale_nbytes, true});
+    if (t.spec.dtype == DType::q8_0)
+      check_array(c, out, t, {"scales", t.place.scale_offset, t.place.scale_nbytes, true});
   }
 }
 

@@ -46,8 +46,10 @@ void Collector::with_severity(std::string_view rule, Severity s, std::string mes
 void Collector::parsed(const Finding& f) {
   ValidationFinding v{f.rule, f.severity, f.message, f.offset, {}, {}};
   if (!f.subject.empty()) {
-    if (cp_ && cp_->find(f.subject)) v.tensor = f.subject;
-    else v.field = f.subject;
+    if (cp_ && cp_->find(f.subject))
+      v.tensor = f.subject;
+    else
+      v.field = f.subject;
   }
   add(std::move(v));
 }

@@ -77,9 +77,10 @@ std::optional<int64_t> actual_value(const ModelConfig& m, const std::string& key
 void check_expectations(const RuleContext& c, Collector& out) {
   const Expectations& e = c.opt.expect;
   if (e.format && *e.format != c.cp.format)
-    out.field("expect.format",
-              "format is " + std::string(format_name(c.cp.format)) + ", expected " + std::string(format_name(*e.format)),
-              std::nullopt, "format");
+    out.field(
+        "expect.format",
+        "format is " + std::string(format_name(c.cp.format)) + ", expected " + std::string(format_name(*e.format)),
+        std::nullopt, "format");
   for (const auto& [key, want] : e.values) {
     std::optional<int64_t> have;
     std::string field = key;
@@ -94,10 +95,11 @@ void check_expectations(const RuleContext& c, Collector& out) {
       field = "vocab_size";
     const auto at = field_offset(c.cp, field);
     if (!have) {
-      out.field("expect.config", key + ": expected " + std::to_string(want) + ", but the file has no such value",
-                at, key);
+      out.field("expect.config", key + ": expected " + std::to_string(want) + ", but the file has no such value", at,
+                key);
     } else if (*have != want) {
-      out.field("expect.config", key + " is " + std::to_string(*have) + ", expected " + std::to_string(want), at, field);
+      out.field("expect.config", key + " is " + std::to_string(*have) + ", expected " + std::to_string(want), at,
+                field);
     }
   }
 }

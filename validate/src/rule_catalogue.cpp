@@ -2,9 +2,9 @@
 // are generated from the same entries, so the documentation cannot drift from the code.
 #include "ckpt/rule_catalogue.hpp"
 
-#include "ckpt/family_rules.hpp"
-
 #include <algorithm>
+
+#include "ckpt/family_rules.hpp"
 
 namespace ckpt {
 
@@ -69,7 +69,8 @@ const std::vector<RuleInfo> kOwnRules{
      "the exporter rounds w / (max|w| / 127) into [-127, 127]; -128 means another quantizer or corruption"},
 
     // Alignment.
-    {"align.f32", S::warning, R::checkpoint, false, "every fp32 array (tensor data or scales) starts at a multiple of 4",
+    {"align.f32", S::warning, R::checkpoint, false,
+     "every fp32 array (tensor data or scales) starts at a multiple of 4",
      "run.c and runq.c cast the mapped bytes to float*; unaligned floats are slow or fault on some CPUs "
      "(a Q8_0 tensor whose element count is not a multiple of 4 pushes the next scales off alignment)"},
     {"align.required", S::error, R::checkpoint, false,
@@ -105,15 +106,18 @@ const std::vector<RuleInfo> kOwnRules{
     // Manifests written by `ckpt hash` (--manifest).
     {"manifest.ok", S::info, R::manifest, false, "with --manifest: the tensor's hash equals the manifest's",
      "proves the tensor is the one the manifest was made from"},
-    {"manifest.mismatch", S::error, R::manifest, false, "with --manifest: no tensor (or the model line) hashes differently",
-     "a converter or a copy changed the weights"},
-    {"manifest.missing", S::error, R::manifest, false, "with --manifest: every tensor the manifest lists is in the file",
+    {"manifest.mismatch", S::error, R::manifest, false,
+     "with --manifest: no tensor (or the model line) hashes differently", "a converter or a copy changed the weights"},
+    {"manifest.missing", S::error, R::manifest, false,
+     "with --manifest: every tensor the manifest lists is in the file",
      "a tensor was dropped (e.g. an untied classifier lost by the v1 Q8_0 layout)"},
-    {"manifest.unexpected", S::error, R::manifest, false, "with --manifest: every tensor in the file is in the manifest",
+    {"manifest.unexpected", S::error, R::manifest, false,
+     "with --manifest: every tensor in the file is in the manifest",
      "the file holds a tensor the reference does not: another model or another export"},
 
     // tt-train msgpack structure (found while indexing; every one carries the byte offset).
-    {"ttml.truncated", S::error, R::ttml, false, "no key, value or array is cut by the end of the file, and every entry the map declares is there",
+    {"ttml.truncated", S::error, R::ttml, false,
+     "no key, value or array is cut by the end of the file, and every entry the map declares is there",
      "a truncated download; the entries after the cut are missing"},
     {"ttml.length", S::error, R::ttml, false, "no str/bin length or array/map count exceeds the rest of the file",
      "a lying length prefix would make a reader allocate or read past the end"},
@@ -125,11 +129,13 @@ const std::vector<RuleInfo> kOwnRules{
      "tt-train's MsgPackFile reads a map and nothing else"},
     {"ttml.key_type", S::error, R::ttml, false, "every key is a string", "tt-train looks entries up by string path"},
     {"ttml.key_length", S::error, R::ttml, false, "keys are at most 64 KiB", "a key that long is corruption"},
-    {"ttml.value_shape", S::error, R::ttml, false, "every value is a [variant_index, payload] array (or a msgpack_numpy map)",
+    {"ttml.value_shape", S::error, R::ttml, false,
+     "every value is a [variant_index, payload] array (or a msgpack_numpy map)",
      "tt-train unpacks values as std::variant; anything else throws"},
     {"ttml.variant_index", S::error, R::ttml, false, "variant indices are unsigned and in the era's table",
      "an unknown index cannot be unpacked"},
-    {"ttml.variant_mismatch", S::error, R::ttml, false, "each payload has the msgpack type its variant's C++ type packs to",
+    {"ttml.variant_mismatch", S::error, R::ttml, false,
+     "each payload has the msgpack type its variant's C++ type packs to",
      "msgpack-c throws a type error when it unpacks such a value"},
     {"ttml.non_number", S::error, R::ttml, false, "float arrays hold only numbers and integer arrays only integers",
      "tt-train's unpacking throws; ckpt streams such elements as NaN"},
@@ -148,7 +154,8 @@ const std::vector<RuleInfo> kOwnRules{
      "tt-train knows no other"},
     {"ttml.too_many_keys", S::error, R::ttml, false, "the file has at most 2^17 (131072) keys",
      "the index stops there so that memory cannot follow a hostile file's size"},
-    {"ttml.era", S::info, R::ttml, false, "the variant table era is recognised (2024 files are reported, never misread)",
+    {"ttml.era", S::info, R::ttml, false,
+     "the variant table era is recognised (2024 files are reported, never misread)",
      "the October/November 2024 table numbers variants differently and stores shapes as opaque strings"},
     {"ttml.io", S::error, R::ttml, false, "the file can be read", "a read error leaves the rest unindexed"},
 
@@ -186,18 +193,30 @@ std::string_view rule_family(std::string_view id) { return id.substr(0, id.find(
 
 std::string_view rule_scope_tag(RuleScope scope) {
   switch (scope) {
-    case RuleScope::any: return "any";
-    case RuleScope::checkpoint: return "checkpoint";
-    case RuleScope::ak42: return "ak42";
-    case RuleScope::q8: return "q8";
-    case RuleScope::v2: return "v2";
-    case RuleScope::v0: return "v0";
-    case RuleScope::tokenizer: return "tokenizer";
-    case RuleScope::ttml: return "ttml";
-    case RuleScope::expect: return "expect";
-    case RuleScope::manifest: return "manifest";
-    case RuleScope::scan: return "scan";
-    case RuleScope::tagged: return "tagged";
+    case RuleScope::any:
+      return "any";
+    case RuleScope::checkpoint:
+      return "checkpoint";
+    case RuleScope::ak42:
+      return "ak42";
+    case RuleScope::q8:
+      return "q8";
+    case RuleScope::v2:
+      return "v2";
+    case RuleScope::v0:
+      return "v0";
+    case RuleScope::tokenizer:
+      return "tokenizer";
+    case RuleScope::ttml:
+      return "ttml";
+    case RuleScope::expect:
+      return "expect";
+    case RuleScope::manifest:
+      return "manifest";
+    case RuleScope::scan:
+      return "scan";
+    case RuleScope::tagged:
+      return "tagged";
   }
   return "any";
 }

@@ -54,17 +54,17 @@ const HeaderValue* header_field(const Checkpoint& cp, std::string_view name);
 std::optional<uint64_t> field_offset(const Checkpoint& cp, std::string_view name);
 
 // structure_rules.cpp
-void check_header_values(const RuleContext& c, Collector& out);   // header.value
-void check_shared_flag(const RuleContext& c, Collector& out);     // header.shared_flag
-void check_padding(const RuleContext& c, Collector& out);         // header.padding
-void check_head_config(const RuleContext& c, Collector& out);     // config.*
-void check_group_size(const RuleContext& c, Collector& out);      // quant.group_*
+void check_header_values(const RuleContext& c, Collector& out);  // header.value
+void check_shared_flag(const RuleContext& c, Collector& out);    // header.shared_flag
+void check_padding(const RuleContext& c, Collector& out);        // header.padding
+void check_head_config(const RuleContext& c, Collector& out);    // config.*
+void check_group_size(const RuleContext& c, Collector& out);     // quant.group_*
 
 // alignment_rules.cpp
 void check_alignment(const RuleContext& c, Collector& out);  // align.f32, align.required
 
 // pairing_rules.cpp
-void check_expectations(const RuleContext& c, Collector& out);  // expect.*
+void check_expectations(const RuleContext& c, Collector& out);     // expect.*
 void check_tokenizer_vocab(const RuleContext& c, Collector& out);  // tokenizer.vocab
 
 // manifest_rules.cpp

@@ -224,8 +224,7 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
   };
   for (const Finding& f : p.encoded) out.parsed(f);
   if (p.read_failed_at) {
-    out.tensor("io.read", "cannot read the data at byte " + std::to_string(*p.read_failed_at), p.read_failed_at,
-               name);
+    out.tensor("io.read", "cannot read the data at byte " + std::to_string(*p.read_failed_at), p.read_failed_at, name);
     return;
   }
   if (p.f.nonfinite > 0 && !(is_causal_mask_buffer(name) && p.f.nan == 0)) {
@@ -238,15 +237,14 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
   if (p.q.scale_nonfinite > 0) {
     const uint64_t g = *p.q.first_scale_nonfinite;
     out.tensor("quant.scale_nonfinite",
-               plural(p.q.scale_nonfinite, "non-finite scale") + ", the first of group " +
-                   std::to_string(g),
+               plural(p.q.scale_nonfinite, "non-finite scale") + ", the first of group " + std::to_string(g),
                t.place.scale_offset + 4 * g, name);
   }
   if (p.q.scale_bad > 0) {
     const uint64_t g = *p.q.first_scale_bad;
     out.tensor("quant.scale_nonpositive",
-               plural(p.q.scale_bad, "scale") +
-                   " negative, or zero over non-zero int8 values; the first of group " + std::to_string(g),
+               plural(p.q.scale_bad, "scale") + " negative, or zero over non-zero int8 values; the first of group " +
+                   std::to_string(g),
                t.place.scale_offset + 4 * g, name);
   }
   if (p.q.int8_min > 0) {
@@ -258,8 +256,7 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
   }
   const bool matrix = t.spec.shape.size() == 2 && !is_rope(t) && t.status == TensorStatus::complete;
   const bool zero = t.spec.dtype == DType::q8_0 ? p.q.all_zero : p.f.all_zero;
-  if (matrix && zero && p.bytes > 0)
-    out.tensor("data.zero_matrix", "every value is zero", t.place.offset, name);
+  if (matrix && zero && p.bytes > 0) out.tensor("data.zero_matrix", "every value is zero", t.place.offset, name);
   if (is_checked_rope(c.cp, t) && p.bytes > 0) {
     if (p.r.all_zero) {
       out.tensor("data.rope", "the table is all zeros: this producer did not write the RoPE tables", t.place.offset,
@@ -267,16 +264,16 @@ void report_tensor(const RuleContext& c, Collector& out, const TensorInfo& t, co
     } else if (p.r.mismatches > 0) {
       const uint64_t e = *p.r.first_mismatch, half = uint64_t(c.cp.config->head_size() / 2);
       out.tensor("data.rope",
-                 plural(p.r.mismatches, "value") + " differ from cos/sin(p * 10000^(-2j/hs)) (largest " +
-                     "error " + std::to_string(p.r.max_error) + "), the first at position " + std::to_string(e / half) +
-                     ", j " + std::to_string(e % half),
+                 plural(p.r.mismatches, "value") + " differ from cos/sin(p * 10000^(-2j/hs)) (largest " + "error " +
+                     std::to_string(p.r.max_error) + "), the first at position " + std::to_string(e / half) + ", j " +
+                     std::to_string(e % half),
                  t.place.offset + 4 * e, name);
     }
   }
   if (p.b.not_representable > 0)
     out.tensor("data.bf16",
-               plural(p.b.not_representable, "value") + " not representable in bfloat16, the first at " +
-                   "element " + std::to_string(*p.b.first),
+               plural(p.b.not_representable, "value") + " not representable in bfloat16, the first at " + "element " +
+                   std::to_string(*p.b.first),
                t.place.offset, name);
 }
 

@@ -133,8 +133,9 @@ RopeCheck check_rope(const float* v, size_t n, uint64_t first, int64_t head_size
   const uint64_t base = p0 * uint64_t(half);
   for (size_t i = 0; i < n; ++i) {
     const uint64_t e = first + i;
-    const float expected = by_rows ? want[size_t(e - base)]
-                                   : rope_value(head_size, int64_t(e / uint64_t(half)), int64_t(e % uint64_t(half)), is_sin);
+    const float expected =
+        by_rows ? want[size_t(e - base)]
+                : rope_value(head_size, int64_t(e / uint64_t(half)), int64_t(e % uint64_t(half)), is_sin);
     double err = std::fabs(double(v[i]) - double(expected));
     if (std::isnan(err)) err = INFINITY;
     r.all_zero &= v[i] == 0.0f;

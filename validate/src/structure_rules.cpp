@@ -25,8 +25,9 @@ void check_header_values(const RuleContext& c, Collector& out) {
   }
   const int64_t max_layers = c.cp.limits.max_layers;
   if (const HeaderValue* n = header_field(c.cp, "n_layers"); n && n->value > max_layers)
-    out.field("header.value", "n_layers is " + str(n->value) + ": more than " + str(max_layers) + " layers is not a model",
-              n->offset, "n_layers");
+    out.field("header.value",
+              "n_layers is " + str(n->value) + ": more than " + str(max_layers) + " layers is not a model", n->offset,
+              "n_layers");
   if (const HeaderValue* s = header_field(c.cp, "seq_len"); s && s->value > kMaxSeqLen)
     out.field("header.value",
               "seq_len is " + str(s->value) + ": more than " + str(kMaxSeqLen) +
@@ -83,9 +84,8 @@ void check_head_config(const RuleContext& c, Collector& out) {
     }
   }
   if (m.n_heads > 0 && m.n_kv_heads > 0 && m.n_heads % m.n_kv_heads != 0)
-    out.field("config.kv_heads",
-              "n_heads " + str(m.n_heads) + " is not a multiple of n_kv_heads " + str(m.n_kv_heads), kv_at,
-              "n_kv_heads");
+    out.field("config.kv_heads", "n_heads " + str(m.n_heads) + " is not a multiple of n_kv_heads " + str(m.n_kv_heads),
+              kv_at, "n_kv_heads");
 }
 
 void check_group_size(const RuleContext& c, Collector& out) {

@@ -11,9 +11,8 @@
 namespace ckpt {
 
 size_t FileReport::count(Severity s) const {
-  return size_t(std::count_if(findings.begin(), findings.end(), [&](const ValidationFinding& f) {
-    return f.severity == s;
-  }));
+  return size_t(
+      std::count_if(findings.begin(), findings.end(), [&](const ValidationFinding& f) { return f.severity == s; }));
 }
 
 bool FileReport::valid(bool strict) const {
@@ -50,7 +49,9 @@ std::optional<Checkpoint> open_for_validation(Result<Checkpoint> opened, FileRep
   }
   r.could_not_run = true;
   r.detection = e.message;
-  const char* rule = e.code == ErrorCode::detect_empty ? "detect.empty" : e.code == ErrorCode::io_open ? "io.open" : "detect.unknown";
+  const char* rule = e.code == ErrorCode::detect_empty ? "detect.empty"
+                     : e.code == ErrorCode::io_open    ? "io.open"
+                                                       : "detect.unknown";
   out.tensor(rule, e.message, e.offset);
   return std::nullopt;
 }

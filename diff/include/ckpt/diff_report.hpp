@@ -81,8 +81,8 @@ struct Diagnosis {
   // layers_shifted: B layer i holds A layer i + shift; pattern "rotated": B's item i is
   // A's item (i + shift) mod n.
   std::optional<int64_t> shift;
-  std::string direction;         // rotary_permutation: "hf_to_meta" or "meta_to_hf" (applied to A gives B)
-  uint64_t checked = 0;          // positions the hypothesis was checked on
+  std::string direction;  // rotary_permutation: "hf_to_meta" or "meta_to_hf" (applied to A gives B)
+  uint64_t checked = 0;   // positions the hypothesis was checked on
   // rows_permuted / columns_permuted / permuted: the structure of the order, one of
   // "heads_reordered", "blocks_reordered", "halves_swapped", "reversed", "rotated",
   // "interleaved", "deinterleaved", "arbitrary"; empty when it is not known.
@@ -171,9 +171,9 @@ struct DiffReport {
   Format format_a = Format::unknown, format_b = Format::unknown;
   std::optional<ModelConfig> config_a, config_b;
   std::vector<ConfigDifference> config;
-  std::vector<TensorDiff> tensors;  // in A's file order, then tensors only in B
-  std::optional<ByteDiff> bytes;    // --bytes
-  std::vector<std::string> notes;   // things worth saying that are not differences
+  std::vector<TensorDiff> tensors;    // in A's file order, then tensors only in B
+  std::optional<ByteDiff> bytes;      // --bytes
+  std::vector<std::string> notes;     // things worth saying that are not differences
   std::vector<std::string> selected;  // --tensor globs the comparison was limited to (empty: every tensor)
   bool equal() const;
 };

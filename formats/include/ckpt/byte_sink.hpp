@@ -44,7 +44,8 @@ class AtomicFile final : public ByteSink {
   const std::string& target() const { return target_; }
 
  private:
-  AtomicFile(std::string target, std::string temp, int fd) : target_(std::move(target)), temp_(std::move(temp)), fd_(fd) {}
+  AtomicFile(std::string target, std::string temp, int fd)
+      : target_(std::move(target)), temp_(std::move(temp)), fd_(fd) {}
   std::string target_, temp_;
   int fd_;
   bool committed_ = false;

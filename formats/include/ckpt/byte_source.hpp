@@ -1,8 +1,8 @@
 #pragma once
 // One checked cursor over a file: every read of file bytes in the library goes through
 // ByteSource::read, which refuses any range that is not entirely inside the file.
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>

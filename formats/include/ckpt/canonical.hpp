@@ -23,6 +23,8 @@ std::vector<TensorSpec> canonical_llama_tensors(const ModelConfig& c);
 std::pair<int64_t, std::string> canonical_rank(const std::string& name);
 
 // Vocabulary tensors: the ones with a row per token (tt-train pads them to a multiple of 32).
-inline bool is_vocab_tensor(const std::string& name) { return name == "tok_embeddings.weight" || name == "output.weight"; }
+inline bool is_vocab_tensor(const std::string& name) {
+  return name == "tok_embeddings.weight" || name == "output.weight";
+}
 
 }  // namespace ckpt

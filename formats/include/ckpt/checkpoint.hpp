@@ -61,7 +61,7 @@ struct Checkpoint {
   std::string detection;  // how the format was decided, one line
   uint64_t file_size = 0;
   std::vector<HeaderValue> header;
-  uint64_t header_size = 0;  // bytes of a fixed-size header (padding included), 0 if none
+  uint64_t header_size = 0;           // bytes of a fixed-size header (padding included), 0 if none
   std::optional<ModelConfig> config;  // absent when the input is too broken to hold one
   // Where each config value came from ("params.json", "the shape of tok_embeddings.weight")
   // or "unknown: ..." for values the files do not store (0 in config), when not a header.

@@ -29,16 +29,16 @@ std::string_view region_kind_name(RegionKind k);
 struct Location {
   uint64_t offset = 0;
   RegionKind kind = RegionKind::unmapped;
-  std::string field;   // header field name (header_field), msgpack key (msgpack_entry)
-  std::string tensor;  // canonical tensor name (tensor_data, tensor_scale)
-  std::string part;    // "f32", "int8" or "scale"; msgpack: the element type or the entry part
-  uint64_t element = 0;               // flat element index (for a scale: its group's first element)
-  std::vector<uint64_t> index;        // the same index, multi-dimensional
-  uint64_t group = 0;                 // Q8_0 group of the element or scale
-  uint32_t byte_in_element = 0;       // which byte of a multi-byte value
+  std::string field;             // header field name (header_field), msgpack key (msgpack_entry)
+  std::string tensor;            // canonical tensor name (tensor_data, tensor_scale)
+  std::string part;              // "f32", "int8" or "scale"; msgpack: the element type or the entry part
+  uint64_t element = 0;          // flat element index (for a scale: its group's first element)
+  std::vector<uint64_t> index;   // the same index, multi-dimensional
+  uint64_t group = 0;            // Q8_0 group of the element or scale
+  uint32_t byte_in_element = 0;  // which byte of a multi-byte value
   uint64_t region_start = 0, region_length = 0;  // the field, element or scale's bytes
-  bool beyond_file = false;  // the layout places something here but the file ends before
-  std::optional<double> value;  // the number stored at the location, when it is one and present
+  bool beyond_file = false;                      // the layout places something here but the file ends before
+  std::optional<double> value;                   // the number stored at the location, when it is one and present
   std::string file;  // folders: the file of the folder the offset is in ("" for a lone file)
   // Other tensors whose bytes these are too (tied weights share one storage), with the
   // element each sees there.

@@ -16,8 +16,7 @@ void rope_tables(int64_t head_size, int64_t first_pos, int64_t n_pos, float* cos
 
 // The same over flat table elements [first, first + count) of a table of table_elems
 // elements (-1: unknown).
-void rope_range(int64_t head_size, int64_t first, int64_t count, int64_t table_elems, float* cos_out,
-                float* sin_out);
+void rope_range(int64_t head_size, int64_t first, int64_t count, int64_t table_elems, float* cos_out, float* sin_out);
 
 // Whether the tables are PyTorch's bit for bit (SLEEF's AVX2 kernels, as export.py gets
 // them on an x86 CPU with AVX2), rather than within 1 ulp.

@@ -41,7 +41,7 @@ struct TensorSpec {
 enum class Storage { raw, encoded };
 
 struct Placement {
-  uint32_t source = 0;        // which of the checkpoint's files holds the bytes
+  uint32_t source = 0;  // which of the checkpoint's files holds the bytes
   Storage storage = Storage::raw;
   uint64_t offset = 0;        // first byte of the data (fp32 values or int8 values)
   uint64_t nbytes = 0;        // bytes of the data

@@ -49,8 +49,8 @@ class CheckpointWeights final : public WeightSource {
 
 struct WriteStats {
   uint64_t bytes = 0;
-  float max_quant_error = 0;  // largest |w - dequant(quant(w))| over all quantized groups
-  uint64_t copied_q8 = 0;     // tensors copied bit for bit from Q8_0 input
+  float max_quant_error = 0;       // largest |w - dequant(quant(w))| over all quantized groups
+  uint64_t copied_q8 = 0;          // tensors copied bit for bit from Q8_0 input
   std::vector<std::string> notes;  // what the writer found out on the way
 };
 

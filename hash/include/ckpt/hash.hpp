@@ -31,9 +31,9 @@ enum class HashMode {
 };
 
 struct TensorHash {
-  std::string name;       // canonical name when the file maps to one
+  std::string name;                // canonical name when the file maps to one
   std::optional<std::string> hex;  // nullopt when the tensor is not complete in the file
-  std::string status;     // "complete", "truncated", "missing"
+  std::string status;              // "complete", "truncated", "missing"
 };
 
 struct HashReport {
@@ -42,7 +42,7 @@ struct HashReport {
   HashAlgo algo = HashAlgo::xxh64;
   HashMode mode = HashMode::stored;
   std::vector<TensorHash> tensors;  // canonical order (FORMATS.md's table)
-  std::string model_hex;  // stored: the whole file; values: every weight tensor's values in canonical order
+  std::string model_hex;            // stored: the whole file; values: every weight tensor's values in canonical order
 };
 
 // Hashes every tensor and the model, streaming with bounded memory on `threads` threads,

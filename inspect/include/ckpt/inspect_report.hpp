@@ -29,9 +29,9 @@ struct InspectOptions {
 
 struct InspectReport {
   Checkpoint cp;
-  uint64_t parameters = 0;  // elements of every weight tensor (RoPE tables excluded)
+  uint64_t parameters = 0;                        // elements of every weight tensor (RoPE tables excluded)
   std::vector<std::optional<TensorStats>> stats;  // parallel to cp.tensors when requested
-  std::optional<Location> at;  // its `value` is the number stored there, when the file holds one
+  std::optional<Location> at;                     // its `value` is the number stored there, when the file holds one
   std::optional<TensorValues> values;
 };
 

@@ -20,10 +20,10 @@ struct Q8Check {
   std::optional<uint64_t> first_scale_nonfinite;  // group index within the chunk
   // Negative scale, or zero scale over int8 values that are not all zero.
   uint64_t scale_bad = 0;
-  std::optional<uint64_t> first_scale_bad;        // group index
+  std::optional<uint64_t> first_scale_bad;  // group index
   uint64_t int8_min = 0;
-  std::optional<uint64_t> first_int8_min;         // element index within the chunk
-  bool all_zero = true;                           // every dequantized value is zero
+  std::optional<uint64_t> first_int8_min;  // element index within the chunk
+  bool all_zero = true;                    // every dequantized value is zero
 };
 Q8Check check_q8(const int8_t* q, const float* scales, size_t n_groups, size_t gs);
 

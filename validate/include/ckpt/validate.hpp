@@ -37,14 +37,14 @@ struct TokenizerRef {
 };
 
 struct ValidateOptions {
-  bool scan = true;                         // false: structure only (--no-scan), constant time
-  std::optional<Format> forced_format;      // --format
-  Expectations expect;                      // --expect
-  std::optional<TokenizerRef> tokenizer;    // --tokenizer, already parsed
-  std::optional<Manifest> manifest;         // --manifest, already parsed
-  uint64_t require_alignment = 0;           // --require-alignment N (0: only the fp32 rule)
-  unsigned threads = 2;                     // scan threads (tensors are split across them)
-  size_t max_findings_per_rule = 20;        // later findings of one rule are counted, not listed
+  bool scan = true;                       // false: structure only (--no-scan), constant time
+  std::optional<Format> forced_format;    // --format
+  Expectations expect;                    // --expect
+  std::optional<TokenizerRef> tokenizer;  // --tokenizer, already parsed
+  std::optional<Manifest> manifest;       // --manifest, already parsed
+  uint64_t require_alignment = 0;         // --require-alignment N (0: only the fp32 rule)
+  unsigned threads = 2;                   // scan threads (tensors are split across them)
+  size_t max_findings_per_rule = 20;      // later findings of one rule are counted, not listed
 };
 
 struct ValidationFinding {
@@ -84,6 +84,5 @@ FileReport validate_path(const std::string& path, const ValidateOptions& opt);
 
 // A report for a file that could not be opened (rule io.open).
 FileReport unreadable_file_report(const std::string& file, const std::string& reason);
-
 
 }  // namespace ckpt
