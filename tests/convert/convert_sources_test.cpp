@@ -4,6 +4,7 @@
 // how export.py's output differs.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "ckpt/rope.hpp"
@@ -83,6 +84,32 @@ TEST(ConvertSources, HfFolderRoundTripsThroughLlama2c) {
   EXPECT_EQ(test::run_ckpt({"diff", hf, torch_fixture("hf/f32-safetensors")}).exit_code, 0);
   EXPECT_TRUE(test::read_file(hf + "/model.safetensors") ==
               test::read_file(torch_fixture("hf/f32-safetensors/model.safetensors")));
+}
+
+}  // namespace
+}  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// llama2.c's retired Meta exporter (export_meta_llama_bin.py) hard-codes vocab_size 32000
+// in the header: where it is right (every other byte), ckpt writes the same bytes; its
+// header is wrong for any other vocabulary, and ckpt writes the real one.
+TEST(ConvertSources, RetiredMetaExporterDiffersOnlyInItsHardCodedVocabulary) {
+  if (!rope_matches_pytorch()) GTEST_SKIP() << "v0 RoPE tables need libsleef and AVX2 to be PyTorch's";
+  const std::string out = test::temp_dir() + "/meta-legacy.v0.bin";
+  std::filesystem::remove(out);
+  ASSERT_EQ(test::run_ckpt({"convert", torch_fixture("meta/llama-2-tiny"), out, "--to", "llama2c-v0"}).exit_code, 0);
+  const auto mine = test::read_file(out);
+  const auto legacy = test::read_file(torch_fixture("expected/meta.legacy_export_meta_llama_bin.bin"));
+  ASSERT_EQ(mine.size(), legacy.size());
+  for (size_t i = 0; i < mine.size(); ++i)
+    if (i < 20 || i >= 24) ASSERT_EQ(mine[i], legacy[i]) << "byte " << i;
+  int32_t ours, theirs;
+  std::memcpy(&ours, &mine[20], 4);
+  std::memcpy(&theirs, &legacy[20], 4);
+  EXPECT_EQ(ours, -64);  // 64 tokens, untied
+  EXPECT_EQ(theirs, -32000);
 }
 
 }  // namespace
