@@ -171,7 +171,8 @@ TEST(FbRules, DataLengthNamesTheLayoutTheBytesFit) {
   tile_spec.tile = true;
   tile_spec.shards = {{{0, 0}, 0, 1920}};
   auto bad2 = ttml::build_tensorbin(tile_spec, std::vector<uint8_t>(rm.end() - 1920, rm.end()));
-  const auto* f2 = find_rule_in(validate_bytes(bad2), "tensorbin.data_length");
+  const auto r2 = validate_bytes(bad2);  // kept alive: f2 points into it
+  const auto* f2 = find_rule_in(r2, "tensorbin.data_length");
   ASSERT_TRUE(f2);
   EXPECT_NE(f2->message.find("the data looks row-major but the header says TILE"), std::string::npos) << f2->message;
 }
@@ -206,8 +207,8 @@ TEST(FbRules, ShardsWithoutATopology) {
     s.topology_coords = {{0, 0}, {0, 1}};
   });
   fb::FbNav lnav{lost, 8};
-  const auto* g =
-      expect_finding(validate_bytes(lost), "tensorbin.shards", 8 + lnav.element(lnav.target(lnav.root(), 2), 1));
+  const auto rl = validate_bytes(lost);  // kept alive: g points into it
+  const auto* g = expect_finding(rl, "tensorbin.shards", 8 + lnav.element(lnav.target(lnav.root(), 2), 1));
   ASSERT_TRUE(g);
   EXPECT_NE(g->message.find("mesh coordinate [0, 7]"), std::string::npos) << g->message;
 }
