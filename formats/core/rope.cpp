@@ -68,6 +68,25 @@ std::vector<float> inv_freqs(int64_t head_size) {
   return f;
 }
 
+// One frequency without the whole vector (a hostile head size makes the vector huge):
+// the same lane group (pow) or scalar tail as inv_freqs.
+float inv_freq_at(int64_t head_size, int64_t j) {
+#ifdef CKPT_SLEEF_AVX2
+  if (sleef_usable()) {
+    const int64_t half = head_size / 2, vec = half / 16 * 16;
+    if (j < vec) {
+      float e[8], r[8];
+      const int64_t g = j / 8 * 8;
+      for (int64_t l = 0; l < 8; ++l) e[l] = float(2 * (g + l)) / float(head_size);
+      sleef8(0, e, r, 8);
+      return 1.0f / r[j - g];
+    }
+    return 1.0f / std::pow(kRopeTheta, float(2 * j) / float(head_size));
+  }
+#endif
+  return portable_inv_freq(head_size, j);
+}
+
 }  // namespace
 
 bool rope_matches_pytorch() {
@@ -89,10 +108,15 @@ float rope_value(int64_t head_size, int64_t pos, int64_t j, bool is_sin) {
 }
 
 void rope_range(int64_t head_size, int64_t first, int64_t count, int64_t table_elems, float* cos_out, float* sin_out) {
-  const auto freqs = inv_freqs(head_size);
-  const int64_t half = int64_t(freqs.size());
-  if (half == 0 || count <= 0) return;
-  auto angle = [&](int64_t k) { return float(k / half) * freqs[size_t(k % half)]; };  // torch.outer, fp32
+  const int64_t half = head_size / 2;
+  if (half <= 0 || count <= 0) return;
+  // Whole rows: the frequency vector once; a few elements of a long row: each on its own.
+  const bool whole = count >= half;
+  const auto freqs = whole ? inv_freqs(head_size) : std::vector<float>{};
+  auto angle = [&](int64_t k) {  // torch.outer, fp32
+    const int64_t j = k % half;
+    return float(k / half) * (whole ? freqs[size_t(j)] : inv_freq_at(head_size, j));
+  };
 #ifdef CKPT_SLEEF_AVX2
   if (sleef_usable()) {
     // ATen's cos/sin run the flat table through the 8-lane kernels from element 0, the
