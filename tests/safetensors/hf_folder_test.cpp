@@ -9,6 +9,7 @@
 
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/views.hpp"
+#include "folder_fixtures.hpp"
 #include "test_support.hpp"
 
 namespace ckpt {
@@ -18,25 +19,9 @@ namespace fs = std::filesystem;
 
 std::string torch_fixture(const std::string& rel) { return std::string(CKPT_SOURCE_DIR) + "/fixtures/torch/" + rel; }
 
-std::string copy_folder(const std::string& from, const std::string& name) {
-  const std::string to = test::temp_dir() + "/" + name;
-  fs::remove_all(to);
-  fs::create_directories(to);
-  for (const auto& e : fs::directory_iterator(from)) fs::copy_file(e.path(), to + "/" + e.path().filename().string());
-  return to;
-}
-
-std::string read_text(const std::string& path) {
-  auto b = test::read_file(path);
-  return std::string(b.begin(), b.end());
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr);
-  std::fwrite(text.data(), 1, text.size(), f);
-  std::fclose(f);
-}
+using test::copy_folder;
+using test::read_text;
+using test::write_text;
 
 void replace(std::string& s, const std::string& from, const std::string& to) {
   const size_t at = s.find(from);
@@ -45,15 +30,7 @@ void replace(std::string& s, const std::string& from, const std::string& to) {
 }
 
 std::vector<nlohmann::json> findings_of(const std::string& path, int* code) {
-  auto r = test::run_ckpt({"validate", path, "--json"});
-  *code = r.exit_code;
-  auto j = nlohmann::json::parse(r.out, nullptr, false);
-  std::vector<nlohmann::json> out;
-  if (j.is_discarded()) return out;
-  const auto& files = j.contains("files") ? j["files"] : nlohmann::json::array({j});
-  for (const auto& f : files)
-    for (const auto& x : f["findings"]) out.push_back(x);
-  return out;
+  return test::validate_findings(path, code);
 }
 
 std::vector<std::string> messages_of(const std::vector<nlohmann::json>& fs, const std::string& rule) {

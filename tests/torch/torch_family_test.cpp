@@ -11,6 +11,7 @@
 #include "ckpt/checkpoint.hpp"
 #include "ckpt/validate.hpp"
 #include "ckpt/views.hpp"
+#include "folder_fixtures.hpp"
 #include "test_support.hpp"
 
 namespace ckpt {
@@ -26,15 +27,8 @@ nlohmann::json run_json(const std::vector<std::string>& args, int* code = nullpt
   return nlohmann::json::parse(r.out, nullptr, false);
 }
 
-// The findings of validate --json for one input: (rule, subject/offset) pairs.
 std::vector<nlohmann::json> findings_of(const std::string& path, int* code = nullptr) {
-  auto j = run_json({"validate", path, "--json"}, code);
-  std::vector<nlohmann::json> out;
-  if (j.is_discarded()) return out;
-  const auto& files = j.contains("files") ? j["files"] : nlohmann::json::array({j});
-  for (const auto& f : files)
-    for (const auto& x : f["findings"]) out.push_back(x);
-  return out;
+  return test::validate_findings(path, code);
 }
 
 const nlohmann::json* find_rule(const std::vector<nlohmann::json>& fs, const std::string& rule) {
@@ -43,27 +37,9 @@ const nlohmann::json* find_rule(const std::vector<nlohmann::json>& fs, const std
   return nullptr;
 }
 
-// A copy of a fixture folder in a fresh temporary folder.
-std::string copy_folder(const std::string& from, const std::string& name) {
-  const std::string to = test::temp_dir() + "/" + name;
-  fs::remove_all(to);
-  fs::create_directories(to);
-  for (const auto& e : fs::directory_iterator(from)) fs::copy_file(e.path(), to + "/" + e.path().filename().string());
-  return to;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::vector<uint8_t> b(text.begin(), text.end());
-  FILE* f = std::fopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr);
-  std::fwrite(b.data(), 1, b.size(), f);
-  std::fclose(f);
-}
-
-std::string read_text(const std::string& path) {
-  auto b = test::read_file(path);
-  return std::string(b.begin(), b.end());
-}
+using test::copy_folder;
+using test::read_text;
+using test::write_text;
 
 TEST(TorchFamily, TrainCheckpointHasCanonicalWeightsAndItsConfig) {
   auto cp = open_path(torch_fixture("train/ckpt_tied.pt"));
